@@ -10,7 +10,7 @@ export default defineConfig({
   target: 'node20',
   // One file: dependencies are bundled so start-up reads one script instead of walking node_modules.
   noExternal: [/.*/],
-  splitting: false,
+  splitting: true,
   sourcemap: false,
   clean: true,
   minify: false,

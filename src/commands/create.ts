@@ -1,0 +1,100 @@
+import { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { loadContext, type Context } from '../context.js';
+import { ConfigManager } from '../config/config-manager.js';
+import { planCreate, type CreatePlan } from '../core/create-plan.js';
+import { createAgent, preflight } from '../ops/create-agent.js';
+import { ensureExecutable } from '../ops/executables.js';
+import { withInterrupts } from '../ops/interrupts.js';
+import type { RepoInfo } from '../git/worktree-manager.js';
+import type { AgentRecord } from '../state/types.js';
+import { startSpinner } from '../ui/spinner.js';
+import { tildify } from '../ui/output.js';
+
+export interface CreateOptions {
+  prompt?: string;
+  agent?: string;
+  base?: string;
+  quick?: boolean;
+  json?: boolean;
+}
+
+export function createCommand(): Command {
+  return new Command('create')
+    .description('start one agent on a new worktree and branch, in its own tmux session')
+    .argument('<branch>', 'branch for the agent (created from --base when it does not exist)')
+    .option('-p, --prompt <text>', 'what to ask the agent (passed to it as one argument)')
+    .option('-a, --agent <name>', 'agent profile (default: default_agent from the config)')
+    .option('-b, --base <ref>', "start the new branch from this ref (default: the main checkout's HEAD)")
+    .option('-q, --quick', 'skip setup_commands')
+    .option('--json', 'print the new agent record as JSON')
+    .addHelpText('after', `
+Examples:
+  fleet create fix-auth --prompt "Fix the authentication bug"
+  fleet create try-shell --agent shell --prompt "npm test"
+  fleet create feat/login --base origin/main --agent codex -p "Add a login page"`)
+    .action(async (branch: string, opts: CreateOptions) => {
+      const ctx = await loadContext({ needRepo: true, json: opts.json });
+      await runCreate(ctx, branch, opts);
+    });
+}
+
+/** Resolve the profile and check its program exists, before anything is made. */
+export function resolveAgent(ctx: Context, name: string | undefined) {
+  const profile = ConfigManager.profile(ctx.config, name ?? ctx.config.default_agent);
+  ensureExecutable(profile.argv[0]!, profile.name);
+  return profile;
+}
+
+export function requirePrompt(prompt: string | undefined, example: string): string {
+  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example}`);
+  return prompt;
+}
+
+export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: string, opts: CreateOptions): Promise<AgentRecord> {
+  const prompt = requirePrompt(opts.prompt, `fleet create ${branch || 'fix-auth'} --prompt "Fix the login bug"`);
+  const profile = resolveAgent(ctx, opts.agent);
+  const plan: CreatePlan = planCreate({
+    repo: ctx.repo.root,
+    repoName: ctx.repo.name,
+    branch,
+    prompt,
+    profile,
+    config: ctx.config,
+    base: opts.base ?? null,
+    quick: opts.quick,
+  });
+  const records = await ctx.state.read();
+  const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+
+  const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);
+  let record: AgentRecord;
+  try {
+    record = await withInterrupts((signal) =>
+      createAgent(ctx, plan, pre, {
+        signal,
+        onPhase: (phase) => spinner.text(`${plan.branch}: ${phase}`),
+        onNote: (n) => spinner.note(n),
+      }),
+    );
+  } catch (e) {
+    spinner.fail(`${plan.branch}: not created (everything made was rolled back)`);
+    throw e;
+  }
+  spinner.succeed(`${plan.branch}: ${plan.agent} agent started`);
+
+  if (opts.json) {
+    ctx.ui.out(JSON.stringify(record, null, 2));
+  } else {
+    ctx.ui.out(
+      [
+        `created ${record.branch} (${record.agent}${pre.newBranch ? `, new branch from ${pre.baseRef}` : ', existing branch'})`,
+        `  worktree  ${tildify(record.worktree)}`,
+        `  session   ${record.session}`,
+        `next: fleet logs ${record.branch} · fleet attach ${record.branch} · fleet kill ${record.branch}`,
+      ].join('\n'),
+    );
+  }
+  return record;
+}
+

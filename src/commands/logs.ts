@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import { FleetError, UsageError } from '../errors.js';
+import { loadContext, type Context } from '../context.js';
+import type { RepoInfo } from '../git/worktree-manager.js';
+import { findAgent } from '../ops/find.js';
+import { newLines } from '../core/follow.js';
+
+export interface LogsOptions {
+  lines?: string;
+  follow?: boolean;
+}
+
+export function logsCommand(): Command {
+  return new Command('logs')
+    .description("print the agent's screen and scrollback without attaching")
+    .argument('<branch>', "the agent's branch")
+    .option('-n, --lines <count>', 'how many lines from the end', '50')
+    .option('-f, --follow', 'keep printing new output until the agent exits (Ctrl+C stops)')
+    .addHelpText('after', `
+Examples:
+  fleet logs fix-auth
+  fleet logs fix-auth -n 200
+  fleet logs fix-auth --follow`)
+    .action(async (branch: string, opts: LogsOptions) => {
+      const ctx = await loadContext({ needRepo: true });
+      await runLogs(ctx, branch, opts);
+    });
+}
+
+export function parseLineCount(s: string | undefined): number {
+  const n = Number(s ?? '50');
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`-n wants a whole number of lines, at least 1 (got "${s}")`, 'e.g. fleet logs fix-auth -n 100');
+  return n;
+}
+
+export async function runLogs(ctx: Context & { repo: RepoInfo }, branch: string, opts: LogsOptions): Promise<void> {
+  const n = parseLineCount(opts.lines);
+  const record = await findAgent(ctx, branch);
+  if (!(await ctx.tmux.hasSession(record.session))) {
+    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, {
+      hint: `fleet prune cleans up after it`,
+    });
+  }
+  let printed = (await ctx.tmux.capture(record.session)).slice(-n);
+  if (printed.length > 0) ctx.ui.out(printed.join('\n'));
+  if (!opts.follow) return;
+
+  // Follow: poll the pane; print lines that appeared after the ones already printed.
+  let stop = false;
+  const onSig = () => {
+    stop = true;
+  };
+  process.once('SIGINT', onSig);
+  try {
+    while (!stop) {
+      await new Promise((r) => setTimeout(r, 500));
+      const panes = await ctx.tmux.listPanes();
+      const pane = panes.find((p) => p.session === record.session);
+      if (!pane) break;
+      const lines = await ctx.tmux.capture(record.session);
+      const fresh = newLines(printed, lines);
+      if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
+      printed = lines;
+      if (pane.dead) {
+        ctx.ui.note(`[agent exited with status ${pane.deadStatus ?? '?'}]`);
+        break;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+}

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { FleetError } from '../errors.js';
+import { loadContext, type Context } from '../context.js';
+import type { RepoInfo } from '../git/worktree-manager.js';
+import { findAgent } from '../ops/find.js';
+
+export function promptCommand(): Command {
+  return new Command('prompt')
+    .description('send a follow-up to an agent, as typed input followed by Enter')
+    .argument('<branch>', "the agent's branch")
+    .argument('<text...>', 'what to send (words are joined with spaces; quote multi-line text)')
+    .option('--no-enter', 'paste the text without pressing Enter')
+    .addHelpText('after', `
+Examples:
+  fleet prompt fix-auth "Now run the tests and fix what fails"
+  fleet prompt fix-auth "$(cat review-notes.md)"`)
+    .action(async (branch: string, words: string[], opts: { enter: boolean }) => {
+      const ctx = await loadContext({ needRepo: true });
+      await runPrompt(ctx, branch, words.join(' '), opts);
+    });
+}
+
+/** The agent's pane, failing clearly when its session is gone or its program has exited. */
+export async function livePane(ctx: Context, branch: string, session: string, action: string) {
+  const panes = await ctx.tmux.listPanes();
+  const pane = panes.find((p) => p.session === session);
+  if (!pane) {
+    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
+  }
+  if (pane.dead) {
+    throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
+      hint: `fleet logs ${branch} shows its last screen`,
+    });
+  }
+  return pane;
+}
+
+export async function runPrompt(ctx: Context & { repo: RepoInfo }, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
+  const record = await findAgent(ctx, branch);
+  if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
+  await livePane(ctx, branch, record.session, 'take input');
+  await ctx.tmux.sendText(record.session, text, { enter: opts.enter !== false });
+  ctx.ui.note(`sent ${text.length} characters to ${branch}`);
+}
+

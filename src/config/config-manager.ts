@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FleetError } from '../errors.js';
+import { expandHome, splitCommandLine } from '../core/names.js';
+import { CONFIG_FILE, REPO_CONFIG_FILE, fleetHome, homeDir } from './paths.js';
+import {
+  DEFAULT_CONFIG_TEXT,
+  builtinProfiles,
+  defaultConfig,
+  type AgentProfile,
+  type FleetConfig,
+} from './schema.js';
+import { validateConfig } from './validate.js';
+
+export interface LoadedConfig {
+  config: FleetConfig;
+  warnings: string[];
+  /** Files that were read, in order of precedence (lowest first). */
+  files: string[];
+}
+
+/** Reads, validates and merges `config.toml` and a repository's `.fleet.toml`. */
+export class ConfigManager {
+  readonly home: string;
+  readonly userFile: string;
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.home = fleetHome(env);
+    this.userFile = path.join(this.home, CONFIG_FILE);
+  }
+
+  /** Create the fleet home (0700) and a commented default config on first use. */
+  ensureHome(): void {
+    fs.mkdirSync(this.home, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(this.userFile)) {
+      try {
+        fs.writeFileSync(this.userFile, DEFAULT_CONFIG_TEXT(this.home), { flag: 'wx', mode: 0o600 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+
+  /** Parse one TOML file; syntax errors name the file, line and column. */
+  static async parseFile(file: string): Promise<Record<string, unknown> | null> {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new FleetError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    return ConfigManager.parseText(text, file);
+  }
+
+  static async parseText(text: string, file: string): Promise<Record<string, unknown>> {
+    const { parse } = await import('smol-toml');
+    try {
+      return parse(text) as Record<string, unknown>;
+    } catch (e) {
+      const err = e as { line?: number; column?: number; message: string };
+      const reason = String(err.message).split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      const where = err.line ? `${file}:${err.line}:${err.column ?? 1}` : file;
+      throw new FleetError(`${where}: invalid TOML: ${reason}`, {
+        hint: file.endsWith(REPO_CONFIG_FILE) ? `fix ${file}` : 'fix it with: fleet config edit',
+      });
+    }
+  }
+
+  /** Load the effective configuration for a repository (or none). */
+  async load(repoRoot?: string): Promise<LoadedConfig> {
+    this.ensureHome();
+    const config = defaultConfig(this.home);
+    const warnings: string[] = [];
+    const files: string[] = [];
+    const sources = [this.userFile];
+    if (repoRoot) sources.push(path.join(repoRoot, REPO_CONFIG_FILE));
+    for (const file of sources) {
+      const doc = await ConfigManager.parseFile(file);
+      if (!doc) continue;
+      files.push(file);
+      const v = validateConfig(doc, file);
+      warnings.push(...v.warnings);
+      const { agents, ...rest } = v.values;
+      Object.assign(config, rest);
+      if (agents) config.agents = { ...config.agents, ...agents };
+    }
+    config.worktree_root = path.resolve(expandHome(config.worktree_root, homeDir(this.env)));
+    return { config, warnings, files };
+  }
+
+  /** Resolve an agent profile by name: a user profile replaces a built-in of the same name. */
+  static profile(config: FleetConfig, name: string): AgentProfile {
+    const user = config.agents[name];
+    if (user) {
+      const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
+      return { name, argv, builtin: false };
+    }
+    const builtins = builtinProfiles(config);
+    const argv = builtins[name];
+    if (!argv) {
+      const known = [...new Set([...Object.keys(builtins), ...Object.keys(config.agents)])].sort().join(', ');
+      throw new FleetError(`unknown agent profile "${name}"`, {
+        hint: `use one of: ${known} (or add [agents.${name}] command = "..." to ${CONFIG_FILE})`,
+      });
+    }
+    return { name, argv, builtin: true };
+  }
+
+  static profileNames(config: FleetConfig): string[] {
+    return [...new Set([...Object.keys(builtinProfiles(config)), ...Object.keys(config.agents)])].sort();
+  }
+}

@@ -1,0 +1,163 @@
+import { splitCommandLine } from '../core/names.js';
+
+/** An agent profile: the argv that starts it; `{prompt}` marks where the prompt goes. */
+export interface AgentProfile {
+  name: string;
+  argv: string[];
+  builtin: boolean;
+}
+
+export interface FleetConfig {
+  default_agent: string;
+  worktree_root: string;
+  tmux_prefix: string;
+  credential_files: string[];
+  setup_commands: string[];
+  max_parallel: number;
+  claude_flags: string;
+  /** Seconds without output before an alive agent counts as idle. */
+  idle_seconds: number;
+  agents: Record<string, { command: string | string[] }>;
+}
+
+type KeyType = 'string' | 'string[]' | 'int';
+
+interface KeySpec {
+  type: KeyType;
+  description: string;
+  /** Extra check beyond the type; returns the expectation when it fails. */
+  check?: (v: unknown) => string | null;
+}
+
+export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents'>, KeySpec> = {
+  default_agent: { type: 'string', description: 'agent profile used when --agent is not given', check: nonEmpty },
+  worktree_root: { type: 'string', description: 'where worktrees are made (~ expanded)', check: nonEmpty },
+  tmux_prefix: {
+    type: 'string',
+    description: 'prefix of every tmux session fleet owns',
+    check: (v) => (/^[A-Za-z0-9_-]+$/.test(String(v)) ? null : 'letters, digits, "_" or "-" only'),
+  },
+  credential_files: { type: 'string[]', description: 'paths or globs copied (mode kept) into each new worktree' },
+  setup_commands: { type: 'string[]', description: 'shell commands run in each new worktree before its agent starts' },
+  max_parallel: {
+    type: 'int',
+    description: 'how many agents fanout/multi set up at once',
+    check: (v) => ((v as number) >= 1 && (v as number) <= 64 ? null : 'a whole number from 1 to 64'),
+  },
+  claude_flags: { type: 'string', description: 'extra flags for the claude profile' },
+  idle_seconds: {
+    type: 'int',
+    description: 'seconds without output before a live agent shows as idle',
+    check: (v) => ((v as number) >= 1 ? null : 'a whole number of seconds, at least 1'),
+  },
+};
+
+function nonEmpty(v: unknown): string | null {
+  return String(v).trim() === '' ? 'a non-empty string' : null;
+}
+
+export function defaultConfig(home: string): FleetConfig {
+  return {
+    default_agent: 'claude',
+    worktree_root: `${home}/worktrees`,
+    tmux_prefix: 'fleet_',
+    credential_files: [],
+    setup_commands: [],
+    max_parallel: 4,
+    claude_flags: '',
+    idle_seconds: 30,
+    agents: {},
+  };
+}
+
+/**
+ * Built-in profiles. Each real agent takes its first prompt its own way:
+ *   claude "<prompt>"              interactive session that starts on the prompt
+ *   codex "<prompt>"               same
+ *   gemini -i "<prompt>"           --prompt-interactive: runs it, then stays interactive
+ *   aider --message "<prompt>"     aider has no "start interactive with a prompt"; --message
+ *                                  answers it and exits (the pane is kept, logs stay readable)
+ *   opencode --prompt "<prompt>"   the TUI starts with the prompt
+ *   shell                          runs the prompt itself with bash -c
+ */
+export function builtinProfiles(config: Pick<FleetConfig, 'claude_flags'>): Record<string, string[]> {
+  return {
+    claude: ['claude', ...splitCommandLine(config.claude_flags), '{prompt}'],
+    codex: ['codex', '{prompt}'],
+    gemini: ['gemini', '--prompt-interactive', '{prompt}'],
+    aider: ['aider', '--message', '{prompt}'],
+    opencode: ['opencode', '--prompt', '{prompt}'],
+    shell: ['bash', '-c', '{prompt}'],
+  };
+}
+
+export const PROMPT_PLACEHOLDER = '{prompt}';
+
+/** Where the prompt goes in a profile's argv: the element holding `{prompt}`, or appended last. */
+export interface LaunchPlan {
+  argv: string[];
+  /** Index of the argv element that receives the prompt. */
+  promptIndex: number;
+  /** Text around `{prompt}` inside that element (`--message={prompt}` → prefix "--message="). */
+  prefix: string;
+  suffix: string;
+}
+
+export function launchPlanFor(profileArgv: readonly string[]): LaunchPlan {
+  const idx = profileArgv.findIndex((a) => a.includes(PROMPT_PLACEHOLDER));
+  if (idx === -1) {
+    return { argv: [...profileArgv, ''], promptIndex: profileArgv.length, prefix: '', suffix: '' };
+  }
+  const el = profileArgv[idx]!;
+  const at = el.indexOf(PROMPT_PLACEHOLDER);
+  return {
+    argv: [...profileArgv],
+    promptIndex: idx,
+    prefix: el.slice(0, at),
+    suffix: el.slice(at + PROMPT_PLACEHOLDER.length),
+  };
+}
+
+/** The argv the agent finally runs with, prompt in place (what the launcher reproduces). */
+export function agentArgv(plan: LaunchPlan, prompt: string): string[] {
+  const argv = [...plan.argv];
+  argv[plan.promptIndex] = plan.prefix + prompt + plan.suffix;
+  return argv;
+}
+
+export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${home}/config.toml).
+# Every key is optional; the commented values are the defaults.
+# A .fleet.toml at a repository's root overrides any of these for that repository.
+# Check a change with: fleet config show
+
+# Agent profile used when --agent is not given: claude, codex, gemini, aider, opencode, shell,
+# or one of your own [agents.NAME] below.
+# default_agent = "claude"
+
+# Where worktrees are made: <worktree_root>/<repo-name>/<branch>.
+# worktree_root = "${home}/worktrees"
+
+# Prefix of every tmux session fleet owns.
+# tmux_prefix = "fleet_"
+
+# Files (paths or globs, relative to the repository root) copied into each new worktree,
+# keeping their mode. Usually git-ignored files such as .env.
+# credential_files = [".env", "config/*.local.json"]
+
+# Shell commands run, in order, inside each new worktree before its agent starts.
+# setup_commands = ["npm ci"]
+
+# How many agents fanout/multi set up at once.
+# max_parallel = 4
+
+# Extra flags for the claude profile.
+# claude_flags = "--model sonnet"
+
+# Seconds without output before a live agent shows as idle in fleet list.
+# idle_seconds = 30
+
+# Your own agent profiles. The prompt is passed as one argument: in place of {prompt},
+# or appended last when the command has no {prompt}. A profile named like a built-in replaces it.
+# [agents.mytool]
+# command = "mytool --yes {prompt}"
+`;

@@ -1,0 +1,66 @@
+import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
+import { launchPlanFor, type AgentProfile, type FleetConfig, type LaunchPlan } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+
+/** Everything create will do for one agent, decided before anything is touched. */
+export interface CreatePlan {
+  repo: string;
+  repoName: string;
+  branch: string;
+  session: string;
+  worktree: string;
+  agent: string;
+  launch: LaunchPlan;
+  prompt: string;
+  batchId: string | null;
+  /** Ref the user asked for (--base), or null for the main checkout's HEAD. */
+  baseRef: string | null;
+  copyPatterns: string[];
+  setupCommands: string[];
+}
+
+export interface CreateInput {
+  repo: string;
+  repoName: string;
+  branch: string;
+  prompt: string;
+  profile: AgentProfile;
+  config: FleetConfig;
+  batchId?: string | null;
+  base?: string | null;
+  quick?: boolean;
+}
+
+/** Validate names and compute session, worktree and launch argv. Throws a UsageError on bad input. */
+export function planCreate(input: CreateInput): CreatePlan {
+  const problem = branchNameProblem(input.branch);
+  if (problem) {
+    throw new UsageError(`invalid branch name "${input.branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
+  }
+  return {
+    repo: input.repo,
+    repoName: input.repoName,
+    branch: input.branch,
+    session: sessionNameFor(input.config.tmux_prefix, input.repoName, input.branch),
+    worktree: worktreePathFor(input.config.worktree_root, input.repoName, input.branch),
+    agent: input.profile.name,
+    launch: launchPlanFor(input.profile.argv),
+    prompt: input.prompt,
+    batchId: input.batchId ?? null,
+    baseRef: input.base ?? null,
+    copyPatterns: [...input.config.credential_files],
+    setupCommands: input.quick ? [] : [...input.config.setup_commands],
+  };
+}
+
+/** Two plans whose sessions or worktrees would collide (fix.1 and fix-1 map to one session). */
+export function findCollisions(plans: readonly CreatePlan[]): string | null {
+  const sessions = new Map<string, string>();
+  for (const p of plans) {
+    const other = sessions.get(p.session);
+    if (other !== undefined && other !== p.branch) return `branches "${other}" and "${p.branch}" both map to tmux session "${p.session}"`;
+    if (other === p.branch) return `branch "${p.branch}" is given twice`;
+    sessions.set(p.session, p.branch);
+  }
+  return null;
+}

@@ -1,0 +1,130 @@
+import path from 'node:path';
+
+/**
+ * Why a branch name is refused, or null when git would accept it.
+ * Mirrors `git check-ref-format --branch` (refs.c: check_refname_component) so names are
+ * refused before anything is made, without a git call per name.
+ */
+export function branchNameProblem(name: string): string | null {
+  if (name.length === 0) return 'it is empty';
+  if (name.startsWith('-')) return 'it starts with "-"';
+  if (name === '@') return 'it is "@"';
+  if (name === 'HEAD') return 'it is "HEAD"';
+  if (name.includes('..')) return 'it contains ".."';
+  if (name.includes('@{')) return 'it contains "@{"';
+  if (name.endsWith('/')) return 'it ends with "/"';
+  if (name.startsWith('/')) return 'it starts with "/"';
+  if (name.endsWith('.')) return 'it ends with "."';
+  if (name.includes('//')) return 'it contains "//"';
+  for (const ch of name) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f) return 'it contains a control character';
+    if (ch === ' ') return 'it contains a space';
+    if ('~^:?*[\\'.includes(ch)) return `it contains "${ch}"`;
+  }
+  for (const component of name.split('/')) {
+    if (component.startsWith('.')) return `a part starts with "." ("${component}")`;
+    if (component.endsWith('.lock')) return `a part ends with ".lock" ("${component}")`;
+  }
+  return null;
+}
+
+/** Every character outside [A-Za-z0-9_-] becomes "-": tmux rewrites "." and ":" itself. */
+export function sanitizeForTmux(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+/** `<tmux_prefix><repo-name>_<branch>`, sanitized. */
+export function sessionNameFor(prefix: string, repoName: string, branch: string): string {
+  return sanitizeForTmux(`${prefix}${repoName}_${branch}`);
+}
+
+/** `<worktree_root>/<repo-name>/<branch>`; branches with "/" nest, as they do under refs/heads. */
+export function worktreePathFor(worktreeRoot: string, repoName: string, branch: string): string {
+  return path.join(worktreeRoot, repoName, ...branch.split('/'));
+}
+
+/** Expand a leading "~" the way a shell would. */
+export function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return p;
+}
+
+/** True when `child` is `parent` or inside it (both absolute). */
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Does `name` match a glob with `*`, `?` and `[...]` (as in `fleet kill 'fix-*'`)? */
+export function globMatch(glob: string, name: string): boolean {
+  let re = '^';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end === -1) re += '\\[';
+      else {
+        let cls = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+        re += `[${cls}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(re + '$').test(name);
+}
+
+export function isGlob(s: string): boolean {
+  return /[*?[]/.test(s);
+}
+
+/**
+ * Split a command line into argv the way a POSIX shell would split words (quotes and
+ * backslashes), without expanding anything. Used for `[agents.NAME] command = "..."`.
+ */
+export function splitCommandLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end === -1) throw new Error('unterminated single quote');
+      cur += line.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      inWord = true;
+      while (i < line.length && line[i] !== '"') {
+        if (line[i] === '\\' && i + 1 < line.length && '"\\$`\n'.includes(line[i + 1]!)) {
+          cur += line[i + 1];
+          i += 2;
+        } else cur += line[i++];
+      }
+      if (i >= line.length) throw new Error('unterminated double quote');
+      i++;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+      i++;
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}

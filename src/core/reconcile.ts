@@ -1,0 +1,69 @@
+import type { PaneInfo } from './parse.js';
+import type { AgentRecord } from '../state/types.js';
+
+export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'setup-failed' | 'creating';
+
+export interface AgentView {
+  record: AgentRecord;
+  status: AgentStatus;
+  exitCode: number | null;
+  pane: PaneInfo | null;
+}
+
+/** Is a process alive? (signal 0 checks without sending anything) */
+export type PidAlive = (pid: number) => boolean;
+
+/**
+ * Status of each record from tmux's pane facts alone (no screen scraping): pane gone →
+ * missing; pane dead → exited with its status; alive and output within idle_seconds →
+ * running, else idle. A record still "creating" whose owner process died → setup-failed.
+ */
+export function reconcile(
+  records: readonly AgentRecord[],
+  panes: readonly PaneInfo[],
+  opts: { now: number; idleSeconds: number; pidAlive: PidAlive },
+): AgentView[] {
+  const bySession = new Map<string, PaneInfo>();
+  for (const p of panes) if (!bySession.has(p.session)) bySession.set(p.session, p);
+  return records.map((record) => {
+    const pane = bySession.get(record.session) ?? null;
+    if (record.phase === 'creating') {
+      const ownerAlive = record.owner_pid !== null && opts.pidAlive(record.owner_pid);
+      return { record, pane, exitCode: null, status: ownerAlive ? 'creating' : 'setup-failed' };
+    }
+    if (!pane) return { record, pane, exitCode: null, status: 'missing' };
+    if (pane.dead) return { record, pane, exitCode: pane.deadStatus, status: 'exited' };
+    const last = pane.activity ?? pane.sessionCreated ?? 0;
+    const idle = opts.now / 1000 - last >= opts.idleSeconds;
+    return { record, pane, exitCode: null, status: idle ? 'idle' : 'running' };
+  });
+}
+
+/** Records rebuilt from the @fleet_* options of live sessions (state.json was lost). */
+export function recordsFromPanes(panes: readonly PaneInfo[], prefix: string): AgentRecord[] {
+  const seen = new Set<string>();
+  const out: AgentRecord[] = [];
+  for (const p of panes) {
+    const f = p.fleet;
+    if (!f.repo || !f.branch || !p.session.startsWith(prefix) || seen.has(p.session)) continue;
+    seen.add(p.session);
+    out.push({
+      repo: f.repo,
+      repo_name: f.repo.split('/').pop() ?? f.repo,
+      branch: f.branch,
+      batch_id: f.batch ?? null,
+      agent: f.agent ?? 'unknown',
+      session: p.session,
+      worktree: f.worktree ?? '',
+      base_commit: f.base ?? '',
+      base_ref: f.base ?? '',
+      created_branch: false,
+      copied_files: [],
+      created_at: f.created ?? new Date((p.sessionCreated ?? 0) * 1000).toISOString(),
+      prompt_preview: '',
+      phase: 'ready',
+      owner_pid: null,
+    });
+  }
+  return out;
+}

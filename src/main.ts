@@ -1,0 +1,78 @@
+import { Command, CommanderError } from 'commander';
+import { FleetError } from './errors.js';
+import { runnerLog } from './process/runner.js';
+import { createCommand } from './commands/create.js';
+import { listCommand } from './commands/list.js';
+import { promptCommand } from './commands/prompt.js';
+import { logsCommand } from './commands/logs.js';
+import { attachCommand } from './commands/attach.js';
+import { killCommand } from './commands/kill.js';
+import { configCommand } from './commands/config.js';
+
+declare const __FLEET_VERSION__: string;
+
+export function buildProgram(): Command {
+  const program = new Command('fleet')
+    .description('Run AI coding agents in parallel on one repository: a git worktree, a branch and a tmux session each.')
+    .version(__FLEET_VERSION__, '-V, --version', 'print the version')
+    .option('-v, --verbose', 'log every git/tmux call and its duration to stderr; show stack traces')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `
+Examples:
+  fleet create fix-auth --prompt "Fix the authentication bug"
+  fleet list
+  fleet logs fix-auth -n 100
+  fleet prompt fix-auth "Now run the tests"
+  fleet attach fix-auth
+  fleet kill fix-auth
+
+Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
+
+  for (const make of [createCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand]) {
+    program.addCommand(make());
+  }
+
+  program.hook('preAction', (_this, action) => {
+    if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
+  });
+  // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
+    c.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+function printError(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    // commander has already printed "error: …"
+    process.stderr.write('hint: add --help to see the usage\n');
+    return 2;
+  }
+  if (err instanceof FleetError) {
+    const [first, ...rest] = err.message.split('\n');
+    process.stderr.write(`error: ${first}\n`);
+    if (rest.length > 0) process.stderr.write(rest.join('\n') + '\n');
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    if (verbose && err.stack) process.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
+  if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
+  else process.stderr.write('hint: run again with --verbose for details\n');
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return printError(err, runnerLog.verbose || argv.includes('--verbose') || argv.includes('-v'));
+  }
+}

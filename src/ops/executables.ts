@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FleetError } from '../errors.js';
+
+/** Is `cmd` runnable (a path, or a name found on PATH)? No process is started to find out. */
+export function findExecutable(cmd: string, envPath = process.env.PATH ?? ''): string | null {
+  const candidates = cmd.includes('/') ? [path.resolve(cmd)] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, cmd));
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      if (fs.statSync(c).isFile()) return c;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const INSTALL: Record<string, string> = {
+  claude: 'npm install -g @anthropic-ai/claude-code',
+  codex: 'npm install -g @openai/codex',
+  gemini: 'npm install -g @google/gemini-cli',
+  aider: 'python -m pip install aider-install && aider-install',
+  opencode: 'npm install -g opencode-ai',
+};
+
+export function ensureExecutable(cmd: string, profile: string): void {
+  if (findExecutable(cmd)) return;
+  const install = INSTALL[cmd];
+  throw new FleetError(`"${cmd}" (agent profile "${profile}") not found on PATH`, {
+    hint: `${install ? `install it (${install}), or ` : ''}pick another agent: --agent shell, or set default_agent with fleet config set default_agent NAME`,
+  });
+}

@@ -1,0 +1,127 @@
+import { FleetError } from '../errors.js';
+
+/** What every external command returns. Non-zero exits are data unless `reject` is set. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RunOptions {
+  /** Always explicit for git: fleet never relies on the process's own cwd. */
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Written to the child's stdin. */
+  input?: string;
+  /** Throw a CommandError on a non-zero exit (default true). */
+  reject?: boolean;
+  /** Kill the child when this fires. */
+  signal?: AbortSignal;
+  /** Keep trailing newlines (capture-pane, diff output). */
+  keepTrailingNewline?: boolean;
+  /** Append stdout and stderr to this file instead of capturing them (setup logs). */
+  outputFile?: string;
+}
+
+/** The seam every git/tmux/ps call goes through; tests may pass a scripted fake. */
+export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+
+/** A program exited non-zero. Carries argv, exit code and stderr. */
+export class CommandError extends FleetError {
+  readonly argv: readonly string[];
+  readonly result: RunResult;
+
+  constructor(argv: readonly string[], result: RunResult) {
+    const detail = firstLine(result.stderr) || firstLine(result.stdout) || `exit code ${result.exitCode}`;
+    super(`${argv[0]} ${argv[1] ?? ''}`.trim() + ` failed: ${detail}`);
+    this.name = 'CommandError';
+    this.argv = argv;
+    this.result = result;
+  }
+}
+
+const INSTALL_HINTS: Record<string, string> = {
+  tmux: 'install it: apt-get install tmux (Debian/Ubuntu), brew install tmux (macOS)',
+  git: 'install it: apt-get install git (Debian/Ubuntu), brew install git (macOS)',
+  ps: 'install it: apt-get install procps (Debian/Ubuntu)',
+};
+
+export function notFoundError(cmd: string): FleetError {
+  return new FleetError(`${cmd} not found on PATH`, { hint: INSTALL_HINTS[cmd] ?? `install ${cmd} or add it to PATH` });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+}
+
+/** Counts and, with --verbose, logs every external call. */
+export interface RunnerLog {
+  verbose: boolean;
+  calls: number;
+  write: (line: string) => void;
+}
+
+export const runnerLog: RunnerLog = {
+  verbose: false,
+  calls: 0,
+  write: (line) => process.stderr.write(line + '\n'),
+};
+
+function quoteForLog(a: string): string {
+  if (a.length > 80) a = a.slice(0, 77) + '...';
+  return /^[\w@%+=:,./=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`).replace(/\n/g, '\\n')}'`;
+}
+
+/**
+ * The one process runner: argv arrays only, never a shell string. execa is loaded on first
+ * use so commands that never spawn anything (`--version`, `--help`) don't pay for it.
+ */
+export const run: Runner = async (cmd, args, opts = {}) => {
+  const { execa } = await import('execa');
+  const started = performance.now();
+  runnerLog.calls++;
+  let result: RunResult;
+  try {
+    const child = await execa(cmd, args as string[], {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: true,
+      input: opts.input,
+      stdin: opts.input === undefined ? 'ignore' : undefined,
+      reject: false,
+      stripFinalNewline: !opts.keepTrailingNewline,
+      ...(opts.outputFile
+        ? { stdout: { file: opts.outputFile, append: true }, stderr: { file: opts.outputFile, append: true } }
+        : {}),
+      cancelSignal: opts.signal,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (child.failed && child.exitCode === undefined) {
+      const code = (child as { code?: string }).code;
+      if (code === 'ENOENT' || /ENOENT/.test(child.message ?? '')) throw notFoundError(cmd);
+      if (child.isCanceled) throw new FleetError(`${cmd} was interrupted`, { exitCode: 130 });
+      throw new FleetError(`could not run ${cmd}: ${child.shortMessage ?? child.message}`);
+    }
+    result = { stdout: String(child.stdout ?? ''), stderr: String(child.stderr ?? ''), exitCode: child.exitCode ?? 1 };
+  } finally {
+    if (runnerLog.verbose) {
+      const ms = (performance.now() - started).toFixed(0);
+      runnerLog.write(`+ ${[cmd, ...args].map(quoteForLog).join(' ')}  (${ms} ms)`);
+    }
+  }
+  if (opts.reject !== false && result.exitCode !== 0) throw new CommandError([cmd, ...args], result);
+  return result;
+};
+
+/** Run with stdio inherited (attach, $EDITOR). Resolves to the exit code. */
+export async function runInteractive(cmd: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  runnerLog.calls++;
+  if (runnerLog.verbose) runnerLog.write(`+ ${[cmd, ...args].map(quoteForLog).join(' ')}  (interactive)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args as string[], { stdio: 'inherit', cwd: opts.cwd });
+    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? notFoundError(cmd) : err));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 1 : 1)));
+  });
+}

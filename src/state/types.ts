@@ -1,0 +1,32 @@
+/** One agent as fleet remembers it. The truth is tmux and git; this is advisory. */
+export interface AgentRecord {
+  /** Absolute path of the repository's main worktree. */
+  repo: string;
+  /** The name used in session names and worktree paths. */
+  repo_name: string;
+  branch: string;
+  batch_id: string | null;
+  agent: string;
+  session: string;
+  worktree: string;
+  /** Commit the agent started from (diffs and "unmerged" are measured against it). */
+  base_commit: string;
+  /** What the user gave as --base (or the main checkout's branch). */
+  base_ref: string;
+  /** True when fleet created the branch (rollback deletes only branches fleet made). */
+  created_branch: boolean;
+  /** Files fleet copied in (credential_files), so they don't count as the agent's work. */
+  copied_files: string[];
+  created_at: string;
+  /** First 500 characters of the prompt, for list --grouped. */
+  prompt_preview: string;
+  /** "creating" while being set up; "ready" once the agent runs. */
+  phase: 'creating' | 'ready';
+  /** The pid of the fleet process setting it up (a "creating" record whose owner died failed). */
+  owner_pid: number | null;
+}
+
+export interface StateFile {
+  version: 1;
+  agents: AgentRecord[];
+}

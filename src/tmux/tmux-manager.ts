@@ -1,0 +1,129 @@
+import { FleetError } from '../errors.js';
+import { runInteractive, type Runner } from '../process/runner.js';
+import { PANE_FORMAT, parsePanes, type FleetOption, type PaneInfo } from '../core/parse.js';
+
+/**
+ * Targets. `-t name` prefix-matches (fix-1 would reach fix-10), so sessions are always
+ * addressed as `=name`, and windows/panes as `=name:` (a bare `=name` there is read as a window).
+ */
+export const sessionTarget = (name: string) => `=${name}`;
+export const paneTarget = (name: string) => `=${name}:`;
+
+function noServer(stderr: string): boolean {
+  return /no server running|error connecting to|no sessions/i.test(stderr);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface NewSessionSpec {
+  name: string;
+  cwd: string;
+  /** The full argv the pane runs (already wrapped by the launcher). */
+  argv: string[];
+  options: Partial<Record<FleetOption, string>>;
+  width?: number;
+  height?: number;
+}
+
+/** tmux via the one runner. */
+export class TmuxManager {
+  constructor(private readonly run: Runner) {}
+
+  private tmux(args: string[], opts: { reject?: boolean; input?: string; keepTrailingNewline?: boolean } = {}) {
+    return this.run('tmux', args, opts);
+  }
+
+  /** Every pane on the server with fleet's options, in one call. [] when no server runs. */
+  async listPanes(): Promise<PaneInfo[]> {
+    const r = await this.tmux(['list-panes', '-a', '-F', PANE_FORMAT], { reject: false });
+    if (r.exitCode !== 0) {
+      if (noServer(r.stderr)) return [];
+      throw new FleetError(`tmux list-panes failed: ${r.stderr.trim()}`);
+    }
+    return parsePanes(r.stdout);
+  }
+
+  async hasSession(name: string): Promise<boolean> {
+    const r = await this.tmux(['has-session', '-t', sessionTarget(name)], { reject: false });
+    return r.exitCode === 0;
+  }
+
+  /**
+   * Start a detached session running `argv` directly (tmux execs a multi-word command
+   * without a shell). remain-on-exit and the @fleet_* options are set in the same tmux
+   * invocation, before the server runs its event loop again, so even an agent that exits at
+   * once leaves its pane, output and exit status behind.
+   */
+  async newSession(spec: NewSessionSpec): Promise<void> {
+    const args = [
+      'new-session', '-d', '-s', spec.name, '-c', spec.cwd,
+      '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
+      '--', ...spec.argv,
+      ';', 'set-option', '-w', '-t', paneTarget(spec.name), 'remain-on-exit', 'on',
+    ];
+    for (const [k, v] of Object.entries(spec.options)) {
+      if (v !== undefined) args.push(';', 'set-option', '-t', paneTarget(spec.name), `@fleet_${k}`, v);
+    }
+    const r = await this.tmux(args, { reject: false });
+    if (r.exitCode !== 0) {
+      const msg = r.stderr.trim();
+      if (/duplicate session/i.test(msg)) {
+        throw new FleetError(`tmux session "${spec.name}" already exists`, {
+          hint: `tmux kill-session -t '=${spec.name}' if it is a leftover, or pick another branch name`,
+        });
+      }
+      if (/command too long/i.test(msg)) throw new FleetError('the agent command line is too long for tmux');
+      // A failure in a later part of the chain leaves a session behind: don't.
+      await this.killSession(spec.name).catch(() => undefined);
+      throw new FleetError(`tmux could not start session "${spec.name}": ${msg}`);
+    }
+  }
+
+  async killSession(name: string): Promise<boolean> {
+    const r = await this.tmux(['kill-session', '-t', sessionTarget(name)], { reject: false });
+    return r.exitCode === 0;
+  }
+
+  /**
+   * Type text into the agent: load-buffer from stdin, bracketed paste (-p) so multi-line text
+   * arrives whole, then Enter as a separate key a moment later so TUIs don't fold it into the
+   * paste.
+   */
+  async sendText(name: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
+    const buffer = `fleet-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    await this.tmux(['load-buffer', '-b', buffer, '-'], { input: text });
+    await this.tmux(['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneTarget(name)]);
+    if (opts.enter !== false) {
+      await sleep(120);
+      await this.tmux(['send-keys', '-t', paneTarget(name), 'Enter']);
+    }
+  }
+
+  /** Screen plus scrollback as lines, trailing blank lines dropped. */
+  async capture(name: string): Promise<string[]> {
+    const r = await this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', paneTarget(name)], {
+      keepTrailingNewline: true,
+    });
+    const lines = r.stdout.split('\n');
+    const trimEnd = () => {
+      while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+    };
+    trimEnd();
+    // remain-on-exit writes "Pane is dead (status N, <date>)" at the bottom of the screen; the
+    // exit status is reported by fleet itself, so drop the line and the blank screen above it.
+    if (lines.length > 0 && /^Pane is dead\b/.test(lines[lines.length - 1]!)) {
+      lines.pop();
+      trimEnd();
+    }
+    return lines;
+  }
+
+  /** Attach the terminal, or switch the client when already inside tmux. */
+  async attach(name: string, insideTmux: boolean): Promise<number> {
+    if (insideTmux) {
+      await this.tmux(['switch-client', '-t', sessionTarget(name)]);
+      return 0;
+    }
+    return runInteractive('tmux', ['attach-session', '-t', sessionTarget(name)]);
+  }
+}

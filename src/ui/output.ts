@@ -1,0 +1,42 @@
+/** Where commands print. Colour and spinners only on a terminal, never with --json. */
+export interface Ui {
+  /** stdout: data and results. */
+  out(text: string): void;
+  /** stderr: progress, notes. */
+  note(text: string): void;
+  warn(text: string): void;
+  isTTY: boolean;
+  color: boolean;
+}
+
+export function makeUi(opts: { json?: boolean } = {}): Ui {
+  const isTTY = Boolean(process.stdout.isTTY) && !opts.json;
+  const color = useColor(process.stderr.isTTY);
+  return {
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+    note: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    warn: (t) => process.stderr.write(`${paint('warning:', 'yellow', color)} ${t}\n`),
+    isTTY,
+    color: isTTY && useColor(true),
+  };
+}
+
+export function useColor(isTTY: boolean | undefined): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return Boolean(isTTY) && process.env.TERM !== 'dumb';
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
+export type Colour = keyof typeof CODES;
+
+export function paint(text: string, colour: Colour, enabled: boolean): string {
+  return enabled ? `\x1b[${CODES[colour]}m${text}\x1b[0m` : text;
+}
+
+/** "~/…" for paths under HOME, so output stays short. */
+export function tildify(p: string): string {
+  const home = process.env.HOME;
+  return home && home !== '/' && (p === home || p.startsWith(home + '/')) ? '~' + p.slice(home.length) : p;
+}

@@ -1,0 +1,29 @@
+import type { Ui } from './output.js';
+
+export interface Spinner {
+  text(t: string): void;
+  note(t: string): void;
+  succeed(t: string): void;
+  fail(t: string): void;
+}
+
+/** An ora spinner on a terminal (loaded only then); silent everywhere else. */
+export async function startSpinner(ui: Ui, text: string): Promise<Spinner> {
+  if (!ui.isTTY || !process.stderr.isTTY) {
+    return { text: () => {}, note: (t) => ui.note(`note: ${t}`), succeed: () => {}, fail: () => {} };
+  }
+  const { default: ora } = await import('ora');
+  const s = ora({ text, stream: process.stderr }).start();
+  return {
+    text: (t) => {
+      s.text = t;
+    },
+    note: (t) => {
+      s.clear();
+      ui.note(`note: ${t}`);
+      s.render();
+    },
+    succeed: (t) => s.succeed(t),
+    fail: (t) => s.fail(t),
+  };
+}
