@@ -9,12 +9,14 @@ export function newLines(prev: readonly string[], next: readonly string[]): stri
   if (prev.length === 0) return [...next];
   for (let drop = 0; drop <= 2 && drop < prev.length; drop++) {
     const upto = prev.length - drop;
-    const anchor = Math.min(upto, 12);
-    const tail = prev.slice(upto - anchor, upto);
-    for (let end = next.length; end >= anchor; end--) {
-      let ok = true;
-      for (let k = 0; k < anchor && ok; k++) ok = next[end - anchor + k] === tail[k];
-      if (ok) return next.slice(end);
+    // Longest run first: the last 12 printed lines, then fewer (the top may have scrolled away).
+    for (let anchor = Math.min(upto, 12); anchor >= 1; anchor--) {
+      const tail = prev.slice(upto - anchor, upto);
+      for (let end = next.length; end >= anchor; end--) {
+        let ok = true;
+        for (let k = 0; k < anchor && ok; k++) ok = next[end - anchor + k] === tail[k];
+        if (ok) return next.slice(end);
+      }
     }
   }
   let common = 0;

@@ -1,0 +1,84 @@
+// Shared helpers for the benchmarks in bench/. Benchmarks are not tests: they print ratios
+// against a floor measured in the same run (bare git/tmux/node), alternating the two sides.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = process.env.FLEET_CLI ?? fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A private HOME / AI_FLEET_HOME / tmux server, like the tests use. */
+export function makeBenchEnv(prefix = 'fbench-') {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  const env = {
+    ...process.env,
+    HOME: path.join(dir, 'home'),
+    AI_FLEET_HOME: path.join(dir, 'fleet'),
+    TMUX_TMPDIR: path.join(dir, 't'),
+    FORCE_COLOR: '0',
+    GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com',
+    GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com',
+    GIT_CONFIG_NOSYSTEM: '1',
+  };
+  delete env.TMUX;
+  delete env.TMUX_PANE;
+  for (const d of [env.HOME, env.TMUX_TMPDIR]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(env.HOME, '.gitconfig'), '[init]\n\tdefaultBranch = main\n');
+  const cleanup = () => {
+    spawnSync('tmux', ['kill-server'], { env, stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, env, cleanup };
+}
+
+/** A repository of `files` small files in nested directories, one commit. */
+export function makeRepo(dir, env, files = 3000) {
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync('git', ['init', '-q'], { cwd: dir, env });
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(dir, 'src', `d${i % 50}`, `e${i % 7}`);
+    fs.mkdirSync(sub, { recursive: true });
+    fs.writeFileSync(path.join(sub, `f${i}.ts`), `export const v${i} = ${i};\n// ${'x'.repeat(i % 200)}\n`);
+  }
+  execFileSync('git', ['add', '-A'], { cwd: dir, env });
+  execFileSync('git', ['commit', '-q', '-m', 'bench repo'], { cwd: dir, env });
+  return dir;
+}
+
+/** Wall time of one synchronous run, in ms. Throws when the command fails. */
+export function timeRun(cmd, args, opts) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+/** Run `a` and `b` alternately `runs` times (after `reset` each), return both medians and the ratio a/b. */
+export function compare({ runs, a, b, reset }) {
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? [['a', a], ['b', b]] : [['b', b], ['a', a]];
+    for (const [which, fn] of order) {
+      reset?.();
+      (which === 'a' ? ta : tb).push(fn());
+    }
+  }
+  reset?.();
+  const ma = median(ta);
+  const mb = median(tb);
+  return { a: ma, b: mb, ratio: ma / mb, samplesA: ta, samplesB: tb };
+}
+
+export function report(title, rows) {
+  console.log(`\n${title}`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(34)} ${v}`);
+}

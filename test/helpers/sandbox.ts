@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+/**
+ * A private world for one test: its own HOME, AI_FLEET_HOME and tmux server (TMUX_TMPDIR),
+ * so nothing touches the user's tmux or ~/.ai_fleet. cleanup() kills that tmux server.
+ */
+export interface Sandbox {
+  dir: string;
+  home: string;
+  fleetHome: string;
+  env: Record<string, string | undefined>;
+  /** Make a git repository with one commit; returns its path. */
+  repo(name?: string, files?: Record<string, string>): Promise<string>;
+  git(cwd: string, ...args: string[]): Promise<string>;
+  tmux(...args: string[]): Promise<{ stdout: string; exitCode: number }>;
+  cleanup(): Promise<void>;
+}
+
+/** The CLI under test: the built bundle (FLEET_CLI overrides, so helpers can build elsewhere). */
+export const CLI = process.env.FLEET_CLI ?? fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export async function makeSandbox(): Promise<Sandbox> {
+  // Short base path: tmux's socket path must stay under ~100 bytes.
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flt-')));
+  const home = path.join(dir, 'home');
+  const fleetHome = path.join(dir, 'fleet');
+  const tmuxDir = path.join(dir, 't');
+  for (const d of [home, tmuxDir]) fs.mkdirSync(d, { recursive: true });
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    HOME: home,
+    AI_FLEET_HOME: fleetHome,
+    TMUX_TMPDIR: tmuxDir,
+    TMUX: undefined,
+    TMUX_PANE: undefined,
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    GIT_AUTHOR_NAME: 'Fleet Test',
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'Fleet Test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+    EDITOR: undefined,
+    VISUAL: undefined,
+  };
+  fs.writeFileSync(path.join(home, '.gitconfig'), '[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n');
+
+  const git = async (cwd: string, ...args: string[]) => (await execa('git', args, { cwd, env, extendEnv: false })).stdout;
+  const sb: Sandbox = {
+    dir,
+    home,
+    fleetHome,
+    env,
+    git,
+    async repo(name = 'repo', files = { 'README.md': '# test repo\n' }) {
+      const r = path.join(dir, name);
+      fs.mkdirSync(r, { recursive: true });
+      await git(r, 'init', '-q');
+      for (const [f, content] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(r, f)), { recursive: true });
+        fs.writeFileSync(path.join(r, f), content);
+      }
+      await git(r, 'add', '-A');
+      await git(r, 'commit', '-q', '-m', 'initial commit');
+      return r;
+    },
+    async tmux(...args: string[]) {
+      const r = await execa('tmux', args, { env, extendEnv: false, reject: false });
+      return { stdout: r.stdout, exitCode: r.exitCode ?? 1 };
+    },
+    async cleanup() {
+      await execa('tmux', ['kill-server'], { env, extendEnv: false, reject: false });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return sb;
+}
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Run the built CLI as a process, the way a user would. */
+export async function fleet(
+  sb: Sandbox,
+  args: string[],
+  opts: { cwd?: string; input?: string; env?: Record<string, string | undefined>; timeout?: number } = {},
+): Promise<CliResult> {
+  const r = await execa(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? sb.dir,
+    env: { ...sb.env, ...opts.env },
+    extendEnv: false,
+    input: opts.input,
+    stdin: opts.input === undefined ? 'ignore' : undefined,
+    reject: false,
+    timeout: opts.timeout ?? 60_000,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 1 };
+}
+
+/** Poll `check` until it returns a truthy value or the deadline passes (no blind sleeps). */
+export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: number; interval?: number; what?: string } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (opts.timeout ?? 10_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.interval ?? 50));
+  }
+}
+
+/** Paths of every file under dir with its bytes, for before/after comparisons. */
+export function snapshotTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out[path.relative(dir, p)] = fs.readFileSync(p).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Write an executable stand-in agent script; returns its path. */
+export function standIn(sb: Sandbox, name: string, body: string): string {
+  const bin = path.join(sb.dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const p = path.join(bin, name);
+  fs.writeFileSync(p, `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+  return p;
+}
+
+/** Write the user config for the sandbox. */
+export function writeConfig(sb: Sandbox, toml: string): void {
+  fs.mkdirSync(sb.fleetHome, { recursive: true });
+  fs.writeFileSync(path.join(sb.fleetHome, 'config.toml'), toml);
+}
+
+export function readState(sb: Sandbox): { agents: Array<Record<string, unknown>> } {
+  const f = path.join(sb.fleetHome, 'state.json');
+  if (!fs.existsSync(f)) return { agents: [] };
+  return JSON.parse(fs.readFileSync(f, 'utf8'));
+}
