@@ -2,6 +2,9 @@ import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
 import { launchPlanFor, type AgentProfile, type FleetConfig, type LaunchPlan } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 
+/** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
+export const MAX_ARG_BYTES = 128 * 1024;
+
 /** Everything create will do for one agent, decided before anything is touched. */
 export interface CreatePlan {
   repo: string;
@@ -36,6 +39,13 @@ export function planCreate(input: CreateInput): CreatePlan {
   const problem = branchNameProblem(input.branch);
   if (problem) {
     throw new UsageError(`invalid branch name "${input.branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
+  }
+  const bytes = Buffer.byteLength(input.prompt);
+  if (bytes >= MAX_ARG_BYTES) {
+    throw new UsageError(
+      `the prompt is ${Math.round(bytes / 1024)} KB; a program can be given at most 128 KB in one argument`,
+      'put the details in a file in the repository and ask the agent to read it',
+    );
   }
   return {
     repo: input.repo,

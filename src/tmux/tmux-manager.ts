@@ -86,13 +86,13 @@ export class TmuxManager {
 
   /**
    * Type text into the agent: load-buffer from stdin, bracketed paste (-p) so multi-line text
-   * arrives whole, then Enter as a separate key a moment later so TUIs don't fold it into the
-   * paste.
+   * arrives whole, newlines kept as they are (-r; tmux would turn them into CRs), then Enter as
+   * a separate key a moment later so TUIs don't fold it into the paste.
    */
   async sendText(name: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
     const buffer = `fleet-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     await this.tmux(['load-buffer', '-b', buffer, '-'], { input: text });
-    await this.tmux(['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneTarget(name)]);
+    await this.tmux(['paste-buffer', '-p', '-d', '-r', '-b', buffer, '-t', paneTarget(name)]);
     if (opts.enter !== false) {
       await sleep(120);
       await this.tmux(['send-keys', '-t', paneTarget(name), 'Enter']);
