@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { loadContext, type Context } from '../context.js';
 import { ConfigManager } from '../config/config-manager.js';
 import { planCreate, type CreatePlan } from '../core/create-plan.js';
@@ -79,6 +79,9 @@ export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: strin
     );
   } catch (e) {
     spinner.fail(`${plan.branch}: not created (everything made was rolled back)`);
+    if (e instanceof InterruptedError) {
+      throw new InterruptedError(`interrupted: "${plan.branch}" was not created; everything made was rolled back`);
+    }
     throw e;
   }
   spinner.succeed(`${plan.branch}: ${plan.agent} agent started`);

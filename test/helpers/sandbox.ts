@@ -105,14 +105,16 @@ export async function fleet(
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 1 };
 }
 
+type Truthy<T> = Exclude<T, false | null | undefined | '' | 0>;
+
 /** Poll `check` until it returns a truthy value or the deadline passes (no blind sleeps). */
-export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: number; interval?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: number; interval?: number; what?: string } = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + (opts.timeout ?? 10_000);
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v as Truthy<T>;
     } catch (e) {
       last = e;
     }
