@@ -8,6 +8,8 @@ import { logsCommand } from './commands/logs.js';
 import { attachCommand } from './commands/attach.js';
 import { killCommand } from './commands/kill.js';
 import { configCommand } from './commands/config.js';
+import { diffCommand } from './commands/diff.js';
+import { pickCommand } from './commands/pick.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -28,7 +30,7 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand]) {
+  for (const make of [createCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
 

@@ -1,0 +1,324 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FleetError, InterruptedError } from '../errors.js';
+import type { Context } from '../context.js';
+import { realpath, type RepoInfo } from '../git/worktree-manager.js';
+import { mergeMessage, squashMessage, wipCommitMessage, type PickStrategy } from '../core/changes.js';
+import { CommandError } from '../process/runner.js';
+import type { AgentRecord } from '../state/types.js';
+import { tildify } from '../ui/output.js';
+import { hasWorktree, snapshotWorktree, statusOf, trackedChanges } from './changes.js';
+import { findAgent, recordsOfRepo } from './find.js';
+import { killAgent } from './kill-agent.js';
+
+export interface PickRequest {
+  branch: string;
+  into?: string;
+  strategy: PickStrategy;
+  message?: string;
+}
+
+/** Everything `pick` will do, worked out (and checked) before anything is changed. */
+export interface PickPlan {
+  repo: RepoInfo;
+  winner: AgentRecord;
+  strategy: PickStrategy;
+  message: string | undefined;
+  /** The branch that receives the work, and its tip when the plan was made. */
+  into: string;
+  intoTip: string;
+  /** The checkout where `into` is checked out (the main checkout), or null when it is checked out nowhere. */
+  checkout: string | null;
+  /** The rest of the winner's batch. */
+  others: AgentRecord[];
+  /** Others with uncommitted work: left whole (session, worktree, record). */
+  dirtyOthers: Map<string, string[]>;
+  /** Uncommitted work of the winner that will be committed before landing. */
+  winnerDirty: { code: string; path: string }[];
+}
+
+export interface PickResult {
+  /** The commit `into` now points at. */
+  landed: string;
+  /** The commit made of the winner's uncommitted work, if there was any. */
+  wip: { commit: string; files: number; untracked: number } | null;
+  ended: string[];
+  /** Agents left whole, and why. */
+  kept: { branch: string; reason: string; hint: string }[];
+  /** Ended agents whose branches have commits not in their base. */
+  unmerged: { branch: string; commits: number; base: string }[];
+}
+
+/** git settings for fleet's own scratch work: no user hooks in a throwaway checkout, no auto-gc. */
+const SCRATCH = ['-c', 'core.hooksPath=/dev/null', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'rebase.updateRefs=false'];
+
+function firstLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+}
+
+function listPaths(paths: readonly string[], max = 3): string {
+  return paths.slice(0, max).map((p) => `"${p}"`).join(', ') + (paths.length > max ? ` and ${paths.length - max} more` : '');
+}
+
+/** git refuses to commit without an identity; say how to set one. */
+function gitFailure(what: string, e: unknown): FleetError {
+  const stderr = e instanceof CommandError ? e.result.stderr : '';
+  if (/tell me who you are|unable to auto-detect email|empty ident/i.test(stderr)) {
+    return new FleetError(`git has no author identity, so it cannot ${what}; nothing was changed`, {
+      hint: 'git config --global user.name "Your Name" && git config --global user.email you@example.com',
+    });
+  }
+  const detail = firstLine(stderr) || (e instanceof Error ? e.message : String(e));
+  return new FleetError(`could not ${what}: ${detail}; nothing was changed`);
+}
+
+/**
+ * Work out and check a pick without changing anything: the winner, the target branch and where
+ * it is checked out, that checkout being clean, and the rest of the batch.
+ */
+export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickRequest): Promise<PickPlan> {
+  const repo = ctx.repo;
+  const winner = await findAgent(ctx, req.branch);
+  const worktrees = await ctx.git.list(repo.root);
+
+  let into = req.into?.replace(/^refs\/heads\//, '');
+  if (into === undefined) {
+    const current = await ctx.git.currentBranch(repo.root);
+    if (!current) {
+      throw new FleetError('the main checkout is not on a branch (detached HEAD), so there is nothing to land into', {
+        hint: `git switch <branch> in ${tildify(repo.root)}, or name the target: fleet pick ${winner.branch} --into <branch>`,
+      });
+    }
+    into = current;
+  }
+  if (into === winner.branch) {
+    throw new FleetError(`cannot land "${winner.branch}" into itself`, { hint: `name another branch: --into main` });
+  }
+  const intoTip = await ctx.git.resolveCommit(repo.root, `refs/heads/${into}`);
+  if (!intoTip) {
+    throw new FleetError(`--into "${into}" is not a branch of this repository`, {
+      hint: `git branch lists the branches; make it first: git branch ${into} <start>`,
+    });
+  }
+  const at = worktrees.find((w) => w.branch === into);
+  let checkout: string | null = null;
+  if (at) {
+    if (realpath(at.path) !== repo.root) {
+      throw new FleetError(`"${into}" is checked out at ${tildify(at.path)}, so fleet will not move it under that checkout`, {
+        hint: `land into the main checkout's branch, or switch that worktree to another branch first`,
+      });
+    }
+    checkout = repo.root;
+    const dirty = await trackedChanges(ctx, repo.root);
+    if (dirty.length > 0) {
+      throw new FleetError(`the main checkout has uncommitted changes (${listPaths(dirty)}); nothing was changed`, {
+        hint: `commit or stash them first (git -C ${tildify(repo.root)} stash), then fleet pick ${winner.branch} again`,
+      });
+    }
+  }
+
+  let winnerDirty: { code: string; path: string }[] = [];
+  if (hasWorktree(winner)) {
+    const onBranch = await ctx.git.currentBranch(winner.worktree);
+    if (onBranch !== winner.branch) {
+      throw new FleetError(`the worktree of "${winner.branch}" has ${onBranch ? `"${onBranch}"` : 'a detached HEAD'} checked out, not "${winner.branch}"`, {
+        hint: `git -C ${tildify(winner.worktree)} switch ${winner.branch}, then fleet pick ${winner.branch} again`,
+      });
+    }
+    winnerDirty = await statusOf(ctx, winner);
+  } else if (!(await ctx.git.branchExists(repo.root, winner.branch))) {
+    throw new FleetError(`"${winner.branch}" has neither a worktree nor a branch any more; there is nothing to land`, {
+      hint: 'fleet prune drops its record',
+    });
+  }
+
+  const others = winner.batch_id === null
+    ? []
+    : recordsOfRepo(await ctx.state.read(), repo).filter((r) => r.batch_id === winner.batch_id && r.branch !== winner.branch);
+  const dirtyOthers = new Map<string, string[]>();
+  await Promise.all(
+    others.map(async (r) => {
+      const entries = await statusOf(ctx, r).catch(() => []);
+      if (entries.length > 0) dirtyOthers.set(r.branch, entries.map((e) => e.path));
+    }),
+  );
+  return { repo, winner, strategy: req.strategy, message: req.message, into, intoTip, checkout, others, dirtyOthers, winnerDirty };
+}
+
+/**
+ * Build the landing commit in a scratch worktree (detached, outside worktree_root) so that the
+ * main checkout, the agents' worktrees and every branch stay untouched until it is known to
+ * merge cleanly. Returns the commit `into` should move to.
+ */
+async function buildLanding(ctx: Context, plan: PickPlan, source: string): Promise<string> {
+  const root = plan.repo.root;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-pick-'));
+  const git = (args: string[], opts: { input?: string } = {}) => ctx.run('git', [...SCRATCH, ...args], { cwd: dir, reject: false, ...opts });
+  const start = plan.strategy === 'rebase' ? source : plan.intoTip;
+  try {
+    await ctx.git.withLockRetry(() => ctx.run('git', [...SCRATCH, 'worktree', 'add', '--detach', '--quiet', dir, start], { cwd: root }));
+    let r;
+    if (plan.strategy === 'merge') {
+      r = await git(['merge', '--no-ff', '--no-edit', '-m', plan.message ?? mergeMessage(plan.winner.branch, plan.into), source]);
+    } else if (plan.strategy === 'squash') {
+      r = await git(['merge', '--squash', source]);
+      if (r.exitCode === 0) {
+        const staged = await git(['diff', '--cached', '--quiet']);
+        if (staged.exitCode === 0) throw nothingToLand(plan);
+        const subjects = (await ctx.run('git', ['log', '--reverse', '--format=%s', `${plan.intoTip}..${source}`], { cwd: root })).stdout.split('\n').filter(Boolean);
+        r = await git(['commit', '--quiet', '-F', '-'], { input: plan.message ?? squashMessage(plan.winner.branch, subjects) });
+      }
+    } else {
+      r = await git(['rebase', '--quiet', plan.intoTip]);
+    }
+    if (r.exitCode !== 0) {
+      const u = await git(['diff', '--name-only', '--diff-filter=U', '-z']);
+      const conflicts = u.stdout.split('\0').filter(Boolean);
+      if (conflicts.length > 0) throw conflictError(plan, conflicts);
+      throw gitFailure(`${plan.strategy} "${plan.winner.branch}" into "${plan.into}"`, new CommandError(['git', plan.strategy], r));
+    }
+    const landed = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
+    if (!landed || landed === plan.intoTip) throw nothingToLand(plan);
+    return landed;
+  } finally {
+    await ctx.run('git', ['worktree', 'remove', '--force', '--force', dir], { cwd: root, reject: false });
+    fs.rmSync(dir, { recursive: true, force: true });
+    await ctx.run('git', ['worktree', 'prune'], { cwd: root, reject: false });
+  }
+}
+
+function conflictError(plan: PickPlan, paths: string[]): FleetError {
+  const b = plan.winner.branch;
+  return new FleetError(`"${b}" does not ${plan.strategy === 'rebase' ? 'rebase' : 'merge'} cleanly into "${plan.into}": conflict in ${listPaths(paths, 5)}; nothing was changed`, {
+    hint: `ask the agent to fix it: fleet prompt ${b} "merge ${plan.into} and resolve the conflicts", then fleet pick ${b} again`,
+  });
+}
+
+function nothingToLand(plan: PickPlan): FleetError {
+  return new FleetError(`"${plan.winner.branch}" has nothing that "${plan.into}" does not already have; nothing was changed`, {
+    hint: `fleet diff ${plan.winner.branch} shows its changes; fleet kill ${plan.winner.branch} ends it`,
+  });
+}
+
+/**
+ * Land the winner and end its batch. Until `into` moves, the only things written are git
+ * objects nobody refers to and a scratch worktree that is removed again: a conflict, a failure
+ * or Ctrl+C up to that point leaves every checkout, worktree, branch and agent as it was. The
+ * winner's uncommitted work is committed as an object first and only put on its branch after
+ * the landing.
+ */
+export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?: AbortSignal; onStep?: (s: string) => void } = {}): Promise<PickResult> {
+  const { winner } = plan;
+  const checkAbort = () => {
+    if (opts.signal?.aborted) throw new InterruptedError('interrupted; nothing was changed');
+  };
+
+  let source: string;
+  let snapHead: string | null = null;
+  let wip: PickResult['wip'] = null;
+  if (hasWorktree(winner)) {
+    opts.onStep?.(`reading the worktree of ${winner.branch}`);
+    const snap = await snapshotWorktree(ctx, winner);
+    snapHead = snap.head;
+    source = snap.head;
+    if (snap.tree !== snap.headTree) {
+      const entries = await statusOf(ctx, winner);
+      let commit: string;
+      try {
+        const r = await ctx.run('git', ['commit-tree', snap.tree, '-p', snap.head, '-F', '-'], {
+          cwd: winner.worktree,
+          input: wipCommitMessage(winner.branch, entries),
+        });
+        commit = r.stdout.trim();
+      } catch (e) {
+        throw gitFailure(`commit the uncommitted work of "${winner.branch}"`, e);
+      }
+      wip = { commit, files: entries.length, untracked: entries.filter((e) => e.code === '??').length };
+      source = commit;
+    }
+  } else {
+    source = (await ctx.git.resolveCommit(plan.repo.root, `refs/heads/${winner.branch}`))!;
+  }
+  checkAbort();
+
+  opts.onStep?.(`${plan.strategy} ${winner.branch} into ${plan.into}`);
+  const landed = await buildLanding(ctx, plan, source);
+  checkAbort();
+
+  // The one step that changes what the user sees. Both forms refuse unless `into` is still
+  // where the plan found it, and change nothing when they refuse.
+  opts.onStep?.(`moving ${plan.into}`);
+  if (plan.checkout) {
+    const r = await ctx.run('git', ['merge', '--ff-only', '--quiet', landed], { cwd: plan.checkout, reject: false });
+    if (r.exitCode !== 0) {
+      throw new FleetError(`could not move "${plan.into}" in the main checkout: ${firstLine(r.stderr) || `git merge exited ${r.exitCode}`}; nothing was changed`, {
+        hint: `clear what git names above (an untracked file in the way, or ${plan.into} moved meanwhile), then fleet pick ${winner.branch} again`,
+      });
+    }
+  } else {
+    const r = await ctx.run('git', ['update-ref', '-m', `fleet pick: ${plan.strategy} ${winner.branch}`, `refs/heads/${plan.into}`, landed, plan.intoTip], {
+      cwd: plan.repo.root,
+      reject: false,
+    });
+    if (r.exitCode !== 0) {
+      throw new FleetError(`could not move "${plan.into}": ${firstLine(r.stderr)}; nothing was changed`, {
+        hint: `"${plan.into}" probably moved meanwhile; fleet pick ${winner.branch} again`,
+      });
+    }
+  }
+
+  // Landed. From here on every step only tidies up, and a failure keeps what it could not end.
+  const result: PickResult = { landed, wip, ended: [], kept: [], unmerged: [] };
+  opts.onStep?.('ending the batch');
+  await endWinner(ctx, plan, { snapHead, wip }, result);
+  for (const other of plan.others) {
+    if (other.phase === 'creating') {
+      result.kept.push({ branch: other.branch, reason: `"${other.branch}" is still being set up; left it alone`, hint: `fleet kill ${other.branch} once it is ready` });
+      continue;
+    }
+    try {
+      const k = await killAgent(ctx, other);
+      result.ended.push(other.branch);
+      if (k.unmergedCommits > 0) result.unmerged.push({ branch: other.branch, commits: k.unmergedCommits, base: other.base_commit });
+    } catch (e) {
+      const fe = e instanceof FleetError ? e : new FleetError(String(e));
+      result.kept.push({ branch: other.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${other.branch}` });
+    }
+  }
+  return result;
+}
+
+/**
+ * Put the winner's committed snapshot on its branch, then end it like `fleet kill`. Its session
+ * ends first so nothing writes while the branch moves; anything written after the snapshot keeps
+ * the worktree (and record) alive rather than being lost.
+ */
+async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string | null; wip: PickResult['wip'] }, result: PickResult): Promise<void> {
+  const { winner } = plan;
+  try {
+    if (hasWorktree(winner) && snap.wip) {
+      await ctx.tmux.killSession(winner.session);
+      const head = (await ctx.run('git', ['rev-parse', '--verify', 'HEAD'], { cwd: winner.worktree })).stdout.trim();
+      if (head !== snap.snapHead) {
+        throw new FleetError(`"${winner.branch}" made a commit after fleet read its worktree; kept it`, {
+          hint: `fleet diff ${winner.branch} shows what did not land; fleet kill ${winner.branch} when done`,
+        });
+      }
+      // A mixed reset moves the branch onto the commit of the snapshot and makes the index match
+      // it, so the worktree is clean unless the agent wrote something after the snapshot.
+      await ctx.run('git', ['reset', '--quiet', snap.wip.commit], { cwd: winner.worktree });
+      const left = await statusOf(ctx, winner);
+      if (left.length > 0) {
+        throw new FleetError(`"${winner.branch}" changed ${listPaths(left.map((x) => x.path))} after fleet read its worktree; kept the worktree`, {
+          hint: `fleet diff ${winner.branch} shows what did not land; commit it, or fleet kill ${winner.branch} --force to discard it`,
+        });
+      }
+    }
+    await killAgent(ctx, winner);
+    result.ended.unshift(winner.branch);
+  } catch (e) {
+    const fe = e instanceof FleetError ? e : new FleetError(String(e));
+    result.kept.push({ branch: winner.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${winner.branch}` });
+  }
+}
