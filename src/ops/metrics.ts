@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PS_ARGS, parseProcessTable, treeOf, type ProcessTree } from '../core/process-tree.js';
+import { runnerLog, type Runner } from '../process/runner.js';
+
+/** What `list --help` says about the numbers. */
+export const USAGE_HELP = `CPU is the percent of one core (100% = one core busy) used by the agent and every process it
+started, averaged since the previous fleet list when that was 1 s to 10 min ago, otherwise over
+each process's lifetime; list --watch averages over each 2 s redraw. MEMORY is the resident
+memory (RSS) of the same processes, summed.`;
+
+/** A baseline younger than this is too short to measure (CPU time moves in 10 ms ticks). */
+export const MIN_WINDOW_MS = 1_000;
+/** Older than this, "since the last look" stops meaning "now": fall back to the lifetime average. */
+export const MAX_WINDOW_MS = 10 * 60_000;
+
+/** One process as pidusage reports it, with its start time made absolute. */
+export interface ProcStat {
+  pid: number;
+  /** CPU time used so far (user + system), ms. */
+  ctime: number;
+  /** When it started, epoch ms (approximate: ± a few ms). */
+  start: number;
+  /** Resident memory, bytes. */
+  memory: number;
+}
+
+/** What was seen of one process at one moment: the baseline for the next CPU figure. */
+export interface CpuSample {
+  start: number;
+  ctime: number;
+  at: number;
+}
+
+/** pid → its last samples (at most two, oldest first). Kept in a small file between lists. */
+export type SampleBook = Record<string, CpuSample[]>;
+
+export interface TreeUsage {
+  /** Percent of one core, one decimal. */
+  cpu: number;
+  /** Bytes. */
+  memory: number;
+  /** How many processes the tree has. */
+  processes: number;
+}
+
+/** Two samples with starts this close are the same process (the start time is derived, not exact). */
+const SAME_PROCESS_MS = 1_000;
+
+/** The newest sample of `pid` (the same process) that is old enough to measure against. */
+function baselineOf(book: SampleBook, p: ProcStat, now: number): CpuSample | null {
+  const samples = book[String(p.pid)] ?? [];
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i]!;
+    const age = now - s.at;
+    if (Math.abs(s.start - p.start) > SAME_PROCESS_MS || s.ctime > p.ctime) continue;
+    if (age >= MIN_WINDOW_MS && age <= MAX_WINDOW_MS) return s;
+  }
+  return null;
+}
+
+/**
+ * CPU % and memory of one process tree (`stats[0]` is its root, the agent). Each process counts
+ * the CPU time it used since its baseline sample; one born after the root's baseline counts
+ * all of it over the root's window; with no baseline at all, the lifetime average. Pure.
+ */
+export function treeUsage(stats: readonly ProcStat[], book: SampleBook, now: number): TreeUsage {
+  const root = stats[0];
+  const rootBase = root ? baselineOf(book, root, now) : null;
+  let cpu = 0;
+  let memory = 0;
+  for (const p of stats) {
+    memory += p.memory;
+    const base = baselineOf(book, p, now);
+    if (base) cpu += (p.ctime - base.ctime) / (now - base.at);
+    else if (rootBase && p.start >= rootBase.at) cpu += p.ctime / (now - rootBase.at);
+    else cpu += p.ctime / Math.max(now - p.start, MIN_WINDOW_MS);
+  }
+  return { cpu: Math.round(cpu * 1000) / 10, memory, processes: stats.length };
+}
+
+/**
+ * The book after a look at `stats`: each process gets the new sample unless its newest one is
+ * younger than MIN_WINDOW_MS (then that one stays, to measure the next look against); samples
+ * older than MAX_WINDOW_MS and processes gone from the table are dropped. Pure.
+ */
+export function recordSamples(book: SampleBook, stats: readonly ProcStat[], now: number, alive: (pid: number) => boolean): SampleBook {
+  const next: SampleBook = {};
+  for (const [pid, samples] of Object.entries(book)) {
+    const kept = samples.filter((s) => now - s.at <= MAX_WINDOW_MS);
+    if (kept.length > 0 && alive(Number(pid))) next[pid] = kept;
+  }
+  for (const p of stats) {
+    const key = String(p.pid);
+    const samples = (next[key] ?? []).filter((s) => Math.abs(s.start - p.start) <= SAME_PROCESS_MS);
+    const newest = samples[samples.length - 1];
+    if (newest && now - newest.at < MIN_WINDOW_MS) {
+      next[key] = samples;
+      continue;
+    }
+    next[key] = [...samples, { start: p.start, ctime: p.ctime, at: now }].slice(-2);
+  }
+  return next;
+}
+
+type Pidusage = (pids: number[]) => Promise<Record<string, { ctime: number; elapsed: number; memory: number; timestamp: number } | null>>;
+
+async function loadPidusage(): Promise<Pidusage> {
+  const mod = (await import('pidusage')) as unknown as { default?: Pidusage } & Pidusage;
+  return mod.default ?? mod;
+}
+
+/**
+ * CPU and memory of agents' process trees: one `ps` read of the whole process table for the
+ * trees, one pidusage call for every process in them (on Linux, /proc reads: no process per
+ * agent). pidusage's own `cpu` field is not used: on the first look at a pid it is always 0,
+ * which is every look a one-shot `fleet list` makes; CPU comes from CPU-time deltas against
+ * the samples kept in `samplesFile` (or in memory, for --watch).
+ */
+export class UsageSampler {
+  private prepared: Promise<{ tree: ProcessTree; pidusage: Pidusage }> | null = null;
+  private book: SampleBook | null = null;
+
+  constructor(
+    private readonly run: Runner,
+    private readonly samplesFile: string | null,
+  ) {}
+
+  /**
+   * Start reading the process table and loading pidusage (its first call runs getconf), so
+   * that work overlaps the tmux call. measure() waits for it.
+   */
+  prepare(): void {
+    this.prepared ??= (async () => {
+      const [table, pidusage] = await Promise.all([
+        this.run('ps', [...PS_ARGS]),
+        loadPidusage().then(async (p) => {
+          await p([process.pid]).catch(() => undefined);
+          return p;
+        }),
+      ]);
+      return { tree: parseProcessTable(table.stdout), pidusage };
+    })();
+    // Not awaited yet; a failure is reported by measure().
+    this.prepared.catch(() => undefined);
+  }
+
+  /** Usage of each root pid's tree; roots no longer in the process table are left out. */
+  async measure(roots: readonly number[]): Promise<Map<number, TreeUsage>> {
+    this.prepare();
+    const { tree, pidusage } = await this.prepared!;
+    this.prepared = null;
+    const trees = new Map<number, number[]>();
+    for (const root of new Set(roots)) {
+      const pids = treeOf(tree, root);
+      if (pids.length > 0) trees.set(root, pids);
+    }
+    const all = [...new Set([...trees.values()].flat())];
+    const out = new Map<number, TreeUsage>();
+    if (all.length === 0) return out;
+
+    const started = performance.now();
+    const raw = await pidusage(all);
+    if (runnerLog.verbose) runnerLog.write(`+ pidusage: ${all.length} processes in ${trees.size} tree(s)  (${(performance.now() - started).toFixed(0)} ms)`);
+    const stats = new Map<number, ProcStat>();
+    let now = 0;
+    for (const pid of all) {
+      const s = raw[String(pid)];
+      if (!s) continue; // ended between the ps read and now
+      stats.set(pid, { pid, ctime: s.ctime, start: s.timestamp - s.elapsed, memory: s.memory });
+      now = Math.max(now, s.timestamp);
+    }
+    const book = this.loadBook();
+    for (const [root, pids] of trees) {
+      const mine = pids.map((p) => stats.get(p)).filter((s): s is ProcStat => s !== undefined);
+      if (mine.length > 0 && mine[0]!.pid === root) out.set(root, treeUsage(mine, book, now));
+    }
+    this.saveBook(recordSamples(book, [...stats.values()], now, (pid) => tree.parent.has(pid)));
+    return out;
+  }
+
+  private loadBook(): SampleBook {
+    if (this.book) return this.book;
+    if (!this.samplesFile) return {};
+    try {
+      const doc = JSON.parse(fs.readFileSync(this.samplesFile, 'utf8')) as unknown;
+      return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as SampleBook) : {};
+    } catch {
+      return {}; // missing or unreadable: a cache, so start over
+    }
+  }
+
+  private saveBook(book: SampleBook): void {
+    this.book = book;
+    if (!this.samplesFile) return;
+    try {
+      fs.mkdirSync(path.dirname(this.samplesFile), { recursive: true, mode: 0o700 });
+      const tmp = `${this.samplesFile}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, JSON.stringify(book), { mode: 0o600 });
+      fs.renameSync(tmp, this.samplesFile);
+    } catch {
+      // A cache: failing to keep it only makes the next figure a lifetime average.
+    }
+  }
+}
