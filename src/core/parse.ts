@@ -58,6 +58,10 @@ export interface PaneInfo {
   sessionCreated: number | null;
   currentCommand: string;
   fleet: Partial<Record<FleetOption, string>>;
+  /** The signal that ended a dead pane's process (tmux >= 3.3; null otherwise). */
+  deadSignal: number | null;
+  /** The tmux server's pid (the same on every pane). */
+  serverPid: number | null;
 }
 
 /** The -F format for `list-panes -a`, matching parsePanes. */
@@ -71,6 +75,8 @@ export const PANE_FORMAT = [
   '#{session_created}',
   '#{pane_current_command}',
   ...FLEET_OPTIONS.map((o) => `#{@fleet_${o}}`),
+  '#{pane_dead_signal}',
+  '#{pid}',
 ].join(FS);
 
 function int(s: string | undefined): number | null {
@@ -100,6 +106,8 @@ export function parsePanes(out: string): PaneInfo[] {
       sessionCreated: int(f[6]),
       currentCommand: f[7] ?? '',
       fleet,
+      deadSignal: int(f[8 + FLEET_OPTIONS.length]),
+      serverPid: int(f[9 + FLEET_OPTIONS.length]),
     });
   }
   return panes;

@@ -32,11 +32,17 @@ export function reconcile(
       return { record, pane, exitCode: null, status: ownerAlive ? 'creating' : 'setup-failed' };
     }
     if (!pane) return { record, pane, exitCode: null, status: 'missing' };
-    if (pane.dead) return { record, pane, exitCode: pane.deadStatus, status: 'exited' };
+    if (pane.dead) return { record, pane, exitCode: exitCodeOf(pane), status: 'exited' };
     const last = pane.activity ?? pane.sessionCreated ?? 0;
     const idle = opts.now / 1000 - last >= opts.idleSeconds;
     return { record, pane, exitCode: null, status: idle ? 'idle' : 'running' };
   });
+}
+
+/** A dead pane's exit status; killed by a signal, 128 + its number, as shells report it. */
+export function exitCodeOf(pane: Pick<PaneInfo, 'deadStatus' | 'deadSignal'>): number | null {
+  if (pane.deadStatus !== null) return pane.deadStatus;
+  return pane.deadSignal !== null ? 128 + pane.deadSignal : null;
 }
 
 /** Records rebuilt from the @fleet_* options of live sessions (state.json was lost). */

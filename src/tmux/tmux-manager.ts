@@ -33,14 +33,34 @@ export class TmuxManager {
     return this.run('tmux', args, opts);
   }
 
-  /** Every pane on the server with fleet's options, in one call. [] when no server runs. */
+  /**
+   * Every pane on the server with fleet's options, in one call. [] when no server runs.
+   * tmux built with libutempter can miss the SIGCHLD of a pane's process that exits while
+   * utempter has its own handler in (tmux#311): the pane shows dead with no exit status, its
+   * process an unreaped zombie, until some other child exits. A SIGCHLD from us makes the
+   * server reap it; then another look, for as long as that keeps helping (a status that
+   * tmux cannot give, a signal's on tmux < 3.3, costs one look more, not a loop).
+   */
   async listPanes(): Promise<PaneInfo[]> {
-    const r = await this.tmux(['list-panes', '-a', '-F', PANE_FORMAT], { reject: false });
-    if (r.exitCode !== 0) {
-      if (noServer(r.stderr)) return [];
-      throw new FleetError(`tmux list-panes failed: ${r.stderr.trim()}`);
+    let before = Infinity;
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.tmux(['list-panes', '-a', '-F', PANE_FORMAT], { reject: false });
+      if (r.exitCode !== 0) {
+        if (noServer(r.stderr)) return [];
+        throw new FleetError(`tmux list-panes failed: ${r.stderr.trim()}`);
+      }
+      const panes = parsePanes(r.stdout);
+      const unreaped = panes.filter((p) => p.dead && p.deadStatus === null && p.deadSignal === null).length;
+      const server = panes[0]?.serverPid;
+      if (unreaped === 0 || unreaped >= before || !server || attempt >= 3) return panes;
+      before = unreaped;
+      try {
+        process.kill(server, 'SIGCHLD');
+      } catch {
+        return panes;
+      }
+      await sleep(10);
     }
-    return parsePanes(r.stdout);
   }
 
   async hasSession(name: string): Promise<boolean> {

@@ -18,7 +18,7 @@ describe('parseWorktreePorcelain', () => {
 
 describe('parsePanes', () => {
   it('reads the fields of PANE_FORMAT in order, options included', () => {
-    expect(PANE_FORMAT.split(FS)).toHaveLength(15);
+    expect(PANE_FORMAT.split(FS)).toHaveLength(17);
     const line = ['fleet_r_fix-1', '%3', '4242', '1', '3', '1700000000', '1699999000', 'bash', '/r', 'fix-1', 'b1', 'shell', '/w/r/fix-1', '2026-01-01T00:00:00.000Z', 'abc'].join(FS);
     const [p] = parsePanes(line + '\n' + ['plain', '%4', '1', '0', '', '', '', 'zsh', '', '', '', '', '', '', ''].join(FS) + '\n');
     expect(p).toMatchObject({ session: 'fleet_r_fix-1', pid: 4242, dead: true, deadStatus: 3, activity: 1700000000 });
