@@ -68,13 +68,16 @@ export class StateManager {
     }
   }
 
-  /** null when the file is missing-but-recoverable or corrupt; a missing file is an empty state. */
+  /**
+   * null when the file is corrupt, or missing while tmux may still know of agents (rebuild);
+   * otherwise a missing file is an empty state.
+   */
   private parse(): StateFile | null {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, agents: [] };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.opts.rebuild ? null : { version: 1, agents: [] };
       throw new FleetError(`cannot read ${this.file}: ${(e as Error).message}`);
     }
     try {
@@ -87,19 +90,35 @@ export class StateManager {
     }
   }
 
-  /** Move a corrupt file aside and rebuild from tmux. Called with the lock held. */
+  /** Move a corrupt file aside (a missing one has nothing to move) and rebuild from tmux. Called with the lock held. */
   private async recover(): Promise<AgentRecord[]> {
     if (fs.existsSync(this.file)) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const aside = `${this.file}.corrupt-${stamp}`;
       fs.renameSync(this.file, aside);
-      const rebuilt = this.opts.rebuild ? await this.opts.rebuild() : [];
+      const rebuilt = await this.rebuild();
       this.opts.warn?.(
         `${this.file} was unreadable; moved it to ${path.basename(aside)} and rebuilt ${rebuilt.length} record(s) from tmux`,
       );
       return rebuilt;
     }
-    return [];
+    // Missing (deleted, or never written): live sessions still carry their @fleet_* options.
+    const rebuilt = await this.rebuild();
+    if (rebuilt.length > 0) {
+      this.opts.warn?.(`${this.file} was missing; rebuilt ${rebuilt.length} record(s) from tmux`);
+    }
+    return rebuilt;
+  }
+
+  /** Records from tmux; when tmux cannot answer, none (with a warning) rather than no fleet at all. */
+  private async rebuild(): Promise<AgentRecord[]> {
+    if (!this.opts.rebuild) return [];
+    try {
+      return await this.opts.rebuild();
+    } catch (e) {
+      this.opts.warn?.(`could not rebuild agent records from tmux: ${(e as Error).message}`);
+      return [];
+    }
   }
 
   private write(state: StateFile): void {
