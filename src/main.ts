@@ -8,6 +8,7 @@ import { logsCommand } from './commands/logs.js';
 import { attachCommand } from './commands/attach.js';
 import { killCommand } from './commands/kill.js';
 import { configCommand } from './commands/config.js';
+import { pruneCommand } from './commands/prune.js';
 import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
 
@@ -30,7 +31,7 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, diffCommand, pickCommand]) {
+  for (const make of [createCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
 

@@ -1,0 +1,92 @@
+import { Command } from 'commander';
+import { FleetError } from '../errors.js';
+import { loadContext, type Context } from '../context.js';
+import type { RepoInfo } from '../git/worktree-manager.js';
+import { planSize, type PrunePlan } from '../core/prune-plan.js';
+import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
+import { confirm } from '../ui/confirm.js';
+import { tildify } from '../ui/output.js';
+
+export interface PruneOptions {
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export function pruneCommand(): Command {
+  return new Command('prune')
+    .description("clean up what is left of this repository's agents: records, sessions and worktrees")
+    .option('-n, --dry-run', 'say what would be removed, remove nothing')
+    .option('-y, --yes', 'do not ask first')
+    .option('--json', 'print what was done as JSON')
+    .addHelpText('after', `
+Removes: records whose tmux session is gone (and their clean worktrees), records whose set-up
+died half-way, fleet worktrees no record claims, fleet sessions no record claims, and git's
+entries for worktree directories that were deleted. Branches are kept (a branch with commits
+its base lacks is named). A worktree with uncommitted changes is never removed: it is listed,
+with the command that would discard them.
+
+Examples:
+  fleet prune --dry-run
+  fleet prune
+  fleet prune --yes --json`)
+    .action(async (opts: PruneOptions) => {
+      const ctx = await loadContext({ needRepo: true, json: opts.json });
+      await runPrune(ctx, opts);
+    });
+}
+
+export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOptions): Promise<PruneReport> {
+  const plan = await gatherPrunePlan(ctx);
+  const size = planSize(plan);
+
+  if (size > 0 && !opts.dryRun && !opts.yes && !opts.json && process.stdin.isTTY && process.stderr.isTTY) {
+    ctx.ui.note(describePlan(plan).join('\n'));
+    if (!(await confirm(`prune ${size} item(s)?`))) throw new FleetError('nothing pruned', { hint: 'fleet prune --dry-run shows what it would do' });
+  }
+
+  const report = await executePrune(ctx, plan, { dryRun: Boolean(opts.dryRun) });
+  if (opts.json) {
+    ctx.ui.out(JSON.stringify({ dry_run: report.dryRun, actions: report.actions, kept: report.kept, unmerged: report.unmerged }, null, 2));
+    return report;
+  }
+
+  const verb = opts.dryRun ? 'would remove' : 'removed';
+  for (const a of report.actions) ctx.ui.out(`${actionVerb(a, Boolean(opts.dryRun))} ${actionTarget(a)} (${a.detail})`);
+  for (const k of report.kept) {
+    const shown = k.paths.slice(0, 3).join(', ') + (k.paths.length > 3 ? `, and ${k.paths.length - 3} more` : '');
+    ctx.ui.note(`kept ${tildify(k.target)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}${shown ? ` (${shown})` : ''}`);
+    if (k.hint) ctx.ui.note(`  hint: ${k.hint}`);
+  }
+  for (const u of report.unmerged) {
+    ctx.ui.note(`note: branch "${u.branch}" has ${u.commits} commit(s) not in its base; it is kept (git log ${u.range})`);
+  }
+  if (report.actions.length === 0) ctx.ui.out(report.kept.length > 0 ? 'nothing else to prune' : 'nothing to prune');
+  else ctx.ui.out(`${opts.dryRun ? 'dry run: ' : ''}${verb} ${report.actions.length} item(s)${report.kept.length > 0 ? `, kept ${report.kept.length}` : ''}`);
+  return report;
+}
+
+function actionVerb(a: PruneAction, dry: boolean): string {
+  const verbs: Record<PruneAction['kind'], [string, string]> = {
+    record: ['removed record', 'would remove record'],
+    session: ['ended session', 'would end session'],
+    worktree: ['removed worktree', 'would remove worktree'],
+    'stale-worktree': ["removed git's entry for worktree", "would remove git's entry for worktree"],
+    branch: ['deleted branch', 'would delete branch'],
+  };
+  return verbs[a.kind][dry ? 1 : 0];
+}
+
+function actionTarget(a: PruneAction): string {
+  return a.kind === 'worktree' || a.kind === 'stale-worktree' ? tildify(a.target) : a.target;
+}
+
+/** The plan, before asking: what would go (uncommitted work is checked and kept later). */
+function describePlan(plan: PrunePlan): string[] {
+  return [
+    ...plan.records.map((r) => `  record ${r.record.branch} (${r.reason === 'missing' ? 'session gone' : 'set-up never finished'})`),
+    ...plan.sessions.map((s) => `  session ${s.name} (no record${s.alive ? '; still running' : ''})`),
+    ...plan.worktrees.map((w) => `  worktree ${tildify(w.path)} (no record)`),
+    ...plan.stale.map((w) => `  git's entry for ${tildify(w.path)} (directory gone)`),
+  ];
+}
