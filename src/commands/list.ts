@@ -6,6 +6,10 @@ import { renderTable, statusCell, type Column } from '../ui/table.js';
 import { tildify } from '../ui/output.js';
 import { formatAge, formatBytes } from '../core/format.js';
 import { UsageSampler, USAGE_HELP, type TreeUsage } from '../ops/metrics.js';
+import { fleetHome } from '../config/paths.js';
+import type { PaneInfo } from '../core/parse.js';
+import { run as defaultRunner, type Runner } from '../process/runner.js';
+import { TmuxManager } from '../tmux/tmux-manager.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -38,8 +42,9 @@ Examples:
   fleet list --watch
   fleet list --all --json | jq '.[] | select(.status == "idle") | .branch'`)
     .action(async (opts: ListOptions) => {
+      const early = prefetchFacts();
       const ctx = await loadContext({ needRepo: !opts.all, json: opts.json });
-      await runList(ctx, opts);
+      await runList(ctx, opts, early);
     });
 }
 
@@ -66,15 +71,36 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** The facts list needs that do not depend on the repository or the config. */
+export interface ListFacts {
+  /** tmux list-panes, already asked. */
+  panes?: Promise<PaneInfo[]>;
+  /** Its process-table read already started. */
+  sampler?: UsageSampler;
+}
+
 /**
- * Records of the repository (or all), reconciled with one tmux call. With a sampler, the one
- * process-table read it needs starts alongside that call.
+ * Ask tmux for its panes and ps for the process table at once, while git works out which
+ * repository this is: three calls side by side instead of one after another.
  */
-export async function gatherViews(ctx: Context, all: boolean, sampler?: UsageSampler): Promise<AgentView[]> {
+export function prefetchFacts(run: Runner = defaultRunner): Required<ListFacts> {
+  const panes = new TmuxManager(run).listPanes();
+  panes.catch(() => undefined); // awaited later; a failure surfaces there, not as an unhandled rejection
+  const sampler = new UsageSampler(run, samplesFile(fleetHome()));
+  sampler.prepare();
+  return { panes, sampler };
+}
+
+/**
+ * Records of the repository (or all), reconciled with one tmux call (or the one already
+ * asked). With a sampler, the one process-table read it needs starts alongside that call.
+ */
+export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts = {}): Promise<AgentView[]> {
+  const { panes: early, sampler } = facts;
   const records = await ctx.state.read();
   const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
   if (sampler && mine.length > 0) sampler.prepare();
-  const panes = await ctx.tmux.listPanes();
+  const panes = await (early ?? ctx.tmux.listPanes());
   return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
 }
 
@@ -122,20 +148,21 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
 }
 
 /** The rows, reconciled and measured: a constant number of tmux/git/ps calls for any number of agents. */
-export async function collectRows(ctx: Context, opts: ListOptions, sampler: UsageSampler): Promise<ListedAgent[]> {
-  const views = await gatherViews(ctx, Boolean(opts.all), sampler);
+export async function collectRows(ctx: Context, opts: ListOptions, sampler: UsageSampler, panes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
+  const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes });
   const usage = await measureViews(ctx, views, sampler);
   return views.map((v) => toListed(v, usage));
 }
 
-export function newSampler(ctx: Context): UsageSampler {
-  return new UsageSampler(ctx.run, path.join(ctx.configs.home, 'run', 'cpu-samples.json'));
+/** Where CPU samples are kept between lists (a cache: losing it costs one lifetime average). */
+function samplesFile(home: string): string {
+  return path.join(home, 'run', 'cpu-samples.json');
 }
 
-export async function runList(ctx: Context, opts: ListOptions): Promise<ListedAgent[]> {
-  const sampler = newSampler(ctx);
-  if (opts.watch) return watchList(ctx, opts, sampler);
-  const rows = await collectRows(ctx, opts, sampler);
+export async function runList(ctx: Context, opts: ListOptions, early: ListFacts = {}): Promise<ListedAgent[]> {
+  const sampler = early.sampler ?? new UsageSampler(ctx.run, samplesFile(ctx.configs.home));
+  if (opts.watch) return watchList(ctx, opts, sampler, early.panes);
+  const rows = await collectRows(ctx, opts, sampler, early.panes);
   if (opts.json) {
     ctx.ui.out(JSON.stringify(rows, null, 2));
     return rows;
@@ -150,7 +177,7 @@ export async function runList(ctx: Context, opts: ListOptions): Promise<ListedAg
 }
 
 /** Redraw every WATCH_INTERVAL_MS until Ctrl+C (which ends it normally: exit 0). */
-async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler): Promise<ListedAgent[]> {
+async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
   const { setTimeout: sleep } = await import('node:timers/promises');
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -161,7 +188,8 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler)
     while (!stop.signal.aborted) {
       const started = Date.now();
       try {
-        rows = await collectRows(ctx, opts, sampler);
+        rows = await collectRows(ctx, opts, sampler, firstPanes);
+        firstPanes = undefined;
         if (opts.json) ctx.ui.out(JSON.stringify(rows));
         else {
           const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { descendants, parseProcessTable, treeOf } from '../../src/core/process-tree.js';
-import { MAX_WINDOW_MS, MIN_WINDOW_MS, recordSamples, treeUsage, type ProcStat, type SampleBook } from '../../src/ops/metrics.js';
+import { MAX_WINDOW_MS, MIN_WINDOW_MS, parseProcStat, readProcStats, recordSamples, treeUsage, type ProcStat, type SampleBook } from '../../src/ops/metrics.js';
 
 // Captured from `ps -A -o pid=,ppid=` (procps-ng), trimmed: right-aligned pids, no header.
 const PS = [
@@ -135,5 +135,31 @@ describe('recordSamples', () => {
       (pid) => pid !== 8,
     );
     expect(Object.keys(book)).toEqual(['7']);
+  });
+});
+
+describe('parseProcStat', () => {
+  const machine = { bootMs: 1_700_000_000_000, pageSize: 4096 };
+  // Captured /proc/<pid>/stat of a node process (utime 1234, stime 56, starttime 987654, rss 25000 pages).
+  const line = '4301 (node) S 4300 4301 4300 34816 4301 4194304 9876 0 12 0 1234 56 0 0 20 0 11 0 987654 1234567890 25000 18446744073709551615 1 1 0 0 0 0 0 16781312 134234626 0 0 0 17 1 0 0 0 0 0';
+  it('reads CPU time, start and resident memory', () => {
+    expect(parseProcStat(4301, line, machine)).toEqual({ pid: 4301, ctime: 12_900, start: machine.bootMs + 9_876_540, memory: 25000 * 4096 });
+  });
+  it('counts fields from the last ")": a command name with spaces and parentheses', () => {
+    const odd = line.replace('(node)', '(my (odd) agent)');
+    expect(parseProcStat(4301, odd, machine)!.ctime).toBe(12_900);
+  });
+  it('gives nothing for a zombie or a mangled line', () => {
+    expect(parseProcStat(1, line.replace(') S ', ') Z '), machine)).toBeNull();
+    expect(parseProcStat(1, 'nonsense', machine)).toBeNull();
+  });
+  it.runIf(process.platform === 'linux')('reads this very process from /proc, and skips a pid that does not exist', async () => {
+    const stats = await readProcStats([process.pid, 2 ** 22 + 12345]);
+    expect([...stats.keys()]).toEqual([process.pid]);
+    const me = stats.get(process.pid)!;
+    expect(me.memory).toBeGreaterThan(process.memoryUsage().rss / 2);
+    expect(me.memory).toBeLessThan(process.memoryUsage().rss * 2);
+    expect(Math.abs(me.start - (Date.now() - process.uptime() * 1000))).toBeLessThan(2_000);
+    expect(me.ctime).toBeGreaterThan(0);
   });
 });
