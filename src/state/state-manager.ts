@@ -96,27 +96,28 @@ export class StateManager {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const aside = `${this.file}.corrupt-${stamp}`;
       fs.renameSync(this.file, aside);
-      const rebuilt = await this.rebuild();
+      const rebuilt = await this.rebuild(true);
       this.opts.warn?.(
         `${this.file} was unreadable; moved it to ${path.basename(aside)} and rebuilt ${rebuilt.length} record(s) from tmux`,
       );
       return rebuilt;
     }
     // Missing (deleted, or never written): live sessions still carry their @fleet_* options.
-    const rebuilt = await this.rebuild();
+    // Nothing is lost if tmux cannot say (not installed yet, on a first run): no warning then.
+    const rebuilt = await this.rebuild(false);
     if (rebuilt.length > 0) {
       this.opts.warn?.(`${this.file} was missing; rebuilt ${rebuilt.length} record(s) from tmux`);
     }
     return rebuilt;
   }
 
-  /** Records from tmux; when tmux cannot answer, none (with a warning) rather than no fleet at all. */
-  private async rebuild(): Promise<AgentRecord[]> {
+  /** Records from tmux; when tmux cannot answer, none rather than no fleet at all. */
+  private async rebuild(warnOnFailure: boolean): Promise<AgentRecord[]> {
     if (!this.opts.rebuild) return [];
     try {
       return await this.opts.rebuild();
     } catch (e) {
-      this.opts.warn?.(`could not rebuild agent records from tmux: ${(e as Error).message}`);
+      if (warnOnFailure) this.opts.warn?.(`could not rebuild agent records from tmux: ${(e as Error).message}`);
       return [];
     }
   }
