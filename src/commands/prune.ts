@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { FleetError } from '../errors.js';
 import { loadContext, type Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
-import { planSize, type PrunePlan } from '../core/prune-plan.js';
+import { planSize } from '../core/prune-plan.js';
 import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
 import { confirm } from '../ui/confirm.js';
 import { tildify } from '../ui/output.js';
@@ -41,8 +41,14 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
   const size = planSize(plan);
 
   if (size > 0 && !opts.dryRun && !opts.yes && !opts.json && process.stdin.isTTY && process.stderr.isTTY) {
-    ctx.ui.note(describePlan(plan).join('\n'));
-    if (!(await confirm(`prune ${size} item(s)?`))) throw new FleetError('nothing pruned', { hint: 'fleet prune --dry-run shows what it would do' });
+    // Show exactly what would go (uncommitted work already checked and left out), then ask.
+    const preview = await executePrune(ctx, plan, { dryRun: true });
+    if (preview.actions.length > 0) {
+      ctx.ui.note(preview.actions.map((a) => `  ${actionVerb(a, true).replace(/^would /, '')} ${actionTarget(a)} (${a.detail})`).join('\n'));
+      if (!(await confirm(`prune these ${preview.actions.length} item(s)?`))) {
+        throw new FleetError('nothing pruned', { hint: 'fleet prune --dry-run shows what it would do; --yes skips this question' });
+      }
+    }
   }
 
   const report = await executePrune(ctx, plan, { dryRun: Boolean(opts.dryRun) });
@@ -55,14 +61,17 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
   for (const a of report.actions) ctx.ui.out(`${actionVerb(a, Boolean(opts.dryRun))} ${actionTarget(a)} (${a.detail})`);
   for (const k of report.kept) {
     const shown = k.paths.slice(0, 3).join(', ') + (k.paths.length > 3 ? `, and ${k.paths.length - 3} more` : '');
-    ctx.ui.note(`kept ${tildify(k.target)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}${shown ? ` (${shown})` : ''}`);
+    ctx.ui.note(`${opts.dryRun ? 'would keep' : 'kept'} ${tildify(k.target)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}${shown ? ` (${shown})` : ''}`);
     if (k.hint) ctx.ui.note(`  hint: ${k.hint}`);
   }
   for (const u of report.unmerged) {
     ctx.ui.note(`note: branch "${u.branch}" has ${u.commits} commit(s) not in its base; it is kept (git log ${u.range})`);
   }
   if (report.actions.length === 0) ctx.ui.out(report.kept.length > 0 ? 'nothing else to prune' : 'nothing to prune');
-  else ctx.ui.out(`${opts.dryRun ? 'dry run: ' : ''}${verb} ${report.actions.length} item(s)${report.kept.length > 0 ? `, kept ${report.kept.length}` : ''}`);
+  else {
+    const kept = report.kept.length > 0 ? `, ${opts.dryRun ? 'would keep' : 'kept'} ${report.kept.length}` : '';
+    ctx.ui.out(`${opts.dryRun ? 'dry run: ' : ''}${verb} ${report.actions.length} item(s)${kept}`);
+  }
   return report;
 }
 
@@ -79,14 +88,4 @@ function actionVerb(a: PruneAction, dry: boolean): string {
 
 function actionTarget(a: PruneAction): string {
   return a.kind === 'worktree' || a.kind === 'stale-worktree' ? tildify(a.target) : a.target;
-}
-
-/** The plan, before asking: what would go (uncommitted work is checked and kept later). */
-function describePlan(plan: PrunePlan): string[] {
-  return [
-    ...plan.records.map((r) => `  record ${r.record.branch} (${r.reason === 'missing' ? 'session gone' : 'set-up never finished'})`),
-    ...plan.sessions.map((s) => `  session ${s.name} (no record${s.alive ? '; still running' : ''})`),
-    ...plan.worktrees.map((w) => `  worktree ${tildify(w.path)} (no record)`),
-    ...plan.stale.map((w) => `  git's entry for ${tildify(w.path)} (directory gone)`),
-  ];
 }

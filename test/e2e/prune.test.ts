@@ -152,6 +152,23 @@ describe('prune', () => {
     expect(await sb.git(repo, 'branch', '--list', 'half')).toBe('');
   });
 
+  it('on a terminal, shows what would go and asks first; "n" changes nothing', async () => {
+    await create('gone');
+    await killBehindBack('gone');
+    // `script` gives fleet a real pseudo-terminal, as a user's terminal would.
+    const ask = (answer: string) =>
+      execa('script', ['-qfec', `${process.execPath} ${CLI} prune`, '/dev/null'], { cwd: repo, env: { ...sb.env, TERM: 'xterm' }, extendEnv: false, reject: false, input: `${answer}\n` });
+    const no = await ask('n');
+    expect(no.stdout).toMatch(/remove record gone \(its session is gone; its clean worktree goes too\)/);
+    expect(no.stdout).toMatch(/prune these 1 item\(s\)\? \[y\/N\]/);
+    expect(no.stdout).toMatch(/error: nothing pruned/);
+    expect(branches()).toEqual(['gone']);
+    expect(fs.existsSync(path.join(wtRoot, 'gone'))).toBe(true);
+    const yes = await ask('y');
+    expect(yes.stdout).toMatch(/removed record gone/);
+    expect(branches()).toEqual([]);
+  });
+
   it('says so when there is nothing to prune, outside a repository it names the fix', async () => {
     const r = await fleet(sb, ['prune'], { cwd: repo });
     expect(r).toMatchObject({ exitCode: 0, stdout: 'nothing to prune' });
