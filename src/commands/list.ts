@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { FleetError } from '../errors.js';
 import { loadContext, type Context } from '../context.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
@@ -119,7 +120,8 @@ export async function measureViews(ctx: Context, views: readonly AgentView[], sa
   try {
     return await sampler.measure(roots);
   } catch (e) {
-    ctx.ui.warn(`cpu and memory not measured: ${(e as Error).message}`);
+    const hint = e instanceof FleetError && e.hint ? ` (${e.hint})` : '';
+    ctx.ui.warn(`cpu and memory not measured: ${(e as Error).message}${hint}`);
     return null;
   }
 }
