@@ -15,9 +15,16 @@ export interface RepoInfo {
   commonDir: string;
 }
 
-/** git's own lock files under parallel worktree creation: worth a retry, not a failure. */
+/**
+ * git's own lock files under parallel worktree creation: worth a retry, not a failure. Besides
+ * the lock files, `git worktree add/list/remove` read every .git/worktrees/<id> and die when a
+ * parallel add or remove has that directory half-made or half-gone (git 2.39, 8 parallel adds:
+ * "failed to read .git/worktrees/x/commondir: Success" in about 1 of 7).
+ */
 export function isGitLockContention(stderr: string): boolean {
   return (
+    /failed to read .*\.git\/worktrees\//i.test(stderr) ||
+    /Invalid path '.*\.git\/worktrees\//i.test(stderr) ||
     /\.lock'?:? File exists/i.test(stderr) ||
     /Unable to create '.*\.lock'/i.test(stderr) ||
     /could not lock config file/i.test(stderr) ||
@@ -85,13 +92,14 @@ export class WorktreeManager {
   }
 
   async list(repo: string): Promise<WorktreeEntry[]> {
-    const r = await this.git(repo, ['worktree', 'list', '--porcelain']);
+    const r = await this.withLockRetry(() => this.git(repo, ['worktree', 'list', '--porcelain']));
     return parseWorktreePorcelain(r.stdout);
   }
 
   /**
    * Create a worktree at `dir`: on a new branch from `base`, or on an existing branch.
-   * A half-made attempt (git lock contention) is cleaned up before it is retried.
+   * A half-made attempt is cleaned up (`-b` creates the branch before the worktree, and a git
+   * that dies half-way leaves both), then retried when it failed on git lock contention.
    */
   async add(repo: string, opts: { dir: string; branch: string; newBranch: boolean; base: string }): Promise<void> {
     fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
@@ -102,18 +110,22 @@ export class WorktreeManager {
       try {
         await this.git(repo, args);
       } catch (e) {
-        if (e instanceof CommandError && isGitLockContention(e.result.stderr)) await this.undoPartialAdd(repo, opts);
+        // "already exists" (the branch, or the directory): git made nothing, and what is there is not ours.
+        if (!(e instanceof CommandError && /already exists/i.test(e.result.stderr))) await this.undoPartialAdd(repo, opts);
         throw e;
       }
-    });
+    }, 10);
   }
 
   private async undoPartialAdd(repo: string, opts: { dir: string; branch: string; newBranch: boolean }): Promise<void> {
-    const registered = (await this.list(repo).catch(() => [])).some((w) => w.path === opts.dir);
-    if (registered) await this.git(repo, ['worktree', 'remove', '--force', '--force', opts.dir], { reject: false });
-    else fs.rmSync(opts.dir, { recursive: true, force: true });
+    const dir = realpath(opts.dir);
+    const registered = (await this.list(repo).catch(() => [])).some((w) => w.path === opts.dir || w.path === dir);
+    if (registered) {
+      await this.withLockRetry(() => this.git(repo, ['worktree', 'remove', '--force', '--force', '--', opts.dir])).catch(() => undefined);
+    }
+    fs.rmSync(opts.dir, { recursive: true, force: true });
     if (opts.newBranch && (await this.branchExists(repo, opts.branch))) {
-      await this.git(repo, ['branch', '-D', '--', opts.branch], { reject: false });
+      await this.withLockRetry(() => this.git(repo, ['branch', '-D', '--', opts.branch])).catch(() => undefined);
     }
   }
 

@@ -205,6 +205,8 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
         outputFile: log,
         reject: false,
         signal,
+        // Its own process group: an abort kills the command and everything it started (npm's children).
+        detached: true,
         env: { FLEET_REPO: plan.repo, FLEET_BRANCH: plan.branch, FLEET_WORKTREE: plan.worktree },
       });
       exitCode = r.exitCode;

@@ -21,7 +21,18 @@ export interface RunOptions {
   keepTrailingNewline?: boolean;
   /** Append stdout and stderr to this file instead of capturing them (setup logs). */
   outputFile?: string;
+  /** Start the child in its own process group (default: processGroups.own). */
+  detached?: boolean;
 }
+
+/**
+ * While `own` is set (fleet is handling SIGINT/SIGTERM itself), children start in their own
+ * process group. A terminal's Ctrl+C goes to the whole foreground group; this way it reaches only
+ * fleet, which stops and rolls back in order, instead of killing a git call half-way. With an
+ * abort signal, aborting kills the child's whole group, so a setup command's children die too
+ * (cancelSignal alone would only signal bash).
+ */
+export const processGroups = { own: false };
 
 /** The seam every git/tmux/ps call goes through; tests may pass a scripted fake. */
 export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
@@ -81,8 +92,10 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   const started = performance.now();
   runnerLog.calls++;
   let result: RunResult;
+  const detached = opts.detached ?? processGroups.own;
+  let stopGroupKill: (() => void) | undefined;
   try {
-    const child = await execa(cmd, args as string[], {
+    const sub = execa(cmd, args as string[], {
       cwd: opts.cwd,
       env: opts.env,
       extendEnv: true,
@@ -93,10 +106,13 @@ export const run: Runner = async (cmd, args, opts = {}) => {
       ...(opts.outputFile
         ? { stdout: { file: opts.outputFile, append: true }, stderr: { file: opts.outputFile, append: true } }
         : {}),
-      cancelSignal: opts.signal,
+      cancelSignal: detached ? undefined : opts.signal,
+      detached,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
     });
+    if (detached && opts.signal) stopGroupKill = killGroupOnAbort(sub.pid, opts.signal);
+    const child = await sub;
     if (child.failed && child.exitCode === undefined) {
       const code = (child as { code?: string }).code;
       if (code === 'ENOENT' || /ENOENT/.test(child.message ?? '')) throw notFoundError(cmd);
@@ -105,6 +121,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
     }
     result = { stdout: String(child.stdout ?? ''), stderr: String(child.stderr ?? ''), exitCode: child.exitCode ?? 1 };
   } finally {
+    stopGroupKill?.();
     if (runnerLog.verbose) {
       const ms = (performance.now() - started).toFixed(0);
       runnerLog.write(`+ ${[cmd, ...args].map(quoteForLog).join(' ')}  (${ms} ms)`);
@@ -113,6 +130,31 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   if (opts.reject !== false && result.exitCode !== 0) throw new CommandError([cmd, ...args], result);
   return result;
 };
+
+/** On abort: SIGTERM to the child's process group, SIGKILL if it is still there 3 s later or once the child is reaped. */
+function killGroupOnAbort(pid: number | undefined, signal: AbortSignal): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      if (pid) process.kill(-pid, sig);
+    } catch {
+      // the group is already gone
+    }
+  };
+  const onAbort = () => {
+    kill('SIGTERM');
+    timer = setTimeout(() => kill('SIGKILL'), 3000);
+    timer.unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+    clearTimeout(timer);
+    // Stragglers that outlived their shell (a background job of a setup command).
+    if (signal.aborted) kill('SIGKILL');
+  };
+}
 
 /** Run with stdio inherited (attach, $EDITOR). Resolves to the exit code. */
 export async function runInteractive(cmd: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<number> {
