@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { FleetError } from './errors.js';
 import { runnerLog } from './process/runner.js';
 import { createCommand } from './commands/create.js';
+import { fanoutCommand } from './commands/fanout.js';
+import { multiCommand } from './commands/multi.js';
 import { listCommand } from './commands/list.js';
 import { promptCommand } from './commands/prompt.js';
 import { logsCommand } from './commands/logs.js';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
     .addHelpText('after', `
 Examples:
   fleet create fix-auth --prompt "Fix the authentication bug"
+  fleet fanout 3 auth-refactor --prompt "Refactor the auth module"
+  fleet multi fix-login:"Fix login" add-tests:"Add test coverage"
   fleet list
   fleet logs fix-auth -n 100
   fleet prompt fix-auth "Now run the tests"
@@ -31,7 +35,7 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
+  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
 

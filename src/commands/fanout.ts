@@ -1,0 +1,133 @@
+import { Command } from 'commander';
+import { FleetError, UsageError } from '../errors.js';
+import { loadContext, type Context } from '../context.js';
+import type { RepoInfo } from '../git/worktree-manager.js';
+import { fanoutBranches, generateBatchId, parseAgentMix, parseCount, prefixProblem } from '../core/batch.js';
+import { batchOutcome, planBatch, preflightBatch, runBatch, type BatchRequest, type BatchResult } from '../ops/batch.js';
+import { makeProgress } from '../ui/progress.js';
+import { tildify } from '../ui/output.js';
+import { requirePrompt, resolveAgent } from './create.js';
+
+export interface FanoutOptions {
+  prompt?: string;
+  agent?: string;
+  agents?: string;
+  base?: string;
+  quick?: boolean;
+  json?: boolean;
+}
+
+/** The command line, checked before anything is read or made. */
+export interface FanoutArgs {
+  count: number;
+  prefix: string | null;
+  prompt: string;
+  /** One profile name per agent (from --agents), or null for --agent / default_agent. */
+  mix: string[] | null;
+}
+
+export function fanoutCommand(): Command {
+  return new Command('fanout')
+    .description('start <count> agents on the same prompt, one batch: branches <prefix>-1 … <prefix>-<count>')
+    .argument('<count>', 'how many agents (1 to 100)')
+    .argument('[prefix]', 'branch prefix, also the batch id (default: fanout-<random>, printed)')
+    .option('-p, --prompt <text>', 'what to ask every agent (passed to each as one argument)')
+    .option('-a, --agent <name>', 'agent profile for all of them (default: default_agent from the config)')
+    .option('--agents <mix>', 'a mix of profiles adding up to count, e.g. claude:2,codex:1')
+    .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
+    .option('-q, --quick', 'skip setup_commands')
+    .option('--json', 'print the created agent records as a JSON array')
+    .addHelpText('after', `
+Sets up at most max_parallel agents at once (config, default 4). If one fails, only that one is
+rolled back; the others keep running and the command exits 1. Ctrl+C stops starting new agents,
+rolls back the half-made ones, keeps the finished ones, and exits 130.
+
+Examples:
+  fleet fanout 3 auth-refactor --prompt "Refactor the auth module"
+  fleet fanout 3 cmp --agents claude:2,codex:1 -p "Make the parser 2x faster"
+  fleet fanout 8 --quick --agent shell -p "npm test"`)
+    .action(async (countRaw: string, prefix: string | undefined, opts: FanoutOptions) => {
+      const args = fanoutArgs(countRaw, prefix, opts);
+      const ctx = await loadContext({ needRepo: true, json: opts.json });
+      await runFanout(ctx, args, opts);
+    });
+}
+
+export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: FanoutOptions): FanoutArgs {
+  const count = parseCount(countRaw);
+  const prompt = requirePrompt(opts.prompt, `fleet fanout ${count} ${prefix ?? 'auth-refactor'} --prompt "Refactor the auth module"`);
+  if (opts.agent !== undefined && opts.agents !== undefined) {
+    throw new UsageError('--agent and --agents cannot be used together', '--agent NAME for one profile, or --agents claude:2,codex:1 for a mix');
+  }
+  if (prefix !== undefined) {
+    const problem = prefixProblem(prefix);
+    if (problem) throw new UsageError(`invalid prefix "${prefix}": ${problem}`, 'the prefix starts branch names, e.g. auth-refactor or try/parser');
+  }
+  return { count, prefix: prefix ?? null, prompt, mix: opts.agents !== undefined ? parseAgentMix(opts.agents, count) : null };
+}
+
+export async function runFanout(ctx: Context & { repo: RepoInfo }, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
+  const names = args.mix ?? Array.from({ length: args.count }, () => opts.agent ?? ctx.config.default_agent);
+  const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n)]));
+  let batchId = args.prefix;
+  if (batchId === null) {
+    const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
+    batchId = generateBatchId('fanout', taken);
+    ctx.ui.note(`batch ${batchId} (generated; name it with: fleet fanout ${args.count} <prefix> …)`);
+  }
+  const branches = fanoutBranches(batchId, args.count);
+  const req: BatchRequest = {
+    batchId,
+    items: branches.map((branch, i) => ({ branch, prompt: args.prompt, profile: profiles.get(names[i]!)! })),
+    base: opts.base ?? null,
+    quick: Boolean(opts.quick),
+  };
+  return executeBatch(ctx, req, { json: opts.json, conflictHint: `or pick another prefix than "${batchId}"` });
+}
+
+/**
+ * Plan, preflight, make and report a batch (fanout and multi). Everything is checked before
+ * anything is made; afterwards stdout lists the agents that run (or, with --json, their
+ * records), stderr explains each failure, and the exit status says how it went.
+ */
+export async function executeBatch(
+  ctx: Context & { repo: RepoInfo },
+  req: BatchRequest,
+  opts: { json?: boolean; conflictHint?: string },
+): Promise<BatchResult> {
+  const plans = planBatch(ctx, req);
+  let pre;
+  try {
+    pre = await preflightBatch(ctx, plans);
+  } catch (e) {
+    if (e instanceof FleetError && opts.conflictHint && /already/.test(e.message)) {
+      throw new FleetError(`${e.message}; nothing was made`, { hint: `${e.hint ? `${e.hint}; ` : ''}${opts.conflictHint}` });
+    }
+    throw e;
+  }
+
+  const progress = makeProgress(
+    plans.map((p) => ({ branch: p.branch, agent: p.agent })),
+    { live: ctx.ui.isTTY && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', color: ctx.ui.color, stream: process.stderr },
+  );
+  const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
+
+  if (opts.json) {
+    ctx.ui.out(JSON.stringify(result.created, null, 2));
+  } else if (result.created.length > 0) {
+    const started = result.created.length === plans.length ? `${plans.length} agents started` : `${result.created.length} of ${plans.length} agents started`;
+    const bw = Math.max(...result.created.map((r) => r.branch.length));
+    const aw = Math.max(...result.created.map((r) => r.agent.length));
+    ctx.ui.out(
+      [
+        `batch ${req.batchId}: ${started}`,
+        ...result.created.map((r) => `  ${r.branch.padEnd(bw)}  ${r.agent.padEnd(aw)}  ${tildify(r.worktree)}`),
+        `next: fleet list --grouped · fleet logs ${result.created[0]!.branch} · fleet kill --batch ${req.batchId}`,
+      ].join('\n'),
+    );
+  }
+  const { error, details } = batchOutcome(result);
+  for (const d of details) ctx.ui.note(d);
+  if (error) throw error;
+  return result;
+}

@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { loadContext, type Context } from '../context.js';
+import type { RepoInfo } from '../git/worktree-manager.js';
+import { batchIdProblem, generateBatchId, parsePairs, type BranchPrompt } from '../core/batch.js';
+import type { BatchResult } from '../ops/batch.js';
+import { resolveAgent } from './create.js';
+import { executeBatch } from './fanout.js';
+
+export interface MultiOptions {
+  agent?: string;
+  batch?: string;
+  base?: string;
+  quick?: boolean;
+  json?: boolean;
+}
+
+export function multiCommand(): Command {
+  return new Command('multi')
+    .description('start one agent per branch:prompt pair, all in one batch')
+    .argument('<pairs...>', 'branch:prompt pairs; the prompt is everything after the first ":"')
+    .option('-a, --agent <name>', 'agent profile for all of them (default: default_agent from the config)')
+    .option('--batch <id>', 'batch id (default: multi-<random>, printed)')
+    .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
+    .option('-q, --quick', 'skip setup_commands')
+    .option('--json', 'print the created agent records as a JSON array')
+    .addHelpText('after', `
+Every pair is checked before anything is made. Set-up runs like fanout's: at most max_parallel at
+once, a failed agent rolled back alone (exit 1), Ctrl+C keeps the finished ones (exit 130).
+
+Examples:
+  fleet multi fix-login:"Fix login" add-tests:"Add test coverage"
+  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename --agent codex`)
+    .action(async (args: string[], opts: MultiOptions) => {
+      const pairs = multiArgs(args, opts);
+      const ctx = await loadContext({ needRepo: true, json: opts.json });
+      await runMulti(ctx, pairs, opts);
+    });
+}
+
+/** The pairs and --batch, checked before anything is read or made. */
+export function multiArgs(args: readonly string[], opts: MultiOptions): BranchPrompt[] {
+  if (opts.batch !== undefined) {
+    const problem = batchIdProblem(opts.batch);
+    if (problem) throw new UsageError(`invalid batch id "${opts.batch}": ${problem}`, 'batch ids follow the branch name rules, e.g. --batch login-work');
+  }
+  return parsePairs(args);
+}
+
+export async function runMulti(ctx: Context & { repo: RepoInfo }, pairs: readonly BranchPrompt[], opts: MultiOptions): Promise<BatchResult> {
+  const profile = resolveAgent(ctx, opts.agent);
+  let batchId = opts.batch ?? null;
+  if (batchId === null) {
+    const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
+    batchId = generateBatchId('multi', taken);
+    ctx.ui.note(`batch ${batchId} (generated; name it with --batch ID)`);
+  }
+  return executeBatch(
+    ctx,
+    { batchId, items: pairs.map((p) => ({ ...p, profile })), base: opts.base ?? null, quick: Boolean(opts.quick) },
+    { json: opts.json, conflictHint: 'or leave that pair out' },
+  );
+}

@@ -1,0 +1,94 @@
+import type { AgentRecord } from '../state/types.js';
+import { paint } from './output.js';
+import { renderTable, type Column } from './table.js';
+
+/** What grouping needs of a list row. */
+export interface GroupableRow {
+  repo: string;
+  branch: string;
+  batch_id: string | null;
+}
+
+interface Group<T> {
+  batch: string | null;
+  rows: T[];
+  prompts: string[];
+}
+
+/**
+ * `list --grouped`: the same columns as `list`, rows under a header per batch (its id, size and
+ * prompt), batches in the order they were made, agents without a batch last. One table for all
+ * rows, so the columns line up across batches.
+ */
+export async function renderGrouped<T extends GroupableRow>(
+  columns: Column<T>[],
+  rows: readonly T[],
+  opts: { color: boolean; records: readonly AgentRecord[] },
+): Promise<string> {
+  const groups = groupRows(rows, opts.records);
+  const varied = groups.some((g) => new Set(g.prompts).size > 1);
+  const promptOf = new Map(opts.records.map((r) => [`${r.repo}\0${r.branch}`, r.prompt_preview]));
+  // A batch with one prompt per agent (multi) shows each one in its own column.
+  const cols: Column<T>[] = varied ? [...columns, { head: 'prompt', cell: (r) => oneLine(promptOf.get(`${r.repo}\0${r.branch}`) ?? '', 40) }] : columns;
+  const ordered = groups.flatMap((g) => g.rows);
+  const lines = (await renderTable(cols, ordered, { color: opts.color })).split('\n');
+  const header = (g: Group<T>) => paint(groupTitle(g), 'bold', opts.color);
+
+  if (lines.length !== ordered.length + 1) {
+    // A cell spread over several lines: fall back to one table per batch.
+    const parts: string[] = [];
+    for (const g of groups) parts.push(header(g), indent(await renderTable(cols, g.rows, { color: opts.color })));
+    return parts.join('\n');
+  }
+  const out = [`  ${lines[0]}`];
+  let i = 1;
+  for (const g of groups) {
+    out.push(header(g));
+    for (let k = 0; k < g.rows.length; k++) out.push(`  ${lines[i++]}`);
+  }
+  return out.join('\n');
+}
+
+/** Rows by batch (repo + batch id), batches in first-seen order, no-batch last; natural branch order inside. */
+export function groupRows<T extends GroupableRow>(rows: readonly T[], records: readonly AgentRecord[]): Group<T>[] {
+  const prompt = new Map(records.map((r) => [`${r.repo}\0${r.branch}`, r.prompt_preview]));
+  const groups = new Map<string, Group<T>>();
+  let loose: Group<T> | null = null;
+  for (const row of rows) {
+    let g: Group<T>;
+    if (row.batch_id === null) g = loose ??= { batch: null, rows: [], prompts: [] };
+    else {
+      const key = `${row.repo}\0${row.batch_id}`;
+      g = groups.get(key) ?? { batch: row.batch_id, rows: [], prompts: [] };
+      groups.set(key, g);
+    }
+    g.rows.push(row);
+    g.prompts.push(prompt.get(`${row.repo}\0${row.branch}`) ?? '');
+  }
+  const natural = new Intl.Collator(undefined, { numeric: true });
+  const out = [...groups.values(), ...(loose ? [loose] : [])];
+  for (const g of out) {
+    const order = g.rows.map((r, i) => ({ r, p: g.prompts[i]! })).sort((a, b) => natural.compare(a.r.branch, b.r.branch));
+    g.rows = order.map((o) => o.r);
+    g.prompts = order.map((o) => o.p);
+  }
+  return out;
+}
+
+/** `cmp · 3 agents · "Refactor the auth module"` */
+export function groupTitle(g: { batch: string | null; rows: readonly unknown[]; prompts: readonly string[] }): string {
+  const n = `${g.rows.length} agent${g.rows.length === 1 ? '' : 's'}`;
+  if (g.batch === null) return `no batch · ${n}`;
+  const distinct = new Set(g.prompts);
+  const prompt = distinct.size === 1 ? (g.prompts[0] ? `"${oneLine(g.prompts[0], 70)}"` : 'prompt not recorded') : `${distinct.size} different prompts`;
+  return `${g.batch} · ${n} · ${prompt}`;
+}
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+}
+
+function indent(s: string): string {
+  return s.split('\n').map((l) => `  ${l}`).join('\n');
+}
