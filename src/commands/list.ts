@@ -227,6 +227,10 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
     { head: 'worktree', cell: (a) => tildify(a.worktree) },
   ];
+  if (opts.grouped) {
+    const { renderGrouped } = await import('../ui/grouped.js');
+    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read() });
+  }
   return renderTable(columns, rows, { color: ctx.ui.color });
 }
 
