@@ -84,14 +84,65 @@ function quoteForLog(a: string): string {
 }
 
 /**
- * The one process runner: argv arrays only, never a shell string. execa is loaded on first
- * use so commands that never spawn anything (`--version`, `--help`) don't pay for it.
+ * The one process runner: argv arrays only, never a shell string. A plain call (output
+ * captured, no abort signal, no log file) is spawned with node:child_process directly: that
+ * is every call `fleet list` makes, and loading execa alone (~17 ms) cost more than all of
+ * list's own work. Calls that need execa's extras (cancelSignal, output appended to a file)
+ * load it on first use, so commands that never spawn anything don't pay for it either.
  */
 export const run: Runner = async (cmd, args, opts = {}) => {
-  const { execa } = await import('execa');
   const started = performance.now();
   runnerLog.calls++;
   let result: RunResult;
+  try {
+    result = opts.signal || opts.outputFile ? await runWithExeca(cmd, args, opts) : await runPlain(cmd, args, opts);
+  } finally {
+    if (runnerLog.verbose) {
+      const ms = (performance.now() - started).toFixed(0);
+      runnerLog.write(`+ ${[cmd, ...args].map(quoteForLog).join(' ')}  (${ms} ms)`);
+    }
+  }
+  if (opts.reject !== false && result.exitCode !== 0) throw new CommandError([cmd, ...args], result);
+  return result;
+};
+
+/** Spawn, capture stdout and stderr whole (decoded once, so no character is split), resolve on close. */
+async function runPlain(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const { spawn } = await import('node:child_process');
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(cmd, args as string[], {
+      cwd: opts.cwd,
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: opts.detached ?? processGroups.own,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(e.code === 'ENOENT' ? notFoundError(cmd) : new FleetError(`could not run ${cmd}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (code === null) {
+        reject(new FleetError(`could not run ${cmd}: it was killed by ${signal ?? 'a signal'}`));
+        return;
+      }
+      const text = (chunks: Buffer[]) => {
+        const s = Buffer.concat(chunks).toString('utf8');
+        return opts.keepTrailingNewline ? s : s.replace(/\r?\n$/, '');
+      };
+      resolve({ stdout: text(out), stderr: text(err), exitCode: code });
+    });
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // the child may exit without reading it all (EPIPE)
+      child.stdin!.end(opts.input);
+    }
+  });
+}
+
+async function runWithExeca(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const { execa } = await import('execa');
   const detached = opts.detached ?? processGroups.own;
   let stopGroupKill: (() => void) | undefined;
   try {
@@ -119,17 +170,11 @@ export const run: Runner = async (cmd, args, opts = {}) => {
       if (child.isCanceled) throw new FleetError(`${cmd} was interrupted`, { exitCode: 130 });
       throw new FleetError(`could not run ${cmd}: ${child.shortMessage ?? child.message}`);
     }
-    result = { stdout: String(child.stdout ?? ''), stderr: String(child.stderr ?? ''), exitCode: child.exitCode ?? 1 };
+    return { stdout: String(child.stdout ?? ''), stderr: String(child.stderr ?? ''), exitCode: child.exitCode ?? 1 };
   } finally {
     stopGroupKill?.();
-    if (runnerLog.verbose) {
-      const ms = (performance.now() - started).toFixed(0);
-      runnerLog.write(`+ ${[cmd, ...args].map(quoteForLog).join(' ')}  (${ms} ms)`);
-    }
   }
-  if (opts.reject !== false && result.exitCode !== 0) throw new CommandError([cmd, ...args], result);
-  return result;
-};
+}
 
 /** On abort: SIGTERM to the child's process group, SIGKILL if it is still there 3 s later or once the child is reaped. */
 function killGroupOnAbort(pid: number | undefined, signal: AbortSignal): () => void {
