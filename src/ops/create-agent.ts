@@ -26,11 +26,23 @@ export interface CreateHooks {
 export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>> {
   const repo = plans[0]?.repo;
   if (!repo) return new Map();
-  const [worktrees, panes] = await Promise.all([ctx.git.list(repo), ctx.tmux.listPanes()]);
+  // Every read at once (a fanout of 100 would otherwise wait on 200 git calls in a row); the
+  // checks below still run in plan order, so the first problem reported is the same.
+  const [worktrees, panes, headBranch, facts] = await Promise.all([
+    ctx.git.list(repo),
+    ctx.tmux.listPanes(),
+    ctx.git.currentBranch(repo),
+    Promise.all(
+      plans.map(async (plan) => {
+        const exists = await ctx.git.branchExists(repo, plan.branch);
+        // An existing branch: its own tip is where the agent starts; "changes" count from the merge base.
+        return { exists, commit: await ctx.git.resolveCommit(repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
+      }),
+    ),
+  ]);
   const sessions = new Set(panes.map((p) => p.session));
   const out = new Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>();
-  const headBranch = await ctx.git.currentBranch(repo);
-  for (const plan of plans) {
+  for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) {
       throw new FleetError(`branch "${plan.branch}" already has an agent`, {
         hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first`,
@@ -52,8 +64,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
         hint: `fleet prune removes fleet's leftovers; otherwise move it away`,
       });
     }
-    const exists = await ctx.git.branchExists(repo, plan.branch);
-    let baseCommit: string | null;
+    const { exists, commit: baseCommit } = facts[i]!;
     let baseRef: string;
     if (exists) {
       if (plan.baseRef) {
@@ -62,11 +73,8 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
         });
       }
       baseRef = headBranch ?? 'HEAD';
-      // An existing branch: its own tip is where the agent starts; "changes" count from the merge base.
-      baseCommit = await ctx.git.resolveCommit(repo, `refs/heads/${plan.branch}`);
     } else {
       baseRef = plan.baseRef ?? headBranch ?? 'HEAD';
-      baseCommit = await ctx.git.resolveCommit(repo, plan.baseRef ?? 'HEAD');
       if (!baseCommit) {
         throw plan.baseRef
           ? new FleetError(`--base "${plan.baseRef}" is not a commit in this repository`, { hint: 'git branch -a lists branches; any commit-ish works' })
