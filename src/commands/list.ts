@@ -6,6 +6,7 @@ import { reconcile, type AgentView } from '../core/reconcile.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
 import { tildify } from '../ui/output.js';
 import { formatAge, formatBytes } from '../core/format.js';
+import { formatChanges, type ChangeStats } from '../core/changes.js';
 import { UsageSampler, USAGE_HELP, type TreeUsage } from '../ops/metrics.js';
 import { fleetHome } from '../config/paths.js';
 import type { PaneInfo } from '../core/parse.js';
@@ -17,6 +18,7 @@ export interface ListOptions {
   all?: boolean;
   grouped?: boolean;
   watch?: boolean;
+  changes?: boolean;
 }
 
 /** How often --watch redraws. */
@@ -29,6 +31,7 @@ export function listCommand(): Command {
     .option('--json', 'print an array of agent objects')
     .option('--all', 'agents of every repository')
     .option('-g, --grouped', 'group rows under their batch')
+    .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
 Statuses: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you),
@@ -41,6 +44,7 @@ Examples:
   fleet list
   fleet list --grouped
   fleet list --watch
+  fleet list --changes
   fleet list --all --json | jq '.[] | select(.status == "idle") | .branch'`)
     .action(async (opts: ListOptions) => {
       const early = prefetchFacts();
@@ -61,6 +65,8 @@ export interface ListedAgent {
   memory: number | null;
   created_at: string;
   exit_code: number | null;
+  /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
+  changes: ChangeStats | null;
 }
 
 function pidAlive(pid: number): boolean {
@@ -146,6 +152,7 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     memory: pid === null ? 0 : (u?.memory ?? null),
     created_at: r.created_at,
     exit_code: v.exitCode,
+    changes: null,
   };
 }
 
@@ -153,7 +160,14 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
 export async function collectRows(ctx: Context, opts: ListOptions, sampler: UsageSampler, panes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes });
   const usage = await measureViews(ctx, views, sampler);
-  return views.map((v) => toListed(v, usage));
+  const rows = views.map((v) => toListed(v, usage));
+  if (opts.changes) {
+    // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
+    const { changeStatsAll } = await import('../ops/changes.js');
+    const stats = await changeStatsAll(ctx, views.map((v) => v.record));
+    rows.forEach((row, i) => (row.changes = stats.get(views[i]!.record) ?? null));
+  }
+  return rows;
 }
 
 /** Where CPU samples are kept between lists (a cache: losing it costs one lifetime average). */
@@ -224,6 +238,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right' },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
+    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
     { head: 'worktree', cell: (a) => tildify(a.worktree) },
   ];
