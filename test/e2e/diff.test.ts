@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, readState, snapshotTree, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, snapshotTree, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let repo: string;
@@ -17,24 +17,25 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-/** Shell agents: each runs its script in its worktree, then leaves a mark outside it and waits. */
-async function startAgents(agents: Record<string, string>, batch: string): Promise<void> {
+/**
+ * Shell agents: each runs its script in its worktree, then leaves a mark outside it and waits.
+ * With a batch id they are started together by `fleet multi`, otherwise one `fleet create` each.
+ */
+async function startAgents(agents: Record<string, string>, batch: string | null): Promise<void> {
   const marks = path.join(sb.dir, 'marks');
   fs.mkdirSync(marks, { recursive: true });
-  for (const [branch, script] of Object.entries(agents)) {
-    const r = await fleet(sb, ['create', branch, '-p', `set -e; ${script}; touch ${marks}/${branch}; sleep 300`], { cwd: repo });
+  const prompt = (branch: string, script: string) => `set -e; ${script}; touch ${marks}/${branch}; sleep 300`;
+  if (batch) {
+    const pairs = Object.entries(agents).map(([b, script]) => `${b}:${prompt(b, script)}`);
+    const r = await fleet(sb, ['multi', ...pairs, '--batch', batch], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
+  } else {
+    for (const [b, script] of Object.entries(agents)) {
+      const r = await fleet(sb, ['create', b, '-p', prompt(b, script)], { cwd: repo });
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
   }
-  await setBatch(Object.keys(agents), batch);
   await waitFor(() => Object.keys(agents).every((b) => fs.existsSync(path.join(marks, b))), { what: 'agents to finish their work' });
-}
-
-/** Put the agents in one batch, as fanout/multi record it. */
-async function setBatch(branches: string[], batch: string): Promise<void> {
-  const file = path.join(sb.fleetHome, 'state.json');
-  const state = readState(sb);
-  for (const a of state.agents) if (branches.includes(a.branch as string)) a.batch_id = batch;
-  fs.writeFileSync(file, JSON.stringify(state, null, 2));
 }
 
 function worktreeOf(branch: string): string {
@@ -89,6 +90,22 @@ describe('fleet diff', () => {
 
     const stat = await fleet(sb, ['diff', 'w3', '--stat'], { cwd: repo });
     expect(stat.stdout).toMatch(/3 files changed, 3 insertions\(\+\)/);
+
+    // list --changes: files and +added/-removed lines of the same whole change, per agent.
+    const listed = await fleet(sb, ['list', '--json', '--changes'], { cwd: repo });
+    const changes = Object.fromEntries((JSON.parse(listed.stdout) as Array<{ branch: string; changes: unknown }>).map((a) => [a.branch, a.changes]));
+    expect(changes).toEqual({
+      c1: { files: 1, added: 1, removed: 0 },
+      c2: { files: 2, added: 2, removed: 1 },
+      w3: { files: 3, added: 3, removed: 0 },
+    });
+    const table = await fleet(sb, ['list', '--changes'], { cwd: repo });
+    expect(table.stdout.split('\n')[0]).toMatch(/\bCHANGES\b/);
+    expect(table.stdout).toMatch(/^w3 .* 3 files \+3\/-0 /m);
+    // Without --changes they are not computed (list stays at a constant number of git calls).
+    const plain = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout) as Array<{ changes: unknown }>;
+    expect(plain.map((a) => a.changes)).toEqual([null, null, null]);
+    expect((await fleet(sb, ['list'], { cwd: repo })).stdout).not.toMatch(/CHANGES/);
 
     // Nothing about any worktree changed: files, index bytes, staged/unstaged split.
     expect(await observe('c1')).toEqual(before.c1);

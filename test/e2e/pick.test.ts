@@ -15,23 +15,25 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-/** Shell agents: each runs its script in its worktree, then leaves a mark outside it and waits. */
+/**
+ * Shell agents: each runs its script in its worktree, then leaves a mark outside it and waits.
+ * With a batch id they are started together by `fleet multi`, otherwise one `fleet create` each.
+ */
 async function startAgents(agents: Record<string, string>, batch: string | null): Promise<void> {
   const marks = path.join(sb.dir, 'marks');
   fs.mkdirSync(marks, { recursive: true });
-  for (const [branch, script] of Object.entries(agents)) {
-    const r = await fleet(sb, ['create', branch, '-p', `set -e; ${script}; touch ${marks}/${branch}; sleep 300`], { cwd: repo });
+  const prompt = (branch: string, script: string) => `set -e; ${script}; touch ${marks}/${branch}; sleep 300`;
+  if (batch) {
+    const pairs = Object.entries(agents).map(([b, script]) => `${b}:${prompt(b, script)}`);
+    const r = await fleet(sb, ['multi', ...pairs, '--batch', batch], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
+  } else {
+    for (const [b, script] of Object.entries(agents)) {
+      const r = await fleet(sb, ['create', b, '-p', prompt(b, script)], { cwd: repo });
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
   }
-  if (batch) await setBatch(Object.keys(agents), batch);
   await waitFor(() => Object.keys(agents).every((b) => fs.existsSync(path.join(marks, b))), { what: 'agents to finish their work' });
-}
-
-/** Put the agents in one batch, as fanout/multi record it. */
-async function setBatch(branches: string[], batch: string): Promise<void> {
-  const state = readState(sb);
-  for (const a of state.agents) if (branches.includes(a.branch as string)) a.batch_id = batch;
-  fs.writeFileSync(path.join(sb.fleetHome, 'state.json'), JSON.stringify(state, null, 2));
 }
 
 const worktreeOf = (branch: string) => path.join(sb.fleetHome, 'worktrees', 'repo', branch);
