@@ -190,7 +190,7 @@ async function buildLanding(ctx: Context, plan: PickPlan, source: string): Promi
 
 function conflictError(plan: PickPlan, paths: string[]): FleetError {
   const b = plan.winner.branch;
-  return new FleetError(`"${b}" does not ${plan.strategy === 'rebase' ? 'rebase' : 'merge'} cleanly into "${plan.into}": conflict in ${listPaths(paths, 5)}; nothing was changed`, {
+  return new FleetError(`"${b}" does not ${plan.strategy === 'rebase' ? 'rebase cleanly onto' : 'merge cleanly into'} "${plan.into}": conflict in ${listPaths(paths, 5)}; nothing was changed`, {
     hint: `ask the agent to fix it: fleet prompt ${b} "merge ${plan.into} and resolve the conflicts", then fleet pick ${b} again`,
   });
 }

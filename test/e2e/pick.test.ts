@@ -57,6 +57,9 @@ function world(agents: string[]) {
 
 describe('fleet pick', () => {
   it('lands the winner with its uncommitted work, ends the whole batch, keeps every branch', async () => {
+    // A credential file fleet copies into every worktree must never land in a commit.
+    fs.writeFileSync(path.join(repo, '.env'), 'SECRET=1\n');
+    writeConfig(sb, 'default_agent = "shell"\ncredential_files = [".env"]\n');
     await startAgents(
       {
         'cmp-1': `echo one > one.txt && git add one.txt && git commit -qm 'one'`,
@@ -76,7 +79,7 @@ describe('fleet pick', () => {
     expect(fs.readFileSync(path.join(repo, 'notes.txt'), 'utf8')).toBe('first line\nsecond line\nthird line\n');
     expect(fs.existsSync(path.join(repo, 'one.txt'))).toBe(false);
     expect(fs.existsSync(path.join(repo, 'three.txt'))).toBe(false);
-    expect(await sb.git(repo, 'status', '--porcelain')).toBe('');
+    expect(await sb.git(repo, 'status', '--porcelain')).toBe('?? .env');
     expect(await sb.git(repo, 'log', '-1', '--format=%s%n%P')).toMatch(/^Merge branch 'cmp-2'\n[0-9a-f]{40} [0-9a-f]{40}$/);
 
     // The winner's branch holds its uncommitted work, in a commit that says what it is.
@@ -84,6 +87,8 @@ describe('fleet pick', () => {
     expect(wip).toMatch(/^cmp-2: uncommitted work \(1 changed, 1 untracked files\)/);
     expect(wip).toMatch(/including untracked files/);
     expect(wip).toMatch(/untracked +new\.txt/);
+    expect(await sb.git(repo, 'diff', '--name-only', 'main~1', 'main')).toBe('new.txt\nnotes.txt\ntwo.txt');
+    expect(await sb.git(repo, 'ls-tree', '-r', '--name-only', 'cmp-2')).not.toMatch(/\.env/);
     expect(await sb.git(repo, 'merge-base', '--is-ancestor', 'cmp-2', 'main').then(() => true)).toBe(true);
 
     // Sessions and worktrees gone, every branch kept, no record left, no stray worktree.
@@ -127,7 +132,7 @@ describe('fleet pick', () => {
     for (const strategy of ['merge', 'squash', 'rebase']) {
       const r = await fleet(sb, ['pick', 'k-2', '--yes', '--strategy', strategy], { cwd: repo });
       expect(r.exitCode, strategy).toBe(1);
-      expect(r.stderr).toMatch(/^error: "k-2" does not (merge|rebase) cleanly into "main": conflict in "notes.txt"; nothing was changed\nhint: ask the agent to fix it: fleet prompt k-2 /);
+      expect(r.stderr).toMatch(/^error: "k-2" does not (merge cleanly into|rebase cleanly onto) "main": conflict in "notes.txt"; nothing was changed\nhint: ask the agent to fix it: fleet prompt k-2 /);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
       expect(world(['k-1', 'k-2']), strategy).toEqual(before);
       expect(await sb.git(repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads')).toBe(beforeBranches);
