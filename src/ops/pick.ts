@@ -80,6 +80,11 @@ function gitFailure(what: string, e: unknown): FleetError {
 export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickRequest): Promise<PickPlan> {
   const repo = ctx.repo;
   const winner = await findAgent(ctx, req.branch);
+  if (winner.phase === 'creating') {
+    throw new FleetError(`"${winner.branch}" is not set up (it is still being created, or its set-up failed); there is nothing to land`, {
+      hint: 'fleet list shows its status; fleet prune cleans up a failed set-up',
+    });
+  }
   const worktrees = await ctx.git.list(repo.root);
 
   let into = req.into?.replace(/^refs\/heads\//, '');
@@ -93,7 +98,7 @@ export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickReque
     into = current;
   }
   if (into === winner.branch) {
-    throw new FleetError(`cannot land "${winner.branch}" into itself`, { hint: `name another branch: --into main` });
+    throw new FleetError(`cannot land "${winner.branch}" into itself`, { hint: `name another branch: fleet pick ${winner.branch} --into <branch>` });
   }
   const intoTip = await ctx.git.resolveCommit(repo.root, `refs/heads/${into}`);
   if (!intoTip) {
