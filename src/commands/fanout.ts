@@ -115,7 +115,8 @@ export async function executeBatch(
   if (opts.json) {
     ctx.ui.out(JSON.stringify(result.created, null, 2));
   } else if (result.created.length > 0) {
-    const started = result.created.length === plans.length ? `${plans.length} agents started` : `${result.created.length} of ${plans.length} agents started`;
+    const n = (k: number) => `${k} agent${k === 1 ? '' : 's'}`;
+    const started = result.created.length === plans.length ? `${n(plans.length)} started` : `${result.created.length} of ${n(plans.length)} started`;
     const bw = Math.max(...result.created.map((r) => r.branch.length));
     const aw = Math.max(...result.created.map((r) => r.agent.length));
     ctx.ui.out(

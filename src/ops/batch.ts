@@ -166,7 +166,7 @@ export function batchOutcome(result: BatchResult): { error: FleetError | null; d
       {
         hint:
           kept.length > 0
-            ? `fix the cause above, then make the missing one(s) again with fleet create <branch> --prompt …; fleet list --grouped shows the batch`
+            ? `fix the cause above, then make ${names.length === 1 ? 'it' : 'them'} again in this batch: fleet multi ${names.map((n) => `${n}:"…"`).join(' ')} --batch ${result.batchId}`
             : `fix the cause above and run the command again`,
       },
     ),

@@ -26,10 +26,11 @@ export async function renderGrouped<T extends GroupableRow>(
   opts: { color: boolean; records: readonly AgentRecord[] },
 ): Promise<string> {
   const groups = groupRows(rows, opts.records);
-  const varied = groups.some((g) => new Set(g.prompts).size > 1);
-  const promptOf = new Map(opts.records.map((r) => [`${r.repo}\0${r.branch}`, r.prompt_preview]));
-  // A batch with one prompt per agent (multi) shows each one in its own column.
-  const cols: Column<T>[] = varied ? [...columns, { head: 'prompt', cell: (r) => oneLine(promptOf.get(`${r.repo}\0${r.branch}`) ?? '', 40) }] : columns;
+  // A batch with one prompt per agent (multi) and agents without a batch show each prompt in a
+  // prompt column; a batch with one prompt for all has it in its header already.
+  const variedRows = new Map<T, string>();
+  for (const g of groups) if (g.batch === null || new Set(g.prompts).size > 1) g.rows.forEach((r, i) => variedRows.set(r, g.prompts[i]!));
+  const cols: Column<T>[] = variedRows.size > 0 ? [...columns, { head: 'prompt', cell: (r) => oneLine(variedRows.get(r) ?? '', 40) }] : columns;
   const ordered = groups.flatMap((g) => g.rows);
   const lines = (await renderTable(cols, ordered, { color: opts.color })).split('\n');
   const header = (g: Group<T>) => paint(groupTitle(g), 'bold', opts.color);

@@ -109,6 +109,7 @@ describe('batchOutcome', () => {
     const out = batchOutcome(result({ created: [rec('cmp-1'), rec('cmp-3')], failed: [{ branch: 'cmp-2', error: failure }] }));
     expect(out.error?.exitCode).toBe(1);
     expect(out.error?.message).toBe('1 of 3 agents could not be made and were rolled back: cmp-2; the other 2 are running');
+    expect(out.error?.hint).toBe('fix the cause above, then make it again in this batch: fleet multi cmp-2:"…" --batch cmp');
     expect(out.details).toEqual(['✖ cmp-2: setup command failed for "cmp-2" (exit 3): false\n  | boom\n  full log: x.log']);
   });
   it('reports an interrupt with exit 130: kept, rolled back, not started', () => {
@@ -231,8 +232,8 @@ describe('list --grouped', () => {
     expect(out.split('\n')).toEqual([
       '  BRANCH     STATUS   PROMPT',
       'cmp · 2 agents · "Refactor the auth module"',
-      '  cmp-2      running  Refactor the auth module',
-      '  cmp-10     running  Refactor the auth module',
+      '  cmp-2      running',
+      '  cmp-10     running',
       'm1 · 2 agents · 2 different prompts',
       '  add-tests  running  Add: test coverage',
       '  fix-login  running  Fix login',
