@@ -79,7 +79,8 @@ export async function runPick(ctx: Context & { repo: RepoInfo }, branch: string,
     ctx.ui.out(`  its uncommitted work (${result.wip.files} file(s)${untracked}) was committed first, as ${short(result.wip.commit)} on ${plan.winner.branch}`);
   }
   if (result.ended.length > 0) {
-    ctx.ui.out(`ended ${result.ended.join(', ')}: sessions and worktrees removed, branches kept`);
+    const what = result.ended.length === 1 ? 'session and worktree removed, branch kept' : 'sessions and worktrees removed, branches kept';
+    ctx.ui.out(`ended ${result.ended.join(', ')}: ${what}`);
   }
   for (const u of result.unmerged) {
     ctx.ui.note(`note: branch "${u.branch}" has ${u.commits} commit(s) not in its base; it is kept (git log ${short(u.base)}..${u.branch})`);
