@@ -131,7 +131,8 @@ export class WorktreeManager {
 
   /** `git status` of a worktree: every changed, staged or untracked path (ignored files excluded). */
   async changedPaths(worktree: string): Promise<{ code: string; path: string }[]> {
-    const r = await this.git(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    // --no-optional-locks: a status check must not rewrite the agent's index under it.
+    const r = await this.git(worktree, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all']);
     return parseStatusZ(r.stdout);
   }
 
