@@ -47,8 +47,9 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
   if (unmatched.length > 0) throw unknownAgent(unmatched[0]!, records);
 
   if (matched.length > 1 && !opts.yes && process.stdin.isTTY && process.stderr.isTTY) {
-    const names = matched.map((r) => r.branch).join(', ');
-    const ok = await confirm(`end ${matched.length} agents (${names})?`);
+    // One question for the whole set; a batch of 100 names them in short.
+    const shown = matched.length > 8 ? [...matched.slice(0, 6).map((r) => r.branch), `… ${matched.length - 6} more`] : matched.map((r) => r.branch);
+    const ok = await confirm(`end ${matched.length} agents${opts.batch ? ` of batch "${opts.batch}"` : ''} (${shown.join(', ')})?`);
     if (!ok) throw new FleetError('nothing killed', { exitCode: 1 });
   }
 

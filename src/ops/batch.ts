@@ -116,6 +116,8 @@ export async function runBatch(
       while (next < plans.length && !signal.aborted) await makeOne(next++);
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.maxParallel, plans.length)) }, worker));
+    // Claims land in the order set-up began; list and kill read better in the batch's own order.
+    if (created.filter(Boolean).length > 1) await ctx.state.update((agents) => inPlanOrder(agents, plans)).catch(() => undefined);
     return signal.aborted;
   }, onSignal);
 
@@ -134,6 +136,17 @@ export async function runBatch(
     notStarted,
     interrupted,
   };
+}
+
+/** The batch's records sorted by plan, each in one of the slots they already held; others untouched. */
+export function inPlanOrder(agents: AgentRecord[], plans: readonly CreatePlan[]): AgentRecord[] {
+  const order = new Map(plans.map((p, i) => [`${p.repo}\0${p.branch}`, i]));
+  const rank = (a: AgentRecord) => order.get(`${a.repo}\0${a.branch}`);
+  const slots = agents.map((a, i) => (rank(a) === undefined ? -1 : i)).filter((i) => i >= 0);
+  const mine = slots.map((i) => agents[i]!).sort((a, b) => rank(a)! - rank(b)!);
+  const out = [...agents];
+  slots.forEach((slot, k) => (out[slot] = mine[k]!));
+  return out;
 }
 
 /**

@@ -62,7 +62,7 @@ describe('fanout', () => {
     expect(await sessions()).toEqual(names.map((b) => `fleet_repo_${b}`));
     expect(await worktreeBranches()).toEqual(names);
     const state = readState(sb).agents;
-    expect(state.map((a) => a.branch).sort()).toEqual(names);
+    expect(state.map((a) => a.branch)).toEqual(names); // in the batch's order, whatever order set-up finished in
     for (const a of state) expect(a).toMatchObject({ batch_id: 'cmp', phase: 'ready', agent: 'rec' });
     await waitFor(() => names.every(gotPrompt), { what: 'every agent to start' });
     for (const b of names) expect(prompt(b)).toBe(text);
@@ -230,7 +230,7 @@ describe('kill --batch on a terminal', () => {
     };
     const no = await onTerminal('n');
     expect(no.out.match(/\[y\/N\]/g)).toHaveLength(1);
-    expect(no.out).toMatch(/end 3 agents/);
+    expect(no.out).toMatch(/end 3 agents of batch "cmp" \(cmp-1, cmp-2, cmp-3\)\?/);
     expect(no.exitCode).toBe(1);
     expect(await sessions()).toHaveLength(3);
     const yes = await onTerminal('y');

@@ -10,7 +10,7 @@ import {
   prefixProblem,
 } from '../../src/core/batch.js';
 import { UsageError } from '../../src/errors.js';
-import { batchOutcome, type BatchResult } from '../../src/ops/batch.js';
+import { batchOutcome, inPlanOrder, type BatchResult } from '../../src/ops/batch.js';
 import { FleetError } from '../../src/errors.js';
 import { makeProgress, type ProgressStream } from '../../src/ui/progress.js';
 import { groupRows, groupTitle, renderGrouped } from '../../src/ui/grouped.js';
@@ -98,6 +98,17 @@ function plan(branch: string): CreatePlan {
 function result(over: Partial<BatchResult>): BatchResult {
   return { batchId: 'cmp', plans: ['cmp-1', 'cmp-2', 'cmp-3'].map(plan), created: [], failed: [], rolledBack: [], notStarted: [], interrupted: false, ...over };
 }
+
+describe('inPlanOrder', () => {
+  it("sorts the batch's records by plan within the slots they hold, leaving other records in place", () => {
+    const r = (branch: string, repo = '/r') => ({ repo, branch }) as AgentRecord;
+    const agents = [r('old'), r('cmp-3'), r('other', '/elsewhere'), r('cmp-1'), r('cmp-3', '/elsewhere'), r('cmp-2')];
+    const plans = ['cmp-1', 'cmp-2', 'cmp-3'].map((branch) => ({ repo: '/r', branch }) as CreatePlan);
+    expect(inPlanOrder(agents, plans).map((a) => `${a.repo}:${a.branch}`)).toEqual([
+      '/r:old', '/r:cmp-1', '/elsewhere:other', '/r:cmp-2', '/elsewhere:cmp-3', '/r:cmp-3',
+    ]);
+  });
+});
 
 describe('batchOutcome', () => {
   const rec = (branch: string) => ({ branch }) as AgentRecord;
