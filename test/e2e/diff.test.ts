@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, snapshotTree, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, startScriptAgents, snapshotTree, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let repo: string;
@@ -17,26 +17,7 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-/**
- * Shell agents: each runs its script in its worktree, then leaves a mark outside it and waits.
- * With a batch id they are started together by `fleet multi`, otherwise one `fleet create` each.
- */
-async function startAgents(agents: Record<string, string>, batch: string | null): Promise<void> {
-  const marks = path.join(sb.dir, 'marks');
-  fs.mkdirSync(marks, { recursive: true });
-  const prompt = (branch: string, script: string) => `set -e; ${script}; touch ${marks}/${branch}; sleep 300`;
-  if (batch) {
-    const pairs = Object.entries(agents).map(([b, script]) => `${b}:${prompt(b, script)}`);
-    const r = await fleet(sb, ['multi', ...pairs, '--batch', batch], { cwd: repo });
-    expect(r.exitCode, r.stderr).toBe(0);
-  } else {
-    for (const [b, script] of Object.entries(agents)) {
-      const r = await fleet(sb, ['create', b, '-p', prompt(b, script)], { cwd: repo });
-      expect(r.exitCode, r.stderr).toBe(0);
-    }
-  }
-  await waitFor(() => Object.keys(agents).every((b) => fs.existsSync(path.join(marks, b))), { what: 'agents to finish their work' });
-}
+const startAgents = (agents: Record<string, string>, batch: string | null) => startScriptAgents(sb, repo, agents, batch);
 
 function worktreeOf(branch: string): string {
   return path.join(sb.fleetHome, 'worktrees', 'repo', branch);

@@ -159,3 +159,24 @@ export function readState(sb: Sandbox): { agents: Array<Record<string, unknown>>
   if (!fs.existsSync(f)) return { agents: [] };
   return JSON.parse(fs.readFileSync(f, 'utf8'));
 }
+
+/**
+ * Shell agents that run a script in their worktree, then leave a mark outside it and wait.
+ * With a batch id they are started together by `fleet multi`, otherwise one `fleet create` each.
+ * Resolves once every agent has finished its script.
+ */
+export async function startScriptAgents(sb: Sandbox, repo: string, agents: Record<string, string>, batch: string | null): Promise<void> {
+  const marks = path.join(sb.dir, 'marks');
+  fs.mkdirSync(marks, { recursive: true });
+  const prompt = (branch: string, script: string) => `set -e; ${script}; touch ${marks}/${branch}; sleep 300`;
+  const fail = (r: CliResult) => {
+    if (r.exitCode !== 0) throw new Error(`fleet failed (${r.exitCode}): ${r.stderr}`);
+  };
+  if (batch) {
+    const pairs = Object.entries(agents).map(([b, script]) => `${b}:${prompt(b, script)}`);
+    fail(await fleet(sb, ['multi', ...pairs, '--batch', batch], { cwd: repo }));
+  } else {
+    for (const [b, script] of Object.entries(agents)) fail(await fleet(sb, ['create', b, '-p', prompt(b, script)], { cwd: repo }));
+  }
+  await waitFor(() => Object.keys(agents).every((b) => fs.existsSync(path.join(marks, b))), { what: 'agents to finish their work' });
+}
