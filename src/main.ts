@@ -27,11 +27,14 @@ Examples:
   fleet create fix-auth --prompt "Fix the authentication bug"
   fleet fanout 3 auth-refactor --prompt "Refactor the auth module"
   fleet multi fix-login:"Fix login" add-tests:"Add test coverage"
-  fleet list
+  fleet list --grouped
   fleet logs fix-auth -n 100
   fleet prompt fix-auth "Now run the tests"
   fleet attach fix-auth
+  fleet diff auth-refactor-2
+  fleet pick auth-refactor-2
   fleet kill fix-auth
+  fleet prune
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
