@@ -5,6 +5,7 @@ import type { RepoInfo } from '../git/worktree-manager.js';
 import { matchAgents, recordsOfRepo, unknownAgent } from '../ops/find.js';
 import { killAgent, type KillResult } from '../ops/kill-agent.js';
 import { confirm } from '../ui/confirm.js';
+import { queryRecords } from '../state/state-manager.js';
 
 export interface KillCommandOptions {
   batch?: string;
@@ -40,7 +41,7 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
   const records = recordsOfRepo(await ctx.state.read(), ctx.repo);
   const { matched, unmatched } = matchAgents(records, patterns);
   if (opts.batch) {
-    const inBatch = records.filter((r) => r.batch_id === opts.batch);
+    const inBatch = queryRecords(records, { batch: opts.batch });
     if (inBatch.length === 0) throw new FleetError(`no agents in batch "${opts.batch}"`, { hint: 'fleet list --grouped shows the batches' });
     for (const r of inBatch) if (!matched.includes(r)) matched.push(r);
   }

@@ -3,9 +3,10 @@ import type { Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { globMatch, isGlob } from '../core/names.js';
 import type { AgentRecord } from '../state/types.js';
+import { queryRecords } from '../state/state-manager.js';
 
 export function recordsOfRepo(records: readonly AgentRecord[], repo: RepoInfo): AgentRecord[] {
-  return records.filter((r) => r.repo === repo.root);
+  return queryRecords(records, { repo: repo.root });
 }
 
 /** The agent on `branch` in the current repository, or a clear error. */

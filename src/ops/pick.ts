@@ -9,7 +9,7 @@ import { CommandError } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
 import { tildify } from '../ui/output.js';
 import { hasWorktree, snapshotWorktree, statusOf, trackedChanges } from './changes.js';
-import { findAgent, recordsOfRepo } from './find.js';
+import { findAgent } from './find.js';
 import { killAgent } from './kill-agent.js';
 
 export interface PickRequest {
@@ -140,7 +140,7 @@ export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickReque
 
   const others = winner.batch_id === null
     ? []
-    : recordsOfRepo(await ctx.state.read(), repo).filter((r) => r.batch_id === winner.batch_id && r.branch !== winner.branch);
+    : (await ctx.state.query({ repo: repo.root, batch: winner.batch_id })).filter((r) => r.branch !== winner.branch);
   const dirtyOthers = new Map<string, string[]>();
   await Promise.all(
     others.map(async (r) => {

@@ -15,6 +15,19 @@ export function sameAgent(a: Pick<AgentRecord, 'repo' | 'branch'>, b: Pick<Agent
   return a.repo === b.repo && a.branch === b.branch;
 }
 
+/** Which records to pick: any of repository, branch and batch (unset fields match everything). */
+export interface RecordQuery {
+  repo?: string;
+  branch?: string;
+  batch?: string | null;
+}
+
+export function queryRecords(records: readonly AgentRecord[], q: RecordQuery): AgentRecord[] {
+  return records.filter(
+    (r) => (q.repo === undefined || r.repo === q.repo) && (q.branch === undefined || r.branch === q.branch) && (q.batch === undefined || r.batch_id === q.batch),
+  );
+}
+
 /**
  * `state.json` (0600, in a 0700 home). Every change holds one lock across the whole
  * read-modify-write and lands with temp + fsync + rename, so readers never see half a file
@@ -28,6 +41,11 @@ export class StateManager {
     private readonly opts: StateManagerOptions = {},
   ) {
     this.file = path.join(home, STATE_FILE);
+  }
+
+  /** Records matching a query (by repository, branch, batch). */
+  async query(q: RecordQuery): Promise<AgentRecord[]> {
+    return queryRecords(await this.read(), q);
   }
 
   /** Read all records without locking (readers never see a partial file). */
