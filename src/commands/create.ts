@@ -10,6 +10,7 @@ import type { RepoInfo } from '../git/worktree-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';
 import { tildify } from '../ui/output.js';
+import { agentRepoName } from '../core/names.js';
 
 export interface CreateOptions {
   prompt?: string;
@@ -54,9 +55,10 @@ export function requirePrompt(prompt: string | undefined, example: string): stri
 export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: string, opts: CreateOptions): Promise<AgentRecord> {
   const prompt = requirePrompt(opts.prompt, `fleet create ${branch || 'fix-auth'} --prompt "Fix the login bug"`);
   const profile = resolveAgent(ctx, opts.agent);
+  const records = await ctx.state.read();
   const plan: CreatePlan = planCreate({
     repo: ctx.repo.root,
-    repoName: ctx.repo.name,
+    repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
     branch,
     prompt,
     profile,
@@ -64,7 +66,6 @@ export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: strin
     base: opts.base ?? null,
     quick: opts.quick,
   });
-  const records = await ctx.state.read();
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
 
   const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);

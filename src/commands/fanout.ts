@@ -6,6 +6,7 @@ import { fanoutBranches, generateBatchId, parseAgentMix, parseCount, prefixProbl
 import { batchOutcome, planBatch, preflightBatch, runBatch, type BatchRequest, type BatchResult } from '../ops/batch.js';
 import { makeProgress } from '../ui/progress.js';
 import { tildify } from '../ui/output.js';
+import { agentRepoName } from '../core/names.js';
 import { requirePrompt, resolveAgent } from './create.js';
 
 export interface FanoutOptions {
@@ -95,7 +96,8 @@ export async function executeBatch(
   req: BatchRequest,
   opts: { json?: boolean; conflictHint?: string },
 ): Promise<BatchResult> {
-  const plans = planBatch(ctx, req);
+  const records = await ctx.state.read();
+  const plans = planBatch(ctx, { ...req, repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records) });
   let pre;
   try {
     pre = await preflightBatch(ctx, plans);

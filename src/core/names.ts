@@ -39,6 +39,21 @@ export function sessionNameFor(prefix: string, repoName: string, branch: string)
   return sanitizeForTmux(`${prefix}${repoName}_${branch}`);
 }
 
+/**
+ * The name a repository's agents use in session names and worktree paths: its directory name,
+ * unless another repository with the same directory name already has agents (two clones called
+ * "app"), in which case a short hash of its path tells them apart. A repository that already has
+ * agents keeps the name they were made with.
+ */
+export function agentRepoName(repoRoot: string, baseName: string, records: readonly { repo: string; repo_name: string }[]): string {
+  const own = records.find((r) => r.repo === repoRoot);
+  if (own) return own.repo_name;
+  if (!records.some((r) => r.repo !== repoRoot && r.repo_name === baseName)) return baseName;
+  let h = 0x811c9dc5; // FNV-1a: stable and dependency-free; six hex digits are plenty here
+  for (const ch of repoRoot) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
+  return `${baseName}-${h.toString(16).padStart(8, '0').slice(0, 6)}`;
+}
+
 /** `<worktree_root>/<repo-name>/<branch>`; branches with "/" nest, as they do under refs/heads. */
 export function worktreePathFor(worktreeRoot: string, repoName: string, branch: string): string {
   return path.join(worktreeRoot, repoName, ...branch.split('/'));

@@ -56,13 +56,20 @@ export function planPrune(f: PruneFacts): PrunePlan {
     if (ours) plan.sessions.push({ name: p.session, alive: !p.dead });
   }
 
-  // Worktrees: registered with git, inside worktree_root/<repo>, claimed by no record.
-  const base = f.realpath(path.join(f.worktreeRoot, f.repo.name));
+  // Worktrees: registered with git, inside worktree_root/<repo> (or <repo>-<hash>, the name a
+  // second clone with the same directory name gets: agentRepoName), claimed by no record.
+  const root = f.realpath(f.worktreeRoot);
+  const ownDir = new RegExp(`^${f.repo.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(-[0-9a-f]{6})?$`);
+  const inOwnDir = (real: string) => {
+    if (!isInside(root, real)) return false;
+    const [first, ...rest] = path.relative(root, real).split(path.sep);
+    return first !== undefined && ownDir.test(first) && rest.length > 0;
+  };
   const mainCheckout = f.realpath(f.repo.root);
   const claimedPaths = new Set(f.allRecords.map((r) => f.realpath(r.worktree)));
   for (const w of f.worktrees) {
     const real = f.realpath(w.path);
-    if (w.bare || real === mainCheckout || real === base || !isInside(base, real)) continue;
+    if (w.bare || real === mainCheckout || !inOwnDir(real)) continue;
     if (w.prunable) {
       plan.stale.push({ path: w.path, branch: w.branch });
       continue;

@@ -16,6 +16,8 @@ export interface BatchItem {
 
 export interface BatchRequest {
   batchId: string;
+  /** Name used in session names and worktree paths (agentRepoName); the directory name when absent. */
+  repoName?: string;
   items: readonly BatchItem[];
   base: string | null;
   quick: boolean;
@@ -47,7 +49,7 @@ export function planBatch(ctx: Context & { repo: RepoInfo }, req: BatchRequest):
   const plans = req.items.map((item) =>
     planCreate({
       repo: ctx.repo.root,
-      repoName: ctx.repo.name,
+      repoName: req.repoName ?? ctx.repo.name,
       branch: item.branch,
       prompt: item.prompt,
       profile: item.profile,

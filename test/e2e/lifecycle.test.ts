@@ -175,6 +175,26 @@ describe('two repositories', () => {
     expect(still[0].status).toBe('running');
   });
 
+  it('can both be called "app" (two clones) and still each have main-fix', async () => {
+    const one = await sb.repo('one/app');
+    const two = await sb.repo('two/app');
+    expect((await fleet(sb, ['create', 'main-fix', '-p', 'a'], { cwd: one })).exitCode).toBe(0);
+    const r = await fleet(sb, ['create', 'main-fix', '-p', 'b'], { cwd: two });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const [a] = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: one })).stdout);
+    const [b] = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: two })).stdout);
+    expect(a.session).toBe('fleet_app_main-fix');
+    expect(b.session).toMatch(/^fleet_app-[0-9a-f]{6}_main-fix$/);
+    expect(b.worktree).toMatch(/\/worktrees\/app-[0-9a-f]{6}\/main-fix$/);
+    expect([a.status, b.status]).toEqual(['running', 'running']);
+    // The second clone's agents keep their name; prune in either repository leaves the other's alone.
+    expect((await fleet(sb, ['create', 'second', '-p', 'c'], { cwd: two })).stdout).toContain(b.worktree.replace(/main-fix$/, 'second'));
+    expect((await fleet(sb, ['prune', '--yes'], { cwd: one })).exitCode).toBe(0);
+    expect((await fleet(sb, ['prune', '--yes'], { cwd: two })).exitCode).toBe(0);
+    expect(JSON.parse((await fleet(sb, ['list', '--all', '--json'], { cwd: one })).stdout)).toHaveLength(3);
+  });
+
   it('acts on the repository of whichever worktree it is run from', async () => {
     expect((await fleet(sb, ['create', 'inner', '-p', 'a'], { cwd: repo })).exitCode).toBe(0);
     const wt = path.join(sb.fleetHome, 'worktrees', 'repo', 'inner');

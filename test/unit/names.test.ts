@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { branchNameProblem, globMatch, sessionNameFor, splitCommandLine, worktreePathFor } from '../../src/core/names.js';
+import { agentRepoName, branchNameProblem, globMatch, sessionNameFor, splitCommandLine, worktreePathFor } from '../../src/core/names.js';
 
 const gitAccepts = (name: string): boolean => {
   try {
@@ -36,6 +36,22 @@ describe('sessionNameFor', () => {
   });
   it('keeps fix-1 and fix-10 distinct', () => {
     expect(sessionNameFor('fleet_', 'r', 'fix-1')).not.toBe(sessionNameFor('fleet_', 'r', 'fix-10'));
+  });
+});
+
+describe('agentRepoName', () => {
+  const rec = (repo: string, repo_name: string) => ({ repo, repo_name });
+  it('is the directory name while no other repository uses it', () => {
+    expect(agentRepoName('/x/app', 'app', [rec('/y/lib', 'lib')])).toBe('app');
+  });
+  it('adds a stable hash of the path when another clone called the same has agents', () => {
+    const name = agentRepoName('/y/app', 'app', [rec('/x/app', 'app')]);
+    expect(name).toMatch(/^app-[0-9a-f]{6}$/);
+    expect(agentRepoName('/y/app', 'app', [rec('/x/app', 'app')])).toBe(name);
+    expect(agentRepoName('/z/app', 'app', [rec('/x/app', 'app')])).not.toBe(name);
+  });
+  it('keeps the name its existing agents were made with', () => {
+    expect(agentRepoName('/y/app', 'app', [rec('/x/app', 'app'), rec('/y/app', 'app-123abc')])).toBe('app-123abc');
   });
 });
 
