@@ -55,7 +55,7 @@ export function recordsFromPanes(panes: readonly PaneInfo[], prefix: string): Ag
     seen.add(p.session);
     out.push({
       repo: f.repo,
-      repo_name: f.repo.split('/').pop() ?? f.repo,
+      repo_name: repoNameFromWorktree(f.worktree, f.branch) ?? f.repo.split('/').pop() ?? f.repo,
       branch: f.branch,
       batch_id: f.batch ?? null,
       agent: f.agent ?? 'unknown',
@@ -72,4 +72,15 @@ export function recordsFromPanes(panes: readonly PaneInfo[], prefix: string): Ag
     });
   }
   return out;
+}
+
+/**
+ * The repo-name an agent was made with, read back from its worktree path
+ * (`<worktree_root>/<repo-name>/<branch>`): it may carry a hash (agentRepoName).
+ */
+export function repoNameFromWorktree(worktree: string | undefined, branch: string): string | null {
+  if (!worktree || !worktree.endsWith(`/${branch}`)) return null;
+  const parent = worktree.slice(0, -(branch.length + 1));
+  const name = parent.slice(parent.lastIndexOf('/') + 1);
+  return name === '' ? null : name;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queryRecords } from '../../src/state/state-manager.js';
 import type { AgentRecord } from '../../src/state/types.js';
+import { repoNameFromWorktree } from '../../src/core/reconcile.js';
 
 const rec = (repo: string, branch: string, batch: string | null): AgentRecord => ({
   repo, repo_name: repo.slice(1), branch, batch_id: batch, agent: 'shell', session: `s_${branch}`, worktree: `/w/${branch}`,
@@ -16,5 +17,14 @@ describe('queryRecords', () => {
     expect(queryRecords(all, { branch: 'x-1' }).map((r) => r.repo)).toEqual(['/a', '/b']);
     expect(queryRecords(all, { repo: '/a', batch: null }).map((r) => r.branch)).toEqual(['solo']);
     expect(queryRecords(all, {})).toHaveLength(4);
+  });
+});
+
+describe('repoNameFromWorktree', () => {
+  it('reads the repo-name back from <root>/<repo-name>/<branch>, nested branches too', () => {
+    expect(repoNameFromWorktree('/h/worktrees/app-1a2b3c/feat/x', 'feat/x')).toBe('app-1a2b3c');
+    expect(repoNameFromWorktree('/h/worktrees/app/fix', 'fix')).toBe('app');
+    expect(repoNameFromWorktree('/elsewhere/other', 'fix')).toBeNull();
+    expect(repoNameFromWorktree(undefined, 'fix')).toBeNull();
   });
 });
