@@ -34,7 +34,9 @@ export function reconcile(
     if (!pane) return { record, pane, exitCode: null, status: 'missing' };
     if (pane.dead) return { record, pane, exitCode: exitCodeOf(pane), status: 'exited' };
     const last = pane.activity ?? pane.sessionCreated ?? 0;
-    const idle = opts.now / 1000 - last >= opts.idleSeconds;
+    // tmux keeps activity in whole seconds (rounded down): output at 100.9 reads as 100. Count
+    // quiet time from the end of that second, or a chatty agent reads as idle for a moment.
+    const idle = opts.now / 1000 - (last + 1) >= opts.idleSeconds;
     return { record, pane, exitCode: null, status: idle ? 'idle' : 'running' };
   });
 }

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { reconcile } from '../../src/core/reconcile.js';
+import type { PaneInfo } from '../../src/core/parse.js';
+import type { AgentRecord } from '../../src/state/types.js';
+
+const rec = (branch: string, extra: Partial<AgentRecord> = {}): AgentRecord => ({
+  repo: '/r', repo_name: 'r', branch, batch_id: null, agent: 'shell', session: `s_${branch}`, worktree: `/w/${branch}`,
+  base_commit: 'abc', base_ref: 'main', created_branch: true, copied_files: [], created_at: '2026-01-01T00:00:00.000Z',
+  prompt_preview: '', phase: 'ready', owner_pid: null, ...extra,
+});
+const pane = (session: string, p: Partial<PaneInfo>): PaneInfo => ({
+  session, paneId: '%1', pid: 10, dead: false, deadStatus: null, activity: 1000, sessionCreated: 900, currentCommand: 'bash', fleet: {}, ...p,
+} as PaneInfo);
+
+const status = (records: AgentRecord[], panes: PaneInfo[], nowSec: number, alive = (_: number) => false) =>
+  reconcile(records, panes, { now: nowSec * 1000, idleSeconds: 30, pidAlive: alive }).map((v) => [v.status, v.exitCode]);
+
+describe('reconcile', () => {
+  it('derives running, idle, exited and missing from pane facts alone', () => {
+    const records = [rec('run'), rec('quiet'), rec('done'), rec('gone')];
+    const panes = [
+      pane('s_run', { activity: 1000 }),
+      pane('s_quiet', { activity: 960 }),
+      pane('s_done', { dead: true, deadStatus: 3 }),
+    ];
+    expect(status(records, panes, 1010)).toEqual([['running', null], ['idle', null], ['exited', 3], ['missing', null]]);
+  });
+
+  it('counts quiet time from the end of the whole second tmux reports', () => {
+    // Output at 1000.9 is reported as 1000: at 1030.5 the agent has been quiet 29.6 s, not 30.5 s.
+    expect(status([rec('a')], [pane('s_a', { activity: 1000 })], 1030.5)).toEqual([['running', null]]);
+    expect(status([rec('a')], [pane('s_a', { activity: 1000 })], 1031)).toEqual([['idle', null]]);
+  });
+
+  it('shows a half-made record as creating while its owner lives, setup-failed once it died', () => {
+    const r = [rec('mid', { phase: 'creating', owner_pid: 42 })];
+    expect(status(r, [], 1000, (pid) => pid === 42)).toEqual([['creating', null]]);
+    expect(status(r, [], 1000, () => false)).toEqual([['setup-failed', null]]);
+  });
+});
