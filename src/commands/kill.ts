@@ -4,7 +4,7 @@ import { loadContext, type Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { matchAgents, recordsOfRepo, unknownAgent } from '../ops/find.js';
 import { killAgent, type KillResult } from '../ops/kill-agent.js';
-import { confirm } from '../ui/confirm.js';
+import { canAsk, confirm } from '../ui/confirm.js';
 import { queryRecords } from '../state/state-manager.js';
 
 export interface KillCommandOptions {
@@ -47,7 +47,7 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
   }
   if (unmatched.length > 0) throw unknownAgent(unmatched[0]!, records);
 
-  if (matched.length > 1 && !opts.yes && process.stdin.isTTY && process.stderr.isTTY) {
+  if (matched.length > 1 && !opts.yes && canAsk()) {
     // One question for the whole set; a batch of 100 names them in short.
     const shown = matched.length > 8 ? [...matched.slice(0, 6).map((r) => r.branch), `… ${matched.length - 6} more`] : matched.map((r) => r.branch);
     const ok = await confirm(`end ${matched.length} agents${opts.batch ? ` of batch "${opts.batch}"` : ''} (${shown.join(', ')})?`);

@@ -12,6 +12,7 @@ import { fleetHome } from '../config/paths.js';
 import type { PaneInfo } from '../core/parse.js';
 import { run as defaultRunner, type Runner } from '../process/runner.js';
 import { TmuxManager } from '../tmux/tmux-manager.js';
+import { pidAlive } from '../process/pids.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -67,15 +68,6 @@ export interface ListedAgent {
   exit_code: number | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The facts list needs that do not depend on the repository or the config. */

@@ -4,7 +4,7 @@ import { loadContext, type Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { PICK_STRATEGIES, parseStrategy } from '../core/changes.js';
 import type { PickPlan, PickResult } from '../ops/pick.js';
-import { confirm } from '../ui/confirm.js';
+import { canAsk, confirm } from '../ui/confirm.js';
 
 export interface PickOptions {
   into?: string;
@@ -64,7 +64,7 @@ export async function runPick(ctx: Context & { repo: RepoInfo }, branch: string,
   const { planPick, executePick } = await import('../ops/pick.js');
   const plan = await planPick(ctx, { branch, into: opts.into, strategy, message: opts.message });
 
-  if (!opts.yes && process.stdin.isTTY && process.stderr.isTTY) {
+  if (!opts.yes && canAsk()) {
     ctx.ui.note(describePlan(plan));
     if (!(await confirm('go ahead?'))) throw new FleetError('nothing picked; nothing was changed');
   }

@@ -4,7 +4,7 @@ import { loadContext, type Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { planSize } from '../core/prune-plan.js';
 import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
-import { confirm } from '../ui/confirm.js';
+import { canAsk, confirm } from '../ui/confirm.js';
 import { tildify } from '../ui/output.js';
 
 export interface PruneOptions {
@@ -40,7 +40,7 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
   const plan = await gatherPrunePlan(ctx);
   const size = planSize(plan);
 
-  if (size > 0 && !opts.dryRun && !opts.yes && !opts.json && process.stdin.isTTY && process.stderr.isTTY) {
+  if (size > 0 && !opts.dryRun && !opts.yes && !opts.json && canAsk()) {
     // Show exactly what would go (uncommitted work already checked and left out), then ask.
     const preview = await executePrune(ctx, plan, { dryRun: true });
     if (preview.actions.length > 0) {

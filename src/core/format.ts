@@ -1,3 +1,8 @@
+/** The first non-blank line of a message (git and tmux put the reason there). */
+export function firstLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+}
+
 /** "45s", "12m", "3h", "2d". */
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

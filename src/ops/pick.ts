@@ -11,6 +11,7 @@ import { tildify } from '../ui/output.js';
 import { hasWorktree, snapshotWorktree, statusOf, trackedChanges } from './changes.js';
 import { findAgent } from './find.js';
 import { killAgent } from './kill-agent.js';
+import { firstLine } from '../core/format.js';
 
 export interface PickRequest {
   branch: string;
@@ -52,10 +53,6 @@ export interface PickResult {
 
 /** git settings for fleet's own scratch work: no user hooks in a throwaway checkout, no auto-gc. */
 const SCRATCH = ['-c', 'core.hooksPath=/dev/null', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'rebase.updateRefs=false'];
-
-function firstLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-}
 
 function listPaths(paths: readonly string[], max = 3): string {
   return paths.slice(0, max).map((p) => `"${p}"`).join(', ') + (paths.length > max ? ` and ${paths.length - max} more` : '');

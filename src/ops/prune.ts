@@ -8,6 +8,7 @@ import { reconcile } from '../core/reconcile.js';
 import { killAgent, uncommittedWork } from './kill-agent.js';
 import { recordsOfRepo } from './find.js';
 import type { AgentRecord } from '../state/types.js';
+import { pidAlive } from '../process/pids.js';
 
 /** One thing prune did (or, with dryRun, would do). */
 export interface PruneAction {
@@ -34,20 +35,11 @@ export interface PruneReport {
   unmerged: { branch: string; commits: number; range: string }[];
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Read state, tmux (one call) and git (one call), and work out what prune would clean. */
 export async function gatherPrunePlan(ctx: Context & { repo: RepoInfo }): Promise<PrunePlan> {
   const records = await ctx.state.read();
   const [panes, worktrees] = await Promise.all([ctx.tmux.listPanes(), ctx.git.list(ctx.repo.root)]);
-  const views = reconcile(recordsOfRepo(records, ctx.repo), panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive: alive });
+  const views = reconcile(recordsOfRepo(records, ctx.repo), panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
   return planPrune({
     repo: ctx.repo,
     views,

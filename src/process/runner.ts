@@ -1,4 +1,5 @@
 import { FleetError } from '../errors.js';
+import { firstLine } from '../core/format.js';
 
 /** What every external command returns. Non-zero exits are data unless `reject` is set. */
 export interface RunResult {
@@ -59,10 +60,6 @@ const INSTALL_HINTS: Record<string, string> = {
 
 export function notFoundError(cmd: string): FleetError {
   return new FleetError(`${cmd} not found on PATH`, { hint: INSTALL_HINTS[cmd] ?? `install ${cmd} or add it to PATH` });
-}
-
-function firstLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
 }
 
 /** Counts and, with --verbose, logs every external call. */

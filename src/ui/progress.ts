@@ -1,5 +1,6 @@
 import type { CreatePhase } from '../ops/create-agent.js';
 import { paint, type Colour } from './output.js';
+import { firstLine } from '../core/format.js';
 
 /** What one agent of a batch is doing: createAgent's phases plus the batch's own outcomes. */
 export type AgentProgress = CreatePhase | 'rolling back' | 'interrupted' | 'not started';
@@ -158,10 +159,6 @@ function track(row: Row, state: AgentProgress, detail: string | undefined, t: nu
 function seconds(row: Row, t: number): string {
   if (row.started === null) return '';
   return `${(((row.ended ?? t) - row.started) / 1000).toFixed(1)}s`;
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? '';
 }
 
 function stateText(row: Row, t: number): string {
