@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
+import { ConflictError, UsageError } from '../errors.js';
 import { loadContext, type Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { fanoutBranches, generateBatchId, parseAgentMix, parseCount, prefixProblem } from '../core/batch.js';
@@ -102,8 +102,8 @@ export async function executeBatch(
   try {
     pre = await preflightBatch(ctx, plans);
   } catch (e) {
-    if (e instanceof FleetError && opts.conflictHint && /already/.test(e.message)) {
-      throw new FleetError(`${e.message}; nothing was made`, { hint: `${e.hint ? `${e.hint}; ` : ''}${opts.conflictHint}` });
+    if (e instanceof ConflictError && opts.conflictHint) {
+      throw new ConflictError(`${e.message}; nothing was made`, `${e.hint ? `${e.hint}; ` : ''}${opts.conflictHint}`);
     }
     throw e;
   }

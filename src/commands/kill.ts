@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
+import { FleetError, UsageError, toFleetError } from '../errors.js';
 import { loadContext, type Context } from '../context.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { matchAgents, recordsOfRepo, unknownAgent } from '../ops/find.js';
@@ -68,7 +68,7 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
       }
     } catch (e) {
       if (matched.length === 1) throw e;
-      const fe = e instanceof FleetError ? e : new FleetError(String(e));
+      const fe = toFleetError(e);
       failures.push(record.branch);
       ctx.ui.note(`error: ${fe.message}${fe.hint ? `\nhint: ${fe.hint}` : ''}`);
     }

@@ -1,4 +1,4 @@
-import { FleetError, InterruptedError } from '../errors.js';
+import { FleetError, InterruptedError, UsageError, toFleetError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { AgentProfile } from '../config/schema.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
@@ -60,7 +60,7 @@ export function planBatch(ctx: Context & { repo: RepoInfo }, req: BatchRequest):
     }),
   );
   const collision = findCollisions(plans);
-  if (collision) throw new FleetError(collision, { hint: 'give each agent a branch name that differs in more than "." or "/"', exitCode: 2 });
+  if (collision) throw new UsageError(collision, 'give each agent a branch name that differs in more than "." or "/"');
   return plans;
 }
 
@@ -104,11 +104,11 @@ export async function runBatch(
         });
         progress.update(plan.branch, 'ready');
       } catch (e) {
-        if (e instanceof InterruptedError || (signal.aborted && e instanceof FleetError && e.exitCode === 130)) {
+        if (e instanceof InterruptedError) {
           rolledBack.push(plan.branch);
           progress.update(plan.branch, 'interrupted');
         } else {
-          const error = e instanceof FleetError ? e : new FleetError(e instanceof Error ? e.message : String(e), { cause: e });
+          const error = toFleetError(e);
           failed.push({ branch: plan.branch, error });
           progress.update(plan.branch, 'failed', error.message);
         }
@@ -170,7 +170,7 @@ export function batchOutcome(result: BatchResult): { error: FleetError | null; d
     if (result.notStarted.length) parts.push(`${result.notStarted.length} not started (${list(result.notStarted)})`);
     if (result.failed.length) parts.push(`${result.failed.length} failed (${list(result.failed.map((f) => f.branch))})`);
     const hint = kept.length > 0 ? `fleet list --grouped shows them; fleet kill --batch ${result.batchId} ends them` : undefined;
-    return { error: new FleetError(`interrupted: ${parts.join('; ')}`, { hint, exitCode: 130 }), details };
+    return { error: new InterruptedError(`interrupted: ${parts.join('; ')}`, { hint }), details };
   }
   if (result.failed.length === 0) return { error: null, details };
   const names = result.failed.map((f) => f.branch);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FleetError, InterruptedError } from '../errors.js';
+import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { CreatePlan } from '../core/create-plan.js';
 import { sameAgent } from '../state/state-manager.js';
@@ -43,34 +43,28 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
   const sessions = new Set(panes.map((p) => p.session));
   const out = new Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>();
   for (const [i, plan] of plans.entries()) {
-    if (records.some((r) => sameAgent(r, plan))) {
-      throw new FleetError(`branch "${plan.branch}" already has an agent`, {
-        hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first`,
-      });
-    }
+    if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
     if (sessions.has(plan.session)) {
-      throw new FleetError(`tmux session "${plan.session}" already exists`, {
-        hint: `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      });
+      throw new ConflictError(
+        `tmux session "${plan.session}" already exists`,
+        `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
+      );
     }
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
-      throw new FleetError(`branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path)}`, {
-        hint: checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
-      });
+      throw new ConflictError(
+        `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path)}`,
+        checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
+      );
     }
     if (fs.existsSync(plan.worktree)) {
-      throw new FleetError(`${tildify(plan.worktree)} already exists`, {
-        hint: `fleet prune removes fleet's leftovers; otherwise move it away`,
-      });
+      throw new ConflictError(`${tildify(plan.worktree)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
     }
     const { exists, commit: baseCommit } = facts[i]!;
     let baseRef: string;
     if (exists) {
       if (plan.baseRef) {
-        throw new FleetError(`branch "${plan.branch}" already exists, so --base does not apply`, {
-          hint: `drop --base to reuse the branch, or pick a new branch name`,
-        });
+        throw new ConflictError(`branch "${plan.branch}" already exists, so --base does not apply`, `drop --base to reuse the branch, or pick a new branch name`);
       }
       baseRef = headBranch ?? 'HEAD';
     } else {
@@ -84,6 +78,10 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     out.set(plan.branch, { newBranch: !exists, baseCommit: baseCommit ?? '', baseRef });
   }
   return out;
+}
+
+function agentExists(branch: string): ConflictError {
+  return new ConflictError(`branch "${branch}" already has an agent`, `fleet attach ${branch}, or fleet kill ${branch} first`);
 }
 
 /**
@@ -122,9 +120,7 @@ export async function createAgent(
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
     const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) {
-      throw new FleetError(`branch "${plan.branch}" already has an agent`, { hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first` });
-    }
+    if (clash) throw agentExists(plan.branch);
     return [...agents, record];
   });
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { FleetError } from '../errors.js';
+import { FleetError, UncommittedWorkError } from '../errors.js';
 import type { Context } from '../context.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
@@ -27,11 +27,13 @@ export async function uncommittedWork(ctx: Context, record: AgentRecord): Promis
   return entries.filter((e) => !(e.code === '??' && copied.has(e.path))).map((e) => e.path);
 }
 
-export function dirtyError(record: AgentRecord, paths: string[]): FleetError {
+export function dirtyError(record: AgentRecord, paths: string[]): UncommittedWorkError {
   const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, and ${paths.length - 3} more` : '');
-  return new FleetError(`"${record.branch}" has uncommitted changes in ${tildify(record.worktree)} (${shown}); kept it`, {
-    hint: `commit them in the worktree, or fleet kill ${record.branch} --force to discard them`,
-  });
+  return new UncommittedWorkError(
+    `"${record.branch}" has uncommitted changes in ${tildify(record.worktree)} (${shown}); kept it`,
+    paths,
+    `commit them in the worktree, or fleet kill ${record.branch} --force to discard them`,
+  );
 }
 
 /**

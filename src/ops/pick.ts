@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FleetError, InterruptedError } from '../errors.js';
+import { FleetError, InterruptedError, toFleetError } from '../errors.js';
 import type { Context } from '../context.js';
 import { realpath, type RepoInfo } from '../git/worktree-manager.js';
 import { mergeMessage, squashMessage, wipCommitMessage, type PickStrategy } from '../core/changes.js';
@@ -284,7 +284,7 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
       result.ended.push(other.branch);
       if (k.unmergedCommits > 0) result.unmerged.push({ branch: other.branch, commits: k.unmergedCommits, base: other.base_commit });
     } catch (e) {
-      const fe = e instanceof FleetError ? e : new FleetError(String(e));
+      const fe = toFleetError(e);
       result.kept.push({ branch: other.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${other.branch}` });
     }
   }
@@ -320,7 +320,7 @@ async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string 
     await killAgent(ctx, winner);
     result.ended.unshift(winner.branch);
   } catch (e) {
-    const fe = e instanceof FleetError ? e : new FleetError(String(e));
+    const fe = toFleetError(e);
     result.kept.push({ branch: winner.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${winner.branch}` });
   }
 }

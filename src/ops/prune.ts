@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Context } from '../context.js';
-import { FleetError } from '../errors.js';
+import { toFleetError } from '../errors.js';
 import type { RepoInfo } from '../git/worktree-manager.js';
 import { realpath } from '../git/worktree-manager.js';
 import { planPrune, type PrunePlan } from '../core/prune-plan.js';
@@ -52,10 +52,6 @@ export async function gatherPrunePlan(ctx: Context & { repo: RepoInfo }): Promis
   });
 }
 
-function errorText(e: unknown): string {
-  return e instanceof FleetError ? e.message : e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Carry out a plan: records (through killAgent, which refuses uncommitted work), then orphan
  * sessions, then orphan worktrees (checked for uncommitted work after their session has
@@ -102,7 +98,8 @@ export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: Prun
         noteUnmerged(record.branch, r.unmergedCommits, record.base_commit.slice(0, 7));
       }
     } catch (e) {
-      report.kept.push({ target: record.worktree, branch: record.branch, why: errorText(e), paths: [], hint: e instanceof FleetError ? (e.hint ?? null) : null });
+      const fe = toFleetError(e);
+      report.kept.push({ target: record.worktree, branch: record.branch, why: fe.message, paths: [], hint: fe.hint ?? null });
     }
   }
 
@@ -129,7 +126,7 @@ export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: Prun
       act({ kind: 'worktree', target: w.path, detail: 'no record; clean' });
       if (w.branch) noteUnmerged(w.branch, await ctx.git.commitsAhead(ctx.repo.root, 'HEAD', w.branch), 'HEAD');
     } catch (e) {
-      report.kept.push({ target: w.path, branch: w.branch, why: errorText(e), paths: [], hint: null });
+      report.kept.push({ target: w.path, branch: w.branch, why: toFleetError(e).message, paths: [], hint: null });
     }
   }
 
@@ -138,7 +135,7 @@ export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: Prun
       if (!opts.dryRun) await ctx.git.remove(ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
       act({ kind: 'stale-worktree', target: w.path, detail: 'its directory is gone' });
     } catch (e) {
-      report.kept.push({ target: w.path, branch: w.branch, why: errorText(e), paths: [], hint: null });
+      report.kept.push({ target: w.path, branch: w.branch, why: toFleetError(e).message, paths: [], hint: null });
     }
   }
 

@@ -1,4 +1,4 @@
-import { FleetError } from '../errors.js';
+import { ConflictError, FleetError } from '../errors.js';
 import { runInteractive, type Runner } from '../process/runner.js';
 import { PANE_FORMAT, parsePanes, type FleetOption, type PaneInfo } from '../core/parse.js';
 
@@ -88,9 +88,10 @@ export class TmuxManager {
     if (r.exitCode !== 0) {
       const msg = r.stderr.trim();
       if (/duplicate session/i.test(msg)) {
-        throw new FleetError(`tmux session "${spec.name}" already exists`, {
-          hint: `tmux kill-session -t '=${spec.name}' if it is a leftover, or pick another branch name`,
-        });
+        throw new ConflictError(
+          `tmux session "${spec.name}" already exists`,
+          `tmux kill-session -t '=${spec.name}' if it is a leftover, or pick another branch name`,
+        );
       }
       if (/command too long/i.test(msg)) throw new FleetError('the agent command line is too long for tmux');
       // A failure in a later part of the chain leaves a session behind: don't.
