@@ -1,12 +1,11 @@
 import { Command } from 'commander';
 import { InterruptedError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
+import { loadContext, type Context, type RepoContext } from '../context.js';
 import { ConfigManager } from '../config/config-manager.js';
 import { planCreate, type CreatePlan } from '../core/create-plan.js';
 import { createAgent, preflight } from '../ops/create-agent.js';
 import { ensureExecutable } from '../ops/executables.js';
 import { withInterrupts } from '../ops/interrupts.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';
 import { tildify } from '../ui/output.js';
@@ -43,7 +42,7 @@ Examples:
 /** Resolve the profile and check its program exists, before anything is made. */
 export function resolveAgent(ctx: Context, name: string | undefined) {
   const profile = ConfigManager.profile(ctx.config, name ?? ctx.config.default_agent);
-  ensureExecutable(profile.argv[0]!, profile.name);
+  ensureExecutable(profile.argv[0]!, profile.name, ctx.env.PATH ?? '');
   return profile;
 }
 
@@ -52,7 +51,7 @@ export function requirePrompt(prompt: string | undefined, example: string): stri
   return prompt;
 }
 
-export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: string, opts: CreateOptions): Promise<AgentRecord> {
+export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOptions): Promise<AgentRecord> {
   const prompt = requirePrompt(opts.prompt, `fleet create ${branch || 'fix-auth'} --prompt "Fix the login bug"`);
   const profile = resolveAgent(ctx, opts.agent);
   const records = await ctx.state.read();
@@ -93,7 +92,7 @@ export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: strin
     ctx.ui.out(
       [
         `created ${record.branch} (${record.agent}${pre.newBranch ? `, new branch from ${pre.baseRef}` : ', existing branch'})`,
-        `  worktree  ${tildify(record.worktree)}`,
+        `  worktree  ${tildify(record.worktree, ctx.env.HOME)}`,
         `  session   ${record.session}`,
         `next: fleet logs ${record.branch} · fleet attach ${record.branch} · fleet kill ${record.branch}`,
       ].join('\n'),

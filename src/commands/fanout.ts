@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { ConflictError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { fanoutBranches, generateBatchId, parseAgentMix, parseCount, prefixProblem } from '../core/batch.js';
 import { batchOutcome, planBatch, preflightBatch, runBatch, type BatchRequest, type BatchResult } from '../ops/batch.js';
 import { makeProgress } from '../ui/progress.js';
@@ -67,7 +66,7 @@ export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: F
   return { count, prefix: prefix ?? null, prompt, mix: opts.agents !== undefined ? parseAgentMix(opts.agents, count) : null };
 }
 
-export async function runFanout(ctx: Context & { repo: RepoInfo }, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
+export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
   const names = args.mix ?? Array.from({ length: args.count }, () => opts.agent ?? ctx.config.default_agent);
   const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n)]));
   let batchId = args.prefix;
@@ -92,7 +91,7 @@ export async function runFanout(ctx: Context & { repo: RepoInfo }, args: FanoutA
  * records), stderr explains each failure, and the exit status says how it went.
  */
 export async function executeBatch(
-  ctx: Context & { repo: RepoInfo },
+  ctx: RepoContext,
   req: BatchRequest,
   opts: { json?: boolean; conflictHint?: string },
 ): Promise<BatchResult> {
@@ -110,7 +109,7 @@ export async function executeBatch(
 
   const progress = makeProgress(
     plans.map((p) => ({ branch: p.branch, agent: p.agent })),
-    { live: ctx.ui.isTTY && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', color: ctx.ui.color, stream: process.stderr },
+    { live: ctx.ui.liveProgress, color: ctx.ui.color, stream: process.stderr },
   );
   const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
 
@@ -124,7 +123,7 @@ export async function executeBatch(
     ctx.ui.out(
       [
         `batch ${req.batchId}: ${started}`,
-        ...result.created.map((r) => `  ${r.branch.padEnd(bw)}  ${r.agent.padEnd(aw)}  ${tildify(r.worktree)}`),
+        ...result.created.map((r) => `  ${r.branch.padEnd(bw)}  ${r.agent.padEnd(aw)}  ${tildify(r.worktree, ctx.env.HOME)}`),
         `next: fleet list --grouped · fleet logs ${result.created[0]!.branch} · fleet kill --batch ${req.batchId}`,
       ].join('\n'),
     );

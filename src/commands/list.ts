@@ -1,17 +1,15 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
+import { baseContext, loadContext, type BaseContext, type Context } from '../context.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
 import { tildify } from '../ui/output.js';
 import { formatAge, formatBytes } from '../core/format.js';
 import { formatChanges, type ChangeStats } from '../core/changes.js';
 import { UsageSampler, USAGE_HELP, type TreeUsage } from '../ops/metrics.js';
-import { fleetHome } from '../config/paths.js';
 import type { PaneInfo } from '../core/parse.js';
-import { run as defaultRunner, type Runner } from '../process/runner.js';
-import { TmuxManager } from '../tmux/tmux-manager.js';
+import { listPanes } from '../tmux/sessions.js';
 import { pidAlive } from '../process/pids.js';
 
 export interface ListOptions {
@@ -48,8 +46,9 @@ Examples:
   fleet list --changes
   fleet list --all --json | jq '.[] | select(.status == "idle") | .branch'`)
     .action(async (opts: ListOptions) => {
-      const early = prefetchFacts();
-      const ctx = await loadContext({ needRepo: !opts.all, json: opts.json });
+      const base = baseContext({ json: opts.json });
+      const early = prefetchFacts(base);
+      const ctx = await loadContext({ needRepo: !opts.all, json: opts.json }, base);
       await runList(ctx, opts, early);
     });
 }
@@ -82,10 +81,10 @@ export interface ListFacts {
  * Ask tmux for its panes and ps for the process table at once, while git works out which
  * repository this is: three calls side by side instead of one after another.
  */
-export function prefetchFacts(run: Runner = defaultRunner): Required<ListFacts> {
-  const panes = new TmuxManager(run).listPanes();
+export function prefetchFacts(base: BaseContext): Required<ListFacts> {
+  const panes = listPanes(base.run);
   panes.catch(() => undefined); // awaited later; a failure surfaces there, not as an unhandled rejection
-  const sampler = new UsageSampler(run, samplesFile(fleetHome()));
+  const sampler = new UsageSampler(base.run, samplesFile(base.configs.home));
   sampler.prepare();
   return { panes, sampler };
 }
@@ -99,7 +98,7 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   const records = await ctx.state.read();
   const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
   if (sampler && mine.length > 0) sampler.prepare();
-  const panes = await (early ?? ctx.tmux.listPanes());
+  const panes = await (early ?? listPanes(ctx.run));
   return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
 }
 
@@ -232,7 +231,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
-    { head: 'worktree', cell: (a) => tildify(a.worktree) },
+    { head: 'worktree', cell: (a) => tildify(a.worktree, ctx.env.HOME) },
   ];
   if (opts.grouped) {
     const { renderGrouped } = await import('../ui/grouped.js');

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { findAgent } from '../ops/find.js';
 import { newLines } from '../core/follow.js';
+import { capture, hasSession, listPanes } from '../tmux/sessions.js';
 
 export interface LogsOptions {
   lines?: string;
@@ -33,15 +33,15 @@ export function parseLineCount(s: string | undefined): number {
   return n;
 }
 
-export async function runLogs(ctx: Context & { repo: RepoInfo }, branch: string, opts: LogsOptions): Promise<void> {
+export async function runLogs(ctx: RepoContext, branch: string, opts: LogsOptions): Promise<void> {
   const n = parseLineCount(opts.lines);
   const record = await findAgent(ctx, branch);
-  if (!(await ctx.tmux.hasSession(record.session))) {
+  if (!(await hasSession(ctx.run, record.session))) {
     throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, {
       hint: `fleet prune cleans up after it`,
     });
   }
-  let printed = (await ctx.tmux.capture(record.session)).slice(-n);
+  let printed = (await capture(ctx.run, record.session)).slice(-n);
   if (printed.length > 0) ctx.ui.out(printed.join('\n'));
   if (!opts.follow) return;
 
@@ -54,10 +54,10 @@ export async function runLogs(ctx: Context & { repo: RepoInfo }, branch: string,
   try {
     while (!stop) {
       await new Promise((r) => setTimeout(r, 500));
-      const panes = await ctx.tmux.listPanes();
+      const panes = await listPanes(ctx.run);
       const pane = panes.find((p) => p.session === record.session);
       if (!pane) break;
-      const lines = await ctx.tmux.capture(record.session);
+      const lines = await capture(ctx.run, record.session);
       const fresh = newLines(printed, lines);
       if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
       printed = lines;

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { batchIdProblem, generateBatchId, parsePairs, type BranchPrompt } from '../core/batch.js';
 import type { BatchResult } from '../ops/batch.js';
 import { resolveAgent } from './create.js';
@@ -47,7 +46,7 @@ export function multiArgs(args: readonly string[], opts: MultiOptions): BranchPr
   return parsePairs(args);
 }
 
-export async function runMulti(ctx: Context & { repo: RepoInfo }, pairs: readonly BranchPrompt[], opts: MultiOptions): Promise<BatchResult> {
+export async function runMulti(ctx: RepoContext, pairs: readonly BranchPrompt[], opts: MultiOptions): Promise<BatchResult> {
   const profile = resolveAgent(ctx, opts.agent);
   let batchId = opts.batch ?? null;
   if (batchId === null) {

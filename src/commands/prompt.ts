@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type Context, type RepoContext } from '../context.js';
 import { findAgent } from '../ops/find.js';
+import { listPanes, sendText } from '../tmux/sessions.js';
 
 export function promptCommand(): Command {
   return new Command('prompt')
@@ -22,7 +22,7 @@ Examples:
 
 /** The agent's pane, failing clearly when its session is gone or its program has exited. */
 export async function livePane(ctx: Context, branch: string, session: string, action: string) {
-  const panes = await ctx.tmux.listPanes();
+  const panes = await listPanes(ctx.run);
   const pane = panes.find((p) => p.session === session);
   if (!pane) {
     throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
@@ -35,11 +35,11 @@ export async function livePane(ctx: Context, branch: string, session: string, ac
   return pane;
 }
 
-export async function runPrompt(ctx: Context & { repo: RepoInfo }, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
+export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
   const record = await findAgent(ctx, branch);
   if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
   await livePane(ctx, branch, record.session, 'take input');
-  await ctx.tmux.sendText(record.session, text, { enter: opts.enter !== false });
+  await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: 120 });
   ctx.ui.note(`sent ${text.length} characters to ${branch}`);
 }
 

@@ -24,7 +24,7 @@ export class ConfigManager {
   readonly home: string;
   readonly userFile: string;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+  constructor(private readonly env: NodeJS.ProcessEnv) {
     this.home = fleetHome(env);
     this.userFile = path.join(this.home, CONFIG_FILE);
   }

@@ -1,7 +1,6 @@
 import { FleetError, InterruptedError, UsageError, toFleetError } from '../errors.js';
-import type { Context } from '../context.js';
+import type { Context, RepoContext } from '../context.js';
 import type { AgentProfile } from '../config/schema.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
 import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress } from '../ui/progress.js';
@@ -45,7 +44,7 @@ export interface BatchResult {
 }
 
 /** One plan per agent, all validated (names, session collisions) before anything is touched. */
-export function planBatch(ctx: Context & { repo: RepoInfo }, req: BatchRequest): CreatePlan[] {
+export function planBatch(ctx: RepoContext, req: BatchRequest): CreatePlan[] {
   const plans = req.items.map((item) =>
     planCreate({
       repo: ctx.repo.root,

@@ -3,9 +3,13 @@ import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { CreatePlan } from '../core/create-plan.js';
+import { copyFiles } from '../git/copy-files.js';
+import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
+import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
+import { killSession, listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../ui/output.js';
 
 export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
@@ -29,18 +33,19 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
   // Every read at once (a fanout of 100 would otherwise wait on 200 git calls in a row); the
   // checks below still run in plan order, so the first problem reported is the same.
   const [worktrees, panes, headBranch, facts] = await Promise.all([
-    ctx.git.list(repo),
-    ctx.tmux.listPanes(),
-    ctx.git.currentBranch(repo),
+    listWorktrees(ctx.run, repo),
+    listPanes(ctx.run),
+    currentBranch(ctx.run, repo),
     Promise.all(
       plans.map(async (plan) => {
-        const exists = await ctx.git.branchExists(repo, plan.branch);
+        const exists = await branchExists(ctx.run, repo, plan.branch);
         // An existing branch: its own tip is where the agent starts; "changes" count from the merge base.
-        return { exists, commit: await ctx.git.resolveCommit(repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
+        return { exists, commit: await resolveCommit(ctx.run, repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
       }),
     ),
   ]);
   const sessions = new Set(panes.map((p) => p.session));
+  const home = ctx.env.HOME;
   const out = new Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>();
   for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
@@ -53,12 +58,12 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
-        `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path)}`,
+        `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path, home)}`,
         checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
       );
     }
     if (fs.existsSync(plan.worktree)) {
-      throw new ConflictError(`${tildify(plan.worktree)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
+      throw new ConflictError(`${tildify(plan.worktree, home)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
     }
     const { exists, commit: baseCommit } = facts[i]!;
     let baseRef: string;
@@ -128,18 +133,18 @@ export async function createAgent(
   try {
     checkAbort();
     hooks.onPhase?.('creating worktree');
-    await ctx.git.add(plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
     undo.push(async () => {
-      await ctx.git.remove(plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
+      await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
       });
-      if (pre.newBranch) await ctx.git.deleteBranch(plan.repo, plan.branch, true).catch(() => undefined);
+      if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
     });
 
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = ctx.git.copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
     }
@@ -154,11 +159,11 @@ export async function createAgent(
     hooks.onPhase?.('starting');
     const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
     try {
-      await ctx.tmux.newSession({
+      await newSession(ctx.run, {
         name: plan.session,
         cwd: plan.worktree,
         argv: launcherArgv(plan.launch, promptFile, {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          PATH: ctx.env.PATH ?? '/usr/bin:/bin',
           FLEET_REPO: plan.repo,
           FLEET_BRANCH: plan.branch,
           FLEET_WORKTREE: plan.worktree,
@@ -179,7 +184,7 @@ export async function createAgent(
       fs.rmSync(promptFile, { force: true });
       throw e;
     }
-    undo.push(() => ctx.tmux.killSession(plan.session));
+    undo.push(() => killSession(ctx.run, plan.session));
 
     checkAbort();
     record.phase = 'ready';
@@ -222,7 +227,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
     if (exitCode !== 0) {
       const tail = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).map((l) => `  | ${l}`).join('\n');
       throw new FleetError(`setup command failed for "${plan.branch}" (exit ${exitCode}): ${cmd}\n${tail}`, {
-        hint: `full log: ${tildify(log)}; fix setup_commands, or skip them with --quick`,
+        hint: `full log: ${tildify(log, ctx.env.HOME)}; fix setup_commands, or skip them with --quick`,
       });
     }
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 
 /** Is `cmd` runnable (a path, or a name found on PATH)? No process is started to find out. */
-export function findExecutable(cmd: string, envPath = process.env.PATH ?? ''): string | null {
+export function findExecutable(cmd: string, envPath: string): string | null {
   const candidates = cmd.includes('/') ? [path.resolve(cmd)] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, cmd));
   for (const c of candidates) {
     try {
@@ -24,8 +24,8 @@ const INSTALL: Record<string, string> = {
   opencode: 'npm install -g opencode-ai',
 };
 
-export function ensureExecutable(cmd: string, profile: string): void {
-  if (findExecutable(cmd)) return;
+export function ensureExecutable(cmd: string, profile: string, envPath: string): void {
+  if (findExecutable(cmd, envPath)) return;
   const install = INSTALL[cmd];
   throw new FleetError(`"${cmd}" (agent profile "${profile}") not found on PATH`, {
     hint: `${install ? `install it (${install}), or ` : ''}pick another agent: --agent shell, or set default_agent with fleet config set default_agent NAME`,
