@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { batchIdProblem, generateBatchId, parsePairs, type BranchPrompt } from '../core/batch.js';
-import type { BatchResult } from '../ops/batch.js';
-import { resolveAgent } from './create.js';
-import { executeBatch } from './fanout.js';
+import { batchIdProblem, parsePairs, type BranchPrompt } from '../core/batch.js';
+import { createBatch, newBatchId, type BatchRequest, type BatchResult } from '../ops/batch.js';
+import { resolveAgent } from '../ops/resolve-agent.js';
+import { progressOn, reportBatch } from '../ui/batch-report.js';
 
 export interface MultiOptions {
   agent?: string;
@@ -50,13 +50,17 @@ export async function runMulti(ctx: RepoContext, pairs: readonly BranchPrompt[],
   const profile = resolveAgent(ctx, opts.agent);
   let batchId = opts.batch ?? null;
   if (batchId === null) {
-    const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
-    batchId = generateBatchId('multi', taken);
+    batchId = await newBatchId(ctx, 'multi');
     ctx.ui.note(`batch ${batchId} (generated; name it with --batch ID)`);
   }
-  return executeBatch(
-    ctx,
-    { batchId, items: pairs.map((p) => ({ ...p, profile })), base: opts.base ?? null, quick: Boolean(opts.quick) },
-    { json: opts.json, conflictHint: 'or leave that pair out' },
-  );
+  const req: BatchRequest = {
+    batchId,
+    items: pairs.map((p) => ({ ...p, profile })),
+    base: opts.base ?? null,
+    quick: Boolean(opts.quick),
+    conflictHint: 'or leave that pair out',
+  };
+  const result = await createBatch(ctx, req, { progress: progressOn(ctx.ui) });
+  reportBatch(ctx.ui, result, { json: opts.json, home: ctx.env.HOME });
+  return result;
 }

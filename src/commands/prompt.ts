@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context, type RepoContext } from '../context.js';
-import { findAgent } from '../ops/find.js';
-import { listPanes, sendText } from '../tmux/sessions.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { findAgent, livePane } from '../ops/find.js';
+import { sendText } from '../tmux/sessions.js';
 
 export function promptCommand(): Command {
   return new Command('prompt')
@@ -18,21 +18,6 @@ Examples:
       const ctx = await loadContext({ needRepo: true });
       await runPrompt(ctx, branch, words.join(' '), opts);
     });
-}
-
-/** The agent's pane, failing clearly when its session is gone or its program has exited. */
-export async function livePane(ctx: Context, branch: string, session: string, action: string) {
-  const panes = await listPanes(ctx.run);
-  const pane = panes.find((p) => p.session === session);
-  if (!pane) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
-  }
-  if (pane.dead) {
-    throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
-      hint: `fleet logs ${branch} shows its last screen`,
-    });
-  }
-  return pane;
 }
 
 export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {

@@ -34,6 +34,12 @@ export interface CreateInput {
   quick?: boolean;
 }
 
+/** The prompt, or the usage error naming the missing --prompt with an example of the command. */
+export function requirePrompt(prompt: string | undefined, example: string): string {
+  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example}`);
+  return prompt;
+}
+
 /** Validate names and compute session, worktree and launch argv. Throws a UsageError on bad input. */
 export function planCreate(input: CreateInput): CreatePlan {
   const problem = branchNameProblem(input.branch);

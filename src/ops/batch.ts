@@ -1,10 +1,12 @@
-import { FleetError, InterruptedError, UsageError, toFleetError } from '../errors.js';
+import { ConflictError, FleetError, InterruptedError, UsageError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import type { AgentProfile } from '../config/schema.js';
+import { generateBatchId } from '../core/batch.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
+import { agentRepoName } from '../core/names.js';
 import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress } from '../ui/progress.js';
-import { createAgent, preflight } from './create-agent.js';
+import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
 import { withInterrupts } from './interrupts.js';
 
 export interface BatchItem {
@@ -15,14 +17,15 @@ export interface BatchItem {
 
 export interface BatchRequest {
   batchId: string;
-  /** Name used in session names and worktree paths (agentRepoName); the directory name when absent. */
-  repoName?: string;
   items: readonly BatchItem[];
   base: string | null;
   quick: boolean;
+  /** Added to the hint when something already stands in an agent's way (what the caller could change). */
+  conflictHint?: string;
 }
 
-export type Preflight = Awaited<ReturnType<typeof preflight>>;
+/** What the progress display is told about: one line per agent. */
+export type ProgressFactory = (agents: { branch: string; agent: string }[]) => BatchProgress;
 
 export interface BatchFailure {
   branch: string;
@@ -43,12 +46,40 @@ export interface BatchResult {
   interrupted: boolean;
 }
 
+/** A batch id no agent of any repository uses yet (`fanout-k3f9a2`). */
+export async function newBatchId(ctx: Context, kind: 'fanout' | 'multi'): Promise<string> {
+  const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
+  return generateBatchId(kind, taken);
+}
+
+/**
+ * Plan, preflight and make a batch (fanout and multi). Every agent is planned and checked
+ * before anything is made, and any problem then throws having made nothing. Then the agents
+ * are set up (see runBatch), reporting to the progress display `progress` makes for them. The
+ * result says who runs, who failed and why; batchOutcome says what that means for the exit status.
+ */
+export async function createBatch(ctx: RepoContext, req: BatchRequest, opts: { progress: ProgressFactory }): Promise<BatchResult> {
+  const records = await ctx.state.read();
+  const plans = planBatch(ctx, req, agentRepoName(ctx.repo.root, ctx.repo.name, records));
+  let pre: Map<string, PreflightFacts>;
+  try {
+    pre = await preflight(ctx, plans, records);
+  } catch (e) {
+    if (e instanceof ConflictError && req.conflictHint) {
+      throw new ConflictError(`${e.message}; nothing was made`, `${e.hint ? `${e.hint}; ` : ''}${req.conflictHint}`);
+    }
+    throw e;
+  }
+  const progress = opts.progress(plans.map((p) => ({ branch: p.branch, agent: p.agent })));
+  return runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
+}
+
 /** One plan per agent, all validated (names, session collisions) before anything is touched. */
-export function planBatch(ctx: RepoContext, req: BatchRequest): CreatePlan[] {
+function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): CreatePlan[] {
   const plans = req.items.map((item) =>
     planCreate({
       repo: ctx.repo.root,
-      repoName: req.repoName ?? ctx.repo.name,
+      repoName,
       branch: item.branch,
       prompt: item.prompt,
       profile: item.profile,
@@ -63,21 +94,16 @@ export function planBatch(ctx: RepoContext, req: BatchRequest): CreatePlan[] {
   return plans;
 }
 
-/** Check every plan against state, tmux and git; throws on the first problem, having made nothing. */
-export async function preflightBatch(ctx: Context, plans: readonly CreatePlan[]): Promise<Preflight> {
-  return preflight(ctx, plans, await ctx.state.read());
-}
-
 /**
  * Make the agents, at most `maxParallel` at once. A failure rolls back only that agent (createAgent
  * undoes its own steps); the others carry on. SIGINT/SIGTERM stops starting new agents, aborts the
  * ones in progress (each rolls itself back, setup commands killed with their process group) and
  * keeps the finished ones. Never throws for a failed agent: the result says who failed and why.
  */
-export async function runBatch(
+async function runBatch(
   ctx: Context,
   plans: readonly CreatePlan[],
-  pre: Preflight,
+  pre: ReadonlyMap<string, PreflightFacts>,
   opts: { maxParallel: number; progress: BatchProgress; batchId: string },
 ): Promise<BatchResult> {
   const { progress } = opts;

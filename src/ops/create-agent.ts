@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
-import type { Context } from '../context.js';
-import type { CreatePlan } from '../core/create-plan.js';
+import type { Context, RepoContext } from '../context.js';
+import type { AgentProfile } from '../config/schema.js';
+import { planCreate, type CreatePlan } from '../core/create-plan.js';
+import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
 import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
@@ -22,12 +24,47 @@ export interface CreateHooks {
   onNote?: (note: string) => void;
 }
 
+export interface CreateRequest {
+  branch: string;
+  prompt: string;
+  profile: AgentProfile;
+  /** --base, or null for the main checkout's HEAD. */
+  base: string | null;
+  /** Skip setup_commands. */
+  quick: boolean;
+}
+
+/** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
+export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promise<{ plan: CreatePlan; pre: PreflightFacts }> {
+  const records = await ctx.state.read();
+  const plan = planCreate({
+    repo: ctx.repo.root,
+    repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
+    branch: req.branch,
+    prompt: req.prompt,
+    profile: req.profile,
+    config: ctx.config,
+    base: req.base,
+    quick: req.quick,
+  });
+  const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  return { plan, pre };
+}
+
+/** What preflight found out for one plan: whether its branch is new, and where the agent starts. */
+export interface PreflightFacts {
+  newBranch: boolean;
+  baseCommit: string;
+  /** The ref the user asked for (or the main checkout's branch), as recorded. */
+  baseRef: string;
+}
+
 /**
  * Check that nothing stands in the way of a plan: no agent on the branch, no session or
  * directory in the way, the branch not checked out elsewhere, the base resolvable.
  * Pure reads: it makes nothing.
  */
-export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>> {
+export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, PreflightFacts>> {
   const repo = plans[0]?.repo;
   if (!repo) return new Map();
   // Every read at once (a fanout of 100 would otherwise wait on 200 git calls in a row); the
@@ -46,7 +83,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
   ]);
   const sessions = new Set(panes.map((p) => p.session));
   const home = ctx.env.HOME;
-  const out = new Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>();
+  const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
     if (sessions.has(plan.session)) {
@@ -97,7 +134,7 @@ function agentExists(branch: string): ConflictError {
 export async function createAgent(
   ctx: Context,
   plan: CreatePlan,
-  pre: { newBranch: boolean; baseCommit: string; baseRef: string },
+  pre: PreflightFacts,
   hooks: CreateHooks = {},
 ): Promise<AgentRecord> {
   const undo: Array<() => Promise<unknown>> = [];

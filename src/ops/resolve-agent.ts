@@ -1,6 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
+import type { Context } from '../context.js';
+import { ConfigManager } from '../config/config-manager.js';
+import type { AgentProfile } from '../config/schema.js';
+
+/** The agent profile `name` (default_agent when absent), its program checked to exist before anything is made. */
+export function resolveAgent(ctx: Context, name: string | undefined): AgentProfile {
+  const profile = ConfigManager.profile(ctx.config, name ?? ctx.config.default_agent);
+  ensureExecutable(profile.argv[0]!, profile.name, ctx.env.PATH ?? '');
+  return profile;
+}
 
 /** Is `cmd` runnable (a path, or a name found on PATH)? No process is started to find out. */
 export function findExecutable(cmd: string, envPath: string): string | null {
