@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
 import { baseContext, loadContext, type BaseContext, type Context } from '../context.js';
 import { ConfigManager } from '../config/config-manager.js';
+import { profileNames, resolveProfile } from '../core/profiles.js';
 import { CONFIG_KEYS } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { setKeyInText, tomlValue } from '../config/edit.js';
@@ -59,7 +60,7 @@ export async function runConfigShow(ctx: Context, opts: { json?: boolean }): Pro
   }
   const lines = [`# from: ${files.length ? files.join(', ') : '(defaults)'}`];
   for (const key of Object.keys(CONFIG_KEYS)) lines.push(`${key} = ${tomlValue((config as unknown as Record<string, unknown>)[key])}`);
-  const profiles = ConfigManager.profileNames(config);
+  const profiles = profileNames(config);
   lines.push(`# agent profiles: ${profiles.join(', ')}`);
   for (const [name, p] of Object.entries(config.agents)) lines.push(`agents.${name}.command = ${tomlValue(p.command)}`);
   lines.push(`# user config: ${ctx.configs.userFile}`);
@@ -71,7 +72,7 @@ export async function runConfigGet(ctx: Context, key: string): Promise<void> {
   const agent = /^agents\.([^.]+)\.command$/.exec(key);
   let value: unknown;
   if (agent) {
-    value = config.agents[agent[1]!]?.command ?? ConfigManager.profile(config, agent[1]!).argv.join(' ');
+    value = config.agents[agent[1]!]?.command ?? resolveProfile(config, agent[1]!).argv.join(' ');
   } else if (key in CONFIG_KEYS) {
     value = (config as unknown as Record<string, unknown>)[key];
   } else {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
+import { agentFacts } from '../core/profiles.js';
 import { findAgent, livePane } from '../ops/find.js';
 import { sendText } from '../tmux/sessions.js';
 
@@ -24,7 +25,7 @@ export async function runPrompt(ctx: RepoContext, branch: string, text: string, 
   const record = await findAgent(ctx, branch);
   if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
   await livePane(ctx, branch, record.session, 'take input');
-  await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: 120 });
+  await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
   ctx.ui.note(`sent ${text.length} characters to ${branch}`);
 }
 

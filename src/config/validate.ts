@@ -1,5 +1,5 @@
 import { FleetError } from '../errors.js';
-import { splitCommandLine } from '../core/names.js';
+import { splitCommandLine } from '../core/shell-words.js';
 import { CONFIG_KEYS, type FleetConfig } from './schema.js';
 
 export interface Validated {

@@ -1,5 +1,6 @@
 import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
-import { launchPlanFor, type AgentProfile, type FleetConfig, type LaunchPlan } from '../config/schema.js';
+import type { FleetConfig } from '../config/schema.js';
+import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
 
 /** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */

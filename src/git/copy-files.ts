@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
-import { globMatch, isGlob, isInside } from '../core/names.js';
+import { globMatch, isGlob } from '../core/glob.js';
+import { isInside } from '../core/names.js';
 import { realpath } from './repo.js';
 
 /**

@@ -1,6 +1,6 @@
 import { ConflictError, FleetError, InterruptedError, UsageError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
-import type { AgentProfile } from '../config/schema.js';
+import type { AgentProfile } from '../core/profiles.js';
 import { generateBatchId } from '../core/batch.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';

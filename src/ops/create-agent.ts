@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
-import type { AgentProfile } from '../config/schema.js';
+import type { AgentProfile } from '../core/profiles.js';
 import { planCreate, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';

@@ -1,7 +1,7 @@
 import { FleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import type { RepoInfo } from '../git/repo.js';
-import { globMatch, isGlob } from '../core/names.js';
+import { globMatch, isGlob } from '../core/glob.js';
 import type { AgentRecord } from '../state/types.js';
 import { queryRecords } from '../state/state-manager.js';
 import type { PaneInfo } from '../core/parse.js';

@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
 import type { Context } from '../context.js';
-import { ConfigManager } from '../config/config-manager.js';
-import type { AgentProfile } from '../config/schema.js';
+import { installHintFor, resolveProfile, type AgentProfile } from '../core/profiles.js';
 
 /** The agent profile `name` (default_agent when absent), its program checked to exist before anything is made. */
 export function resolveAgent(ctx: Context, name: string | undefined): AgentProfile {
-  const profile = ConfigManager.profile(ctx.config, name ?? ctx.config.default_agent);
+  const profile = resolveProfile(ctx.config, name ?? ctx.config.default_agent);
   ensureExecutable(profile.argv[0]!, profile.name, ctx.env.PATH ?? '');
   return profile;
 }
@@ -26,17 +25,9 @@ export function findExecutable(cmd: string, envPath: string): string | null {
   return null;
 }
 
-const INSTALL: Record<string, string> = {
-  claude: 'npm install -g @anthropic-ai/claude-code',
-  codex: 'npm install -g @openai/codex',
-  gemini: 'npm install -g @google/gemini-cli',
-  aider: 'python -m pip install aider-install && aider-install',
-  opencode: 'npm install -g opencode-ai',
-};
-
 export function ensureExecutable(cmd: string, profile: string, envPath: string): void {
   if (findExecutable(cmd, envPath)) return;
-  const install = INSTALL[cmd];
+  const install = installHintFor(cmd);
   throw new FleetError(`"${cmd}" (agent profile "${profile}") not found on PATH`, {
     hint: `${install ? `install it (${install}), or ` : ''}pick another agent: --agent shell, or set default_agent with fleet config set default_agent NAME`,
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { agentRepoName, branchNameProblem, globMatch, sessionNameFor, splitCommandLine, worktreePathFor } from '../../src/core/names.js';
+import { agentRepoName, branchNameProblem, sessionNameFor, worktreePathFor } from '../../src/core/names.js';
+import { globMatch } from '../../src/core/glob.js';
+import { splitCommandLine } from '../../src/core/shell-words.js';
 
 const gitAccepts = (name: string): boolean => {
   try {
