@@ -3,7 +3,7 @@ import { InterruptedError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { requirePrompt } from '../core/create-plan.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
-import { withInterrupts } from '../ops/interrupts.js';
+import { withInterrupts } from '../process/interrupts.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';

@@ -2,8 +2,11 @@ import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
+import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
-import { USAGE_HELP } from '../ops/metrics.js';
+import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
+import { withInterrupts } from '../process/interrupts.js';
+import { sleep } from '../process/sleep.js';
 import { tildify } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
 
@@ -50,7 +53,7 @@ Examples:
 
 export async function runList(ctx: Context, opts: ListOptions, early: ListFacts = {}): Promise<ListedAgent[]> {
   const sampler = early.sampler ?? usageSampler(ctx);
-  if (opts.watch) return watchList(ctx, opts, { sampler, panes: early.panes });
+  if (opts.watch) return watchList(ctx, opts, sampler, early.panes);
   const rows = await collectRows(ctx, opts, { sampler, panes: early.panes });
   if (opts.json) {
     ctx.ui.out(JSON.stringify(rows, null, 2));
@@ -65,39 +68,32 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
   return rows;
 }
 
-/** Redraw every WATCH_INTERVAL_MS until Ctrl+C (which ends it normally: exit 0). */
-async function watchList(ctx: Context, opts: ListOptions, facts: Required<Pick<ListFacts, 'sampler'>> & ListFacts): Promise<ListedAgent[]> {
-  const { setTimeout: sleep } = await import('node:timers/promises');
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+/** Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM (which end it normally: exit 0). */
+async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
   let rows: ListedAgent[] = [];
-  let first = facts.panes;
-  try {
-    while (!stop.signal.aborted) {
+  // A second Ctrl+C is ignored quietly: the watch is already ending.
+  await withInterrupts(async (signal) => {
+    while (!signal.aborted) {
       const started = Date.now();
       try {
-        rows = await collectRows(ctx, opts, { sampler: facts.sampler, panes: first });
-        first = undefined;
-        if (opts.json) ctx.ui.out(JSON.stringify(rows));
-        else {
-          const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
-          const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
-          // On a terminal, draw over the previous frame; elsewhere, append frames.
-          ctx.ui.out(ctx.ui.isTTY ? `\x1b[H\x1b[2J${title}\n\n${body}` : `${title}\n${body}\n`);
-        }
-        await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), undefined, { signal: stop.signal });
+        rows = await collectRows(ctx, opts, { sampler, panes: firstPanes });
       } catch (e) {
-        // Ctrl+C reaches tmux and ps too: a call cut short by it is the end of the watch, not an error.
-        if (stop.signal.aborted) break;
+        // A call cut short by the signal (sent to the whole process group) is the end of the watch, not an error.
+        if (signal.aborted) break;
         throw e;
       }
+      firstPanes = undefined;
+      if (signal.aborted) break;
+      if (opts.json) ctx.ui.out(JSON.stringify(rows));
+      else {
+        const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
+        const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
+        // On a terminal, draw over the previous frame; elsewhere, append frames.
+        ctx.ui.out(ctx.ui.isTTY ? `\x1b[H\x1b[2J${title}\n\n${body}` : `${title}\n${body}\n`);
+      }
+      await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), signal);
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  }, { onSignal: () => undefined });
   return rows;
 }
 

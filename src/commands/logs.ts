@@ -3,6 +3,8 @@ import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { findAgent } from '../ops/find.js';
 import { newLines } from '../core/follow.js';
+import { withInterrupts } from '../process/interrupts.js';
+import { sleep } from '../process/sleep.js';
 import { capture, hasSession, listPanes } from '../tmux/sessions.js';
 
 export interface LogsOptions {
@@ -45,28 +47,25 @@ export async function runLogs(ctx: RepoContext, branch: string, opts: LogsOption
   if (printed.length > 0) ctx.ui.out(printed.join('\n'));
   if (!opts.follow) return;
 
-  // Follow: poll the pane; print lines that appeared after the ones already printed.
-  let stop = false;
-  const onSig = () => {
-    stop = true;
-  };
-  process.once('SIGINT', onSig);
-  try {
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, 500));
-      const panes = await listPanes(ctx.run);
-      const pane = panes.find((p) => p.session === record.session);
-      if (!pane) break;
-      const lines = await capture(ctx.run, record.session);
-      const fresh = newLines(printed, lines);
-      if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
-      printed = lines;
-      if (pane.dead) {
-        ctx.ui.note(`[agent exited with status ${pane.deadStatus ?? '?'}]`);
-        break;
+  // Follow: poll the pane; print lines that appeared after the ones already printed. Ctrl+C
+  // ends the wait at once, and one last look prints what came meanwhile. SIGTERM keeps its
+  // default (the process ends).
+  await withInterrupts(
+    async (signal) => {
+      while (!signal.aborted) {
+        await sleep(500, signal);
+        const pane = (await listPanes(ctx.run)).find((p) => p.session === record.session);
+        if (!pane) break;
+        const lines = await capture(ctx.run, record.session);
+        const fresh = newLines(printed, lines);
+        if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
+        printed = lines;
+        if (pane.dead) {
+          ctx.ui.note(`[agent exited with status ${pane.deadStatus ?? '?'}]`);
+          break;
+        }
       }
-    }
-  } finally {
-    process.off('SIGINT', onSig);
-  }
+    },
+    { signals: ['SIGINT'], onSignal: () => undefined },
+  );
 }

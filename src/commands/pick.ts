@@ -68,7 +68,7 @@ export async function runPick(ctx: RepoContext, branch: string, opts: PickOption
     if (!(await confirm('go ahead?'))) throw new FleetError('nothing picked; nothing was changed');
   }
 
-  const { withInterrupts } = await import('../ops/interrupts.js');
+  const { withInterrupts } = await import('../process/interrupts.js');
   const result = await withInterrupts((signal) => executePick(ctx, plan, { signal }));
 
   const short = (c: string) => c.slice(0, 7);

@@ -7,7 +7,7 @@ import { agentRepoName } from '../core/names.js';
 import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress } from '../ui/progress.js';
 import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
-import { withInterrupts } from './interrupts.js';
+import { withInterrupts } from '../process/interrupts.js';
 
 export interface BatchItem {
   branch: string;
@@ -146,7 +146,7 @@ async function runBatch(
     // Claims land in the order set-up began; list and kill read better in the batch's own order.
     if (created.filter(Boolean).length > 1) await ctx.state.update((agents) => inPlanOrder(agents, plans)).catch(() => undefined);
     return signal.aborted;
-  }, onSignal);
+  }, { onSignal });
 
   const notStarted = plans.slice(next).map((p) => p.branch);
   for (const b of notStarted) progress.update(b, 'not started');
