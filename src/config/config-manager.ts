@@ -50,7 +50,7 @@ export class ConfigManager {
   static async parseText(text: string, file: string): Promise<Record<string, unknown>> {
     const { parse } = await import('smol-toml');
     try {
-      return parse(text) as Record<string, unknown>;
+      return parse(text);
     } catch (e) {
       const err = e as { line?: number; column?: number; message: string };
       const reason = String(err.message).split('\n')[0]!.replace(/^Invalid TOML document: /, '');

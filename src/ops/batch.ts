@@ -107,7 +107,7 @@ async function runBatch(
   opts: { maxParallel: number; progress: BatchProgress; batchId: string },
 ): Promise<BatchResult> {
   const { progress } = opts;
-  const created: (AgentRecord | undefined)[] = new Array(plans.length);
+  const created = new Array<AgentRecord | undefined>(plans.length);
   const failed: BatchFailure[] = [];
   const rolledBack: string[] = [];
   let next = 0;
