@@ -38,6 +38,12 @@ describe('claude transcripts', () => {
     expect(sumBands(m)).toEqual({ input: 13_000, output: 120_000, cache_read: 410_000, cache_write: 20_000, cache_write_1h: 30_000 });
   });
 
+  it('still counts a reply once when a copy of one of its lines turns up much later', () => {
+    const first = claudeReply({ id: 'msg_0', requestId: 'req_0', model: SONNET, usage: { input_tokens: 1, output_tokens: 1 } });
+    const t = lines(first, Array.from({ length: 20 }, (_, i) => claudeReply({ id: `m${i + 1}`, requestId: `r${i + 1}`, model: SONNET, usage: { input_tokens: 1, output_tokens: 1 } })), first);
+    expect(fold(claudeParser, t).totals[SONNET]!.requests).toBe(21);
+  });
+
   it('prices a known model to the cent by hand arithmetic', () => {
     const u = summarizeUsage(fold(claudeParser, transcript).totals)!;
     expect(u.model).toBe(SONNET);
