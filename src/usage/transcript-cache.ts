@@ -4,6 +4,8 @@
 // the last complete line, the 64 bytes before it (to notice a file rewritten in place), the inode,
 // and the parser's state (running totals and the dedup keys it needs across appends). The partial
 // last line is not stored: it is still in the file and is read again, whole, once it is finished.
+// That state is saved again only when reading has moved CHECKPOINT_BYTES past it (re-reading a
+// few KB is cheaper than an fsync), so an active agent costs a write every 64 KB of transcript.
 // <home>/usage-cache/index.json keeps, per file, the inode/size/mtime it was last read at and the
 // totals then, so a `list` of agents whose transcripts did not change costs one lstat each and one
 // small JSON read, not a state file per agent. Both are written atomically (temp + fsync + rename,
@@ -108,6 +110,8 @@ interface StateFile {
 const CACHE_DIR = 'usage-cache';
 const TAIL_BYTES = 64;
 const CHUNK = 4 * 1024 * 1024;
+/** Save a file's parser state once reading has moved this far past the saved one. */
+export const CHECKPOINT_BYTES = 64 * 1024;
 
 /** Write `data` so that readers see the old file or the new one, never half of one. */
 export function writeFileAtomic(file: string, data: string): void {
@@ -173,13 +177,18 @@ export class TranscriptCache {
       if (!fst.isFile) return { path: file, kind: ref.kind, totals: known?.kind === ref.kind ? known.totals : {}, status: 'missing', bytesRead: 0 };
       const stateFile = this.stateFileFor(file);
       const saved = this.loadState(stateFile, file, ref.kind, parser);
-      const { state, offset, tail, bytesRead } = this.advance(fd, fst, parser, saved, file);
-      const record: StateFile = {
-        version: 1, path: file, kind: ref.kind, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs,
-        offset, tail: tail.toString('base64'), state: parser.pack ? parser.pack(state) : state,
-      };
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileAtomic(stateFile, JSON.stringify(record));
+      const { state, offset, tail, bytesRead, resumedAt } = this.advance(fd, fst, parser, saved, file);
+      // Saving the state costs a write and an fsync; reading a few KB again costs far less. So the
+      // state is saved when it was rebuilt or has moved on by CHECKPOINT_BYTES; until then the next
+      // reader starts from the older (equally consistent) saved state and reads a little more.
+      if (resumedAt === null ? !(parser.whole && file.endsWith('.json')) : offset - resumedAt >= CHECKPOINT_BYTES) {
+        const record: StateFile = {
+          version: 1, path: file, kind: ref.kind, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs,
+          offset, tail: tail.toString('base64'), state: parser.pack ? parser.pack(state) : state,
+        };
+        fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        writeFileAtomic(stateFile, JSON.stringify(record));
+      }
       index.files[file] = { kind: ref.kind, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs, totals: state.totals };
       this.indexChanged = true;
       return { path: file, kind: ref.kind, totals: state.totals, status: 'read', bytesRead };
@@ -243,12 +252,13 @@ export class TranscriptCache {
       const buf = Buffer.allocUnsafe(st.size);
       const n = readAt(buf, 0);
       parser.whole(state, buf.toString('utf8', 0, n));
-      return { state, offset: n, tail: Buffer.alloc(0), bytesRead };
+      return { state, offset: n, tail: Buffer.alloc(0), bytesRead, resumedAt: null };
     }
 
     let state: ParserState = parser.init();
     let offset = 0;
     let tail: Buffer = Buffer.alloc(0);
+    let resumedAt: number | null = null;
     if (saved && saved.raw.ino === st.ino && saved.raw.offset <= st.size) {
       const want = Buffer.from(saved.raw.tail, 'base64');
       const check = Buffer.allocUnsafe(want.length);
@@ -256,6 +266,7 @@ export class TranscriptCache {
       if (readAt(check, saved.raw.offset - want.length) === want.length && check.equals(want)) {
         state = saved.state;
         offset = saved.raw.offset;
+        resumedAt = offset;
         tail = want;
       }
     }
@@ -283,7 +294,7 @@ export class TranscriptCache {
       buf.copy(buf, 0, done, have);
       have -= done;
     }
-    return { state, offset, tail, bytesRead };
+    return { state, offset, tail, bytesRead, resumedAt };
   }
 }
 

@@ -68,6 +68,19 @@ describe('incremental transcript reading', () => {
     expect(second.bytes).toBe(64 + Buffer.byteLength(appended)); // the 64 bytes before the offset, checked, then the new ones
   });
 
+  it('saves the state again once reading moved 64 KB past it, so the next reader starts there', () => {
+    new TranscriptCache(home).read(ref());
+    fs.appendFileSync(file, lines(reply(4))); // small: read, state not saved again
+    new TranscriptCache(home).read(ref());
+    const big = lines(claudeUserLine('w'.repeat(70_000)), reply(5));
+    fs.appendFileSync(file, big); // past the checkpoint: saved
+    new TranscriptCache(home).read(ref());
+    fs.appendFileSync(file, lines(reply(6)));
+    const io = countingIO();
+    expect(outputOf(new TranscriptCache(home, io))).toBe(600);
+    expect(io.bytes).toBeLessThan(10_000);
+  });
+
   it('costs nothing when nothing changed: the index answers without reading the transcript', () => {
     const first = new TranscriptCache(home);
     first.read(ref());

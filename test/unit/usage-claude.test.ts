@@ -40,7 +40,7 @@ describe('claude transcripts', () => {
 
   it('still counts a reply once when a copy of one of its lines turns up much later', () => {
     const first = claudeReply({ id: 'msg_0', requestId: 'req_0', model: SONNET, usage: { input_tokens: 1, output_tokens: 1 } });
-    const t = lines(first, Array.from({ length: 20 }, (_, i) => claudeReply({ id: `m${i + 1}`, requestId: `r${i + 1}`, model: SONNET, usage: { input_tokens: 1, output_tokens: 1 } })), first);
+    const t = lines(first, ...Array.from({ length: 20 }, (_, i) => claudeReply({ id: `m${i + 1}`, requestId: `r${i + 1}`, model: SONNET, usage: { input_tokens: 1, output_tokens: 1 } })), first);
     expect(fold(claudeParser, t).totals[SONNET]!.requests).toBe(21);
   });
 
