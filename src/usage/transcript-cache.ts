@@ -205,6 +205,22 @@ export class TranscriptCache {
     return { totals, files };
   }
 
+  /**
+   * Drop what is remembered of transcripts (when their agent's record is dropped for good); the
+   * usage itself belongs in the agent's record history, not in this cache.
+   */
+  forget(files: readonly string[]): void {
+    const index = this.loadIndex();
+    for (const f of files) {
+      const file = path.resolve(f);
+      if (Object.hasOwn(index.files, file)) {
+        delete index.files[file];
+        this.indexChanged = true;
+      }
+      fs.rmSync(this.stateFileFor(file), { force: true });
+    }
+  }
+
   /** Write the index back if anything was read. */
   flush(): void {
     if (!this.indexChanged || !this.index) return;

@@ -162,6 +162,17 @@ describe('incremental transcript reading', () => {
     expect(fs.statSync(cache.dir).mode & 0o777).toBe(0o700);
   });
 
+  it('forgets a transcript on request: index entry and state file gone', () => {
+    const cache = new TranscriptCache(home);
+    cache.read(ref());
+    cache.flush();
+    expect(fs.readdirSync(cache.dir)).toHaveLength(2);
+    cache.forget([file]);
+    cache.flush();
+    expect(fs.readdirSync(cache.dir)).toEqual(['index.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(cache.dir, 'index.json'), 'utf8')).files).toEqual({});
+  });
+
   it('rebuilds from the transcript when a cache file is corrupt', () => {
     const cache = new TranscriptCache(home);
     cache.read(ref());
