@@ -160,7 +160,8 @@ export class TranscriptCache {
     const index = this.loadIndex();
     const known = Object.hasOwn(index.files, file) ? index.files[file] : undefined;
     const st = this.io.lstat(file);
-    if (!st || !st.isFile) return { path: file, kind: ref.kind, totals: known?.kind === ref.kind ? known.totals : {}, status: 'missing', bytesRead: 0 };
+    const missing = (): FileUsage => ({ path: file, kind: ref.kind, totals: this.lastKnown(file, ref.kind, parser), status: 'missing', bytesRead: 0 });
+    if (!st || !st.isFile) return missing();
     if (known && known.kind === ref.kind && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs) {
       return { path: file, kind: ref.kind, totals: known.totals, status: 'cached', bytesRead: 0 };
     }
@@ -170,11 +171,11 @@ export class TranscriptCache {
       fd = this.io.open(file);
     } catch {
       // Replaced by a symlink, vanished, or unreadable since the lstat.
-      return { path: file, kind: ref.kind, totals: known?.kind === ref.kind ? known.totals : {}, status: 'missing', bytesRead: 0 };
+      return missing();
     }
     try {
       const fst = this.io.fstat(fd);
-      if (!fst.isFile) return { path: file, kind: ref.kind, totals: known?.kind === ref.kind ? known.totals : {}, status: 'missing', bytesRead: 0 };
+      if (!fst.isFile) return missing();
       const stateFile = this.stateFileFor(file);
       const saved = this.loadState(stateFile, file, ref.kind, parser);
       const { state, offset, tail, bytesRead, resumedAt } = this.advance(fd, fst, parser, saved, file);
@@ -186,8 +187,7 @@ export class TranscriptCache {
           version: 1, path: file, kind: ref.kind, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs,
           offset, tail: tail.toString('base64'), state: parser.pack ? parser.pack(state) : state,
         };
-        fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-        writeFileAtomic(stateFile, JSON.stringify(record));
+        this.save(stateFile, JSON.stringify(record));
       }
       index.files[file] = { kind: ref.kind, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs, totals: state.totals };
       this.indexChanged = true;
@@ -224,9 +224,28 @@ export class TranscriptCache {
   /** Write the index back if anything was read. */
   flush(): void {
     if (!this.indexChanged || !this.index) return;
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(path.join(this.dir, 'index.json'), JSON.stringify(this.index));
+    this.save(path.join(this.dir, 'index.json'), JSON.stringify(this.index));
     this.indexChanged = false;
+  }
+
+  /** Problems writing the cache (a full disk, a read-only home): the totals were right, only not remembered. */
+  readonly warnings: string[] = [];
+
+  private save(file: string, data: string): void {
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(file, data);
+    } catch (e) {
+      this.warnings.push(`could not write the usage cache ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The totals last read from a transcript that is gone now: from the index, else from its saved state. */
+  private lastKnown(file: string, kind: TranscriptKind, parser: TranscriptParser<ParserState>): UsageTotals {
+    const index = this.loadIndex();
+    const known = Object.hasOwn(index.files, file) ? index.files[file] : undefined;
+    if (known) return known.kind === kind ? known.totals : {};
+    return this.loadState(this.stateFileFor(file), file, kind, parser)?.state.totals ?? {};
   }
 
   private loadIndex(): IndexFile {

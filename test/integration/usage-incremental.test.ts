@@ -162,6 +162,22 @@ describe('incremental transcript reading', () => {
     expect(fs.statSync(cache.dir).mode & 0o777).toBe(0o700);
   });
 
+  it('still answers, and says why, when the cache cannot be written', () => {
+    const blocked = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(blocked, ''); // the "home" is a file: nothing can be made under it
+    const cache = new TranscriptCache(blocked);
+    expect(outputOf(cache)).toBe(300);
+    cache.flush();
+    expect(cache.warnings[0]).toMatch(/^could not write the usage cache .*not-a-dir/);
+  });
+
+  it('keeps the last totals of a vanished transcript even when only its saved state knows them', () => {
+    new TranscriptCache(home).read(ref()); // state saved, index never flushed
+    fs.rmSync(file);
+    expect(new TranscriptCache(home).read(ref())).toMatchObject({ status: 'missing' });
+    expect(outputOf(new TranscriptCache(home))).toBe(300);
+  });
+
   it('forgets a transcript on request: index entry and state file gone', () => {
     const cache = new TranscriptCache(home);
     cache.read(ref());
