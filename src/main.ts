@@ -13,6 +13,8 @@ import { configCommand } from './commands/config.js';
 import { pruneCommand } from './commands/prune.js';
 import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
+import { templatesCommand } from './commands/templates.js';
+import { initCommand } from './commands/init.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -38,7 +40,7 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
+  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand, templatesCommand, initCommand]) {
     program.addCommand(make());
   }
 
