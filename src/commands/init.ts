@@ -76,7 +76,7 @@ export async function runInit(deps: InitDeps, opts: InitOptions): Promise<InitRe
   deps.ui.out(`wrote ${tildify(file)}${summary(plan)}`);
   const keys = keysNeedingTrust(plan);
   if (keys.length > 0) {
-    deps.ui.note(`next: fleet trust  (${keys.join(', ')} in a repository's ${REPO_CONFIG_FILE} apply only after you trust its exact content)`);
+    deps.ui.note(`next: fleet trust  (${andList(keys)} in a repository's ${REPO_CONFIG_FILE} apply only after you trust its exact content)`);
   } else {
     deps.ui.note('next: fleet config show  (nothing to run was found; edit the file to add setup_commands)');
   }
@@ -89,4 +89,8 @@ function summary(plan: InitPlan): string {
   if (plan.credentialFiles.length > 0) parts.push(`copies: ${plan.credentialFiles.join(', ')}`);
   if (plan.compare) parts.push(`compare: ${plan.compare.command}`);
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
+function andList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

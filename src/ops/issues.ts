@@ -48,7 +48,7 @@ async function fetchGithubIssue(ref: Extract<IssueRef, { provider: 'github' }>, 
     });
   } catch (e) {
     if (signal.aborted) {
-      throw new FleetError(`gh did not answer within ${Math.round(timeoutMs / 1000)} s while reading issue ${label}`, {
+      throw new FleetError(`gh did not answer within ${duration(timeoutMs)} while reading issue ${label}`, {
         hint: 'check your internet connection (or https://githubstatus.com) and try again',
       });
     }
@@ -93,7 +93,7 @@ async function fetchLinearIssue(ref: Extract<IssueRef, { provider: 'linear' }>, 
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-      throw new FleetError(`Linear (${host}) did not answer within ${Math.round(timeoutMs / 1000)} s while reading ${ref.key}`, {
+      throw new FleetError(`Linear (${host}) did not answer within ${duration(timeoutMs)} while reading ${ref.key}`, {
         hint: 'check your internet connection and try again',
       });
     }
@@ -140,4 +140,8 @@ function hostOf(url: string): string {
   } catch {
     throw new FleetError(`FLEET_LINEAR_URL "${url}" is not a URL`, { hint: 'unset it to use https://api.linear.app/graphql' });
   }
+}
+
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }
