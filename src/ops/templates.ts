@@ -148,12 +148,8 @@ function readDir(source: TemplateSource, dir: string, warn: (m: string) => void)
 /** `.fleet` and `.fleet/templates` must be real directories inside the repository, not links. */
 function safeRepoDir(dir: string, warn: (m: string) => void): boolean {
   for (const d of [path.dirname(dir), dir]) {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(d);
-    } catch {
-      return false;
-    }
+    const st = lstatOrNull(d);
+    if (!st) return false;
     if (st.isSymbolicLink()) {
       warn(`ignoring the repository's templates: ${rel(d)} is a symbolic link (fleet never follows links out of a repository)`);
       return false;
@@ -170,12 +166,8 @@ function safeRepoDir(dir: string, warn: (m: string) => void): boolean {
  */
 function readRepoFile(name: string, dir: string, file: string, refuse: (m: string) => void, checkDir = true): Template | null {
   if (checkDir && !safeRepoDir(dir, refuse)) return null;
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(file);
-  } catch {
-    return null;
-  }
+  const st = lstatOrNull(file);
+  if (!st) return null;
   if (st.isSymbolicLink()) {
     refuse(`repository template "${name}" (${rel(file)}) is a symbolic link; fleet never follows links out of a repository`);
     return null;
@@ -259,6 +251,14 @@ function readCapped(fd: number, size: number, name: string, file: string, source
     return null;
   }
   return text;
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return null;
+  }
 }
 
 /** ".fleet/templates/x.md": repository paths are shown relative to the repository. */

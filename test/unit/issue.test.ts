@@ -1,17 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { gitAcceptsBranch } from '../helpers/git-check.js';
 import { branchForIssue, ghIssueError, parseGhIssueJson, parseIssueRef, slugify } from '../../src/core/issue.js';
 import { FleetError } from '../../src/errors.js';
 import { GH_BAD_TOKEN, GH_ISSUE_JSON, GH_NOT_FOUND, GH_NOT_LOGGED_IN, GH_NO_REMOTES, GH_OFFLINE } from '../fixtures/gh.js';
-
-const gitAccepts = (name: string): boolean => {
-  try {
-    execFileSync('git', ['check-ref-format', '--branch', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('parseIssueRef', () => {
   it.each([
@@ -80,7 +71,7 @@ describe('slugify and branchForIssue', () => {
     'Ünïcödé ✓ names', '~^:?*[', 'a'.repeat(300),
   ])('git check-ref-format --branch accepts the branch made from %j', (title) => {
     const branch = branchForIssue({ provider: 'github', number: '1', title });
-    expect(gitAccepts(branch)).toBe(true);
+    expect(gitAcceptsBranch(branch)).toBe(true);
     expect(branch.length).toBeLessThanOrEqual('issue-1-'.length + 40);
   });
 });
