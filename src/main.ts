@@ -40,9 +40,11 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand, templatesCommand, initCommand]) {
+  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
+  program.addCommand(templatesCommand());
+  program.addCommand(initCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

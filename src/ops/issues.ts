@@ -7,7 +7,7 @@ export interface IssueFetchOptions {
   run: Runner;
   /** The repository gh reads its remotes from when REF is a bare number. */
   repoDir: string;
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   /** Per request; the default is 30 s. */
   timeoutMs?: number;
 }
@@ -27,7 +27,7 @@ export async function fetchIssue(refText: string, opts: IssueFetchOptions): Prom
 }
 
 async function fetchGithubIssue(ref: Extract<IssueRef, { provider: 'github' }>, opts: IssueFetchOptions): Promise<Issue> {
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   const label = issueRefLabel(ref);
   if (!findExecutable('gh', env.PATH ?? '')) {
     throw new FleetError(`--issue ${label} needs the GitHub CLI (gh), which is not on PATH`, {
@@ -64,7 +64,7 @@ interface LinearAnswer {
 }
 
 async function fetchLinearIssue(ref: Extract<IssueRef, { provider: 'linear' }>, opts: IssueFetchOptions): Promise<Issue> {
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   const key = env.LINEAR_API_KEY?.trim();
   if (!key) {
     throw new FleetError(`--issue ${ref.key} needs LINEAR_API_KEY (a Linear personal API key) in the environment`, {

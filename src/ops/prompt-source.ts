@@ -20,7 +20,7 @@ export interface PromptSourceContext {
   run: Runner;
   /** The repository's main checkout and its directory name ({{repo}}). */
   repo: { root: string; name: string };
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   warn?: (message: string) => void;
 }
 

@@ -38,7 +38,7 @@ export interface TemplateEntry {
 export interface TemplateDirs {
   /** The repository's main checkout, or null outside a repository. */
   repoRoot: string | null;
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   /** Where skipped repository files are reported. */
   warn?: (message: string) => void;
 }
@@ -47,7 +47,7 @@ export const TEMPLATE_MAX_BYTES = MAX_ARG_BYTES;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const QUALIFIERS: Record<string, TemplateSource> = { user: 'user', repo: 'repository', repository: 'repository' };
 
-export function userTemplatesDir(env: NodeJS.ProcessEnv = process.env): string {
+export function userTemplatesDir(env: NodeJS.ProcessEnv): string {
   return path.join(fleetHome(env), 'templates');
 }
 
