@@ -30,8 +30,11 @@ export interface PromptSource {
   issue: Issue | null;
   /** The branch (create) or branch prefix (fanout) to use when none is given: `issue-123-short-title`. */
   defaultBranch: string | null;
-  /** This agent's prompt; `base` is --base as given, or the main checkout's branch. */
-  render(agent: { branch: string; base: string }): string;
+  /**
+   * This agent's prompt; `base` is --base as given, or the main checkout's branch. `prompt`
+   * replaces the --prompt text for this agent (multi: each pair's own text is its {{prompt}}).
+   */
+  render(agent: { branch: string; base: string; prompt?: string }): string;
 }
 
 /**
@@ -56,6 +59,6 @@ export async function preparePrompt(opts: PromptOptions, ctx: PromptSourceContex
     template,
     issue,
     defaultBranch: issue ? branchForIssue(issue) : null,
-    render: (agent) => renderPromptFor({ ...common, issue, branch: agent.branch, base: agent.base }),
+    render: (agent) => renderPromptFor({ ...common, issue, branch: agent.branch, base: agent.base, prompt: agent.prompt ?? common.prompt }),
   };
 }

@@ -261,4 +261,12 @@ describe('preparePrompt (what create/fanout/multi call)', () => {
     expect(src.defaultBranch).toBeNull();
     expect(warnings).toEqual(['--var fcous is not used by template "r" (it uses: prompt, focus)']);
   });
+
+  it('multi: checked with the first pair\'s text, then each pair\'s own text is its {{prompt}}', async () => {
+    fs.mkdirSync(path.join(dir, 'fleet', 'templates'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'fleet', 'templates', 'r.md'), '[{{branch}}] {{prompt}}');
+    const pairs = [['api', 'Check the API'], ['ui', 'Check "the" UI\n$(x)']] as const;
+    const src = await preparePrompt({ template: 'r', prompt: pairs[0][1] }, ctx());
+    expect(pairs.map(([branch, prompt]) => src.render({ branch, base: 'main', prompt }))).toEqual(['[api] Check the API', '[ui] Check "the" UI\n$(x)']);
+  });
 });
