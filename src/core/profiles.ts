@@ -5,6 +5,7 @@
 import { FleetError } from '../errors.js';
 import { CONFIG_FILE } from '../config/paths.js';
 import { splitCommandLine } from './shell-words.js';
+import type { TranscriptKind } from './usage/parser.js';
 
 /** An agent profile, resolved: the argv that starts it; `{prompt}` marks where the prompt goes. */
 export interface AgentProfile {
@@ -23,8 +24,8 @@ export interface AgentFacts {
   hooks?: 'claude-settings' | 'codex-notify' | 'gemini-hooks';
   /** The argv that resumes its conversation (`fleet revive`); unset: it cannot be resumed. */
   resumeArgv?: readonly string[];
-  /** Where its token usage can be read (SPEC "Cost"); unset: unknown. */
-  transcript?: 'claude' | 'codex' | 'gemini';
+  /** The format of the transcript its token usage is read from (SPEC "Cost"); unset: it keeps none fleet can read. */
+  transcript?: TranscriptKind;
 }
 
 export const PROMPT_PLACEHOLDER = '{prompt}';
@@ -63,14 +64,14 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     name: 'claude',
     program: 'claude',
     args: (c) => [...splitCommandLine(c.claude_flags), PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120 },
+    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude' },
   },
-  { name: 'codex', program: 'codex', args: () => [PROMPT_PLACEHOLDER], facts: { install: 'npm install -g @openai/codex', enterDelayMs: 120 } },
+  { name: 'codex', program: 'codex', args: () => [PROMPT_PLACEHOLDER], facts: { install: 'npm install -g @openai/codex', enterDelayMs: 120, transcript: 'codex' } },
   {
     name: 'gemini',
     program: 'gemini',
     args: () => ['--prompt-interactive', PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @google/gemini-cli', enterDelayMs: 120 },
+    facts: { install: 'npm install -g @google/gemini-cli', enterDelayMs: 120, transcript: 'gemini' },
   },
   {
     name: 'aider',

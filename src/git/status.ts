@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { FleetError } from '../errors.js';
 import { parseStatusZ } from '../core/parse.js';
 import type { Runner } from '../process/runner.js';
 
@@ -35,4 +36,15 @@ export async function dirtyPaths(run: Runner, worktree: string, copied: readonly
 /** Tracked changes (staged or not) in a checkout; untracked files are not counted. */
 export async function trackedChanges(run: Runner, dir: string): Promise<string[]> {
   return (await status(run, dir, 'no')).map((e) => e.path);
+}
+
+/** Which of `paths` (relative to `repo`) git ignores, in their order; no call for none. */
+export async function ignoredPaths(run: Runner, repo: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  // Exit 0: some are ignored (listed on stdout); 1: none is; 128: git failed.
+  const r = await run('git', ['check-ignore', '--', ...paths], { cwd: repo, reject: false });
+  if (r.exitCode === 1) return [];
+  if (r.exitCode !== 0) throw new FleetError(`git check-ignore failed: ${r.stderr.trim() || `exit code ${r.exitCode}`}`);
+  const listed = new Set(r.stdout.split('\n').map((l) => l.trim()));
+  return paths.filter((f) => listed.has(f));
 }
