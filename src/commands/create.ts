@@ -7,7 +7,7 @@ import { withInterrupts } from '../process/interrupts.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface CreateOptions {
   prompt?: string;

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { fanoutBranches, parseAgentMix, parseCount, prefixProblem } from '../core/batch.js';
+import { fanoutBranches, parseAgentMix, parseCount, prefixProblem, type BatchResult } from '../core/batch.js';
 import { requirePrompt } from '../core/create-plan.js';
-import { createBatch, newBatchId, type BatchRequest, type BatchResult } from '../ops/batch.js';
+import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { progressOn, reportBatch } from '../ui/batch-report.js';
 

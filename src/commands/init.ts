@@ -6,7 +6,7 @@ import { baseContext, type BaseContext } from '../context.js';
 import { repoInfo } from '../git/repo.js';
 import { gatherRepoFacts, fleetTomlExists, writeFleetToml } from '../ops/init.js';
 import { canAsk, confirm } from '../ui/confirm.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface InitOptions {
   yes?: boolean;

@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
 import { formatChanges } from '../core/changes.js';
-import { formatAge, formatBytes } from '../core/format.js';
+import { formatAge, formatBytes, tildify } from '../core/format.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
 import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
-import { tildify } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
 
 export interface ListOptions {

@@ -1,11 +1,8 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { findAgent } from '../ops/find.js';
-import { newLines } from '../core/follow.js';
+import { followScreen, readScreen } from '../ops/agent-session.js';
 import { withInterrupts } from '../process/interrupts.js';
-import { sleep } from '../process/sleep.js';
-import { capture, hasSession, listPanes } from '../tmux/sessions.js';
 
 export interface LogsOptions {
   lines?: string;
@@ -37,35 +34,17 @@ export function parseLineCount(s: string | undefined): number {
 
 export async function runLogs(ctx: RepoContext, branch: string, opts: LogsOptions): Promise<void> {
   const n = parseLineCount(opts.lines);
-  const record = await findAgent(ctx, branch);
-  if (!(await hasSession(ctx.run, record.session))) {
-    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, {
-      hint: `fleet prune cleans up after it`,
-    });
-  }
-  let printed = (await capture(ctx.run, record.session)).slice(-n);
+  const { record, lines } = await readScreen(ctx, branch);
+  const printed = lines.slice(-n);
   if (printed.length > 0) ctx.ui.out(printed.join('\n'));
   if (!opts.follow) return;
-
-  // Follow: poll the pane; print lines that appeared after the ones already printed. Ctrl+C
-  // ends the wait at once, and one last look prints what came meanwhile. SIGTERM keeps its
-  // default (the process ends).
+  // Ctrl+C ends the follow (exit 0); SIGTERM keeps its default (the process ends).
   await withInterrupts(
-    async (signal) => {
-      while (!signal.aborted) {
-        await sleep(500, signal);
-        const pane = (await listPanes(ctx.run)).find((p) => p.session === record.session);
-        if (!pane) break;
-        const lines = await capture(ctx.run, record.session);
-        const fresh = newLines(printed, lines);
-        if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
-        printed = lines;
-        if (pane.dead) {
-          ctx.ui.note(`[agent exited with status ${pane.deadStatus ?? '?'}]`);
-          break;
-        }
-      }
-    },
+    (signal) =>
+      followScreen(ctx, record.session, printed, signal, {
+        lines: (fresh) => ctx.ui.out(fresh.join('\n')),
+        exited: (status) => ctx.ui.note(`[agent exited with status ${status ?? '?'}]`),
+      }),
     { signals: ['SIGINT'], onSignal: () => undefined },
   );
 }

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { batchIdProblem, parsePairs, type BranchPrompt } from '../core/batch.js';
-import { createBatch, newBatchId, type BatchRequest, type BatchResult } from '../ops/batch.js';
+import { batchIdProblem, parsePairs, type BatchResult, type BranchPrompt } from '../core/batch.js';
+import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { progressOn, reportBatch } from '../ui/batch-report.js';
 

@@ -1,9 +1,6 @@
 import { Command } from 'commander';
-import { FleetError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { agentFacts } from '../core/profiles.js';
-import { findAgent, livePane } from '../ops/find.js';
-import { sendText } from '../tmux/sessions.js';
+import { sendPrompt } from '../ops/agent-session.js';
 
 export function promptCommand(): Command {
   return new Command('prompt')
@@ -22,10 +19,6 @@ Examples:
 }
 
 export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
-  const record = await findAgent(ctx, branch);
-  if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
-  await livePane(ctx, branch, record.session, 'take input');
-  await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
+  await sendPrompt(ctx, branch, text, opts);
   ctx.ui.note(`sent ${text.length} characters to ${branch}`);
 }
-

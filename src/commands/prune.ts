@@ -4,7 +4,7 @@ import { loadContext, type RepoContext } from '../context.js';
 import { planSize } from '../core/prune-plan.js';
 import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
 import { canAsk, confirm } from '../ui/confirm.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface PruneOptions {
   dryRun?: boolean;

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { loadContext, type Context } from '../context.js';
 import { listTemplates, userTemplatesDir, varsNeeded, type TemplateEntry } from '../ops/templates.js';
 import { renderTable } from '../ui/table.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface TemplatesOptions {
   json?: boolean;

@@ -6,6 +6,9 @@ import { UsageError } from '../errors.js';
 /** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
 
+/** The steps of making one agent, as progress reports them. */
+export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
+
 /** Everything create will do for one agent, decided before anything is touched. */
 export interface CreatePlan {
   repo: string;

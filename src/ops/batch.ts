@@ -1,11 +1,11 @@
-import { ConflictError, FleetError, InterruptedError, UsageError, toFleetError } from '../errors.js';
+import { ConflictError, InterruptedError, UsageError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import type { AgentProfile } from '../core/profiles.js';
-import { generateBatchId } from '../core/batch.js';
+import { generateBatchId, type BatchFailure, type BatchResult } from '../core/batch.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';
 import type { AgentRecord } from '../state/types.js';
-import type { BatchProgress } from '../ui/progress.js';
+import type { BatchProgress, ProgressFactory } from '../ui/progress.js';
 import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
 
@@ -24,27 +24,6 @@ export interface BatchRequest {
   conflictHint?: string;
 }
 
-/** What the progress display is told about: one line per agent. */
-export type ProgressFactory = (agents: { branch: string; agent: string }[]) => BatchProgress;
-
-export interface BatchFailure {
-  branch: string;
-  error: FleetError;
-}
-
-export interface BatchResult {
-  batchId: string;
-  plans: CreatePlan[];
-  /** Agents that are running, in plan order. */
-  created: AgentRecord[];
-  /** Could not be made; everything made for them was rolled back. */
-  failed: BatchFailure[];
-  /** Half-made when the signal came; rolled back. */
-  rolledBack: string[];
-  /** Still queued when the signal came; nothing was made for them. */
-  notStarted: string[];
-  interrupted: boolean;
-}
 
 /** A batch id no agent of any repository uses yet (`fanout-k3f9a2`). */
 export async function newBatchId(ctx: Context, kind: 'fanout' | 'multi'): Promise<string> {
@@ -174,42 +153,4 @@ export function inPlanOrder(agents: AgentRecord[], plans: readonly CreatePlan[])
   const out = [...agents];
   slots.forEach((slot, k) => (out[slot] = mine[k]!));
   return out;
-}
-
-/**
- * What the batch's outcome means for the exit status: null when every agent runs, an
- * InterruptedError (130) after a signal, else a FleetError (1) naming the failed agents.
- * Each failure's own explanation (setup log tail, hint) is in `details`, to print before it.
- */
-export function batchOutcome(result: BatchResult): { error: FleetError | null; details: string[] } {
-  const details: string[] = [];
-  for (const f of result.failed) {
-    details.push(`✖ ${f.branch}: ${f.error.message}${f.error.hint ? `\n  ${f.error.hint}` : ''}`);
-  }
-  const total = result.plans.length;
-  const kept = result.created.map((r) => r.branch);
-  const list = (xs: string[]) => xs.join(', ');
-  if (result.interrupted) {
-    const parts = [`${kept.length} of ${total} agents kept${kept.length ? ` (${list(kept)})` : ''}`];
-    if (result.rolledBack.length) parts.push(`${result.rolledBack.length} half-made rolled back (${list(result.rolledBack)})`);
-    if (result.notStarted.length) parts.push(`${result.notStarted.length} not started (${list(result.notStarted)})`);
-    if (result.failed.length) parts.push(`${result.failed.length} failed (${list(result.failed.map((f) => f.branch))})`);
-    const hint = kept.length > 0 ? `fleet list --grouped shows them; fleet kill --batch ${result.batchId} ends them` : undefined;
-    return { error: new InterruptedError(`interrupted: ${parts.join('; ')}`, { hint }), details };
-  }
-  if (result.failed.length === 0) return { error: null, details };
-  const names = result.failed.map((f) => f.branch);
-  return {
-    error: new FleetError(
-      `${names.length} of ${total} agents could not be made and were rolled back: ${list(names)}` +
-        (kept.length > 0 ? `; the other ${kept.length} are running` : ''),
-      {
-        hint:
-          kept.length > 0
-            ? `fix the cause above, then make ${names.length === 1 ? 'it' : 'them'} again in this batch: fleet multi ${names.map((n) => `${n}:"…"`).join(' ')} --batch ${result.batchId}`
-            : `fix the cause above and run the command again`,
-      },
-    ),
-    details,
-  };
 }

@@ -5,7 +5,7 @@ import { diffNumstat } from '../git/diff.js';
 import { mergeBase, resolveCommit } from '../git/refs.js';
 import { isCheckout, snapshot, worktreeNumstat } from '../git/snapshot.js';
 import type { AgentRecord } from '../state/types.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 /** Is the record's worktree still there and a git checkout? */
 export function hasWorktree(record: AgentRecord): boolean {

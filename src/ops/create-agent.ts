@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import type { AgentProfile } from '../core/profiles.js';
-import { planCreate, type CreatePlan } from '../core/create-plan.js';
+import { planCreate, type CreatePhase, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
 import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
@@ -12,9 +12,7 @@ import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
 import { killSession, listPanes, newSession } from '../tmux/sessions.js';
-import { tildify } from '../ui/output.js';
-
-export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
+import { tildify } from '../core/format.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;

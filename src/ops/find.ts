@@ -1,11 +1,9 @@
 import { FleetError } from '../errors.js';
-import type { Context, RepoContext } from '../context.js';
+import type { RepoContext } from '../context.js';
 import type { RepoInfo } from '../git/repo.js';
 import { globMatch, isGlob } from '../core/glob.js';
 import type { AgentRecord } from '../state/types.js';
 import { queryRecords } from '../state/state-manager.js';
-import type { PaneInfo } from '../core/parse.js';
-import { listPanes } from '../tmux/sessions.js';
 
 export function recordsOfRepo(records: readonly AgentRecord[], repo: RepoInfo): AgentRecord[] {
   return queryRecords(records, { repo: repo.root });
@@ -36,19 +34,4 @@ export function matchAgents(records: readonly AgentRecord[], patterns: readonly 
     hits.forEach((h) => matched.add(h));
   }
   return { matched: records.filter((r) => matched.has(r)), unmatched };
-}
-
-/** The agent's pane, failing clearly when its session is gone or its program has exited. */
-export async function livePane(ctx: Context, branch: string, session: string, action: string): Promise<PaneInfo> {
-  const panes = await listPanes(ctx.run);
-  const pane = panes.find((p) => p.session === session);
-  if (!pane) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
-  }
-  if (pane.dead) {
-    throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
-      hint: `fleet logs ${branch} shows its last screen`,
-    });
-  }
-  return pane;
 }

@@ -7,7 +7,7 @@ import { removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { killSession } from '../tmux/sessions.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface KillOptions {
   force?: boolean;

@@ -1,7 +1,7 @@
 import { FleetError, InterruptedError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import { mergeMessage, squashMessage, wipCommitMessage, type PickStrategy } from '../core/changes.js';
-import { firstLine } from '../core/format.js';
+import { firstLine, tildify } from '../core/format.js';
 import { branchExists, commitSubjects, currentBranch, fastForward, moveBranch, resetIndexTo, resolveCommit } from '../git/refs.js';
 import { realpath, type RepoInfo } from '../git/repo.js';
 import { withScratchWorktree } from '../git/scratch.js';
@@ -11,7 +11,6 @@ import { listWorktrees } from '../git/worktrees.js';
 import { CommandError } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
 import { killSession } from '../tmux/sessions.js';
-import { tildify } from '../ui/output.js';
 import { hasWorktree } from './changes.js';
 import { findAgent } from './find.js';
 import { killAgent } from './kill-agent.js';

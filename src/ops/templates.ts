@@ -5,7 +5,7 @@ import { fleetHome } from '../config/paths.js';
 import { MAX_ARG_BYTES } from '../core/create-plan.js';
 import { isBuiltinVariable, templateVariables } from '../core/template.js';
 import type { Template } from '../core/prompt.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 /**
  * Where templates live and how they are read.

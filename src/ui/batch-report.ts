@@ -1,7 +1,7 @@
-import { batchOutcome, type BatchResult, type ProgressFactory } from '../ops/batch.js';
+import { batchOutcome, type BatchResult } from '../core/batch.js';
 import type { Ui } from './output.js';
-import { makeProgress } from './progress.js';
-import { tildify } from './output.js';
+import { makeProgress, type ProgressFactory } from './progress.js';
+import { tildify } from '../core/format.js';
 
 /** Progress of a batch on stderr: redrawn in place on a terminal, one plain line per agent elsewhere. */
 export function progressOn(ui: Ui): ProgressFactory {

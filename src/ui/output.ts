@@ -37,8 +37,3 @@ export type Colour = keyof typeof CODES;
 export function paint(text: string, colour: Colour, enabled: boolean): string {
   return enabled ? `\x1b[${CODES[colour]}m${text}\x1b[0m` : text;
 }
-
-/** "~/…" for paths under `home` (the user's HOME), so output stays short. */
-export function tildify(p: string, home: string | undefined): string {
-  return home && home !== '/' && (p === home || p.startsWith(home + '/')) ? '~' + p.slice(home.length) : p;
-}
