@@ -52,7 +52,6 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
   const override = (c: Command) => {
     c.exitOverride();
-    c.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
     c.commands.forEach(override);
   };
   override(program);

@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
 import { REPO_CONFIG_FILE } from '../config/paths.js';
 import { detectInit, keysNeedingTrust, renderFleetToml, type InitPlan } from '../core/init-plan.js';
-import { WorktreeManager } from '../git/worktree-manager.js';
+import { baseContext, type BaseContext } from '../context.js';
+import { repoInfo } from '../git/repo.js';
 import { gatherRepoFacts, fleetTomlExists, writeFleetToml } from '../ops/init.js';
-import { run as defaultRunner, type Runner } from '../process/runner.js';
 import { canAsk, confirm } from '../ui/confirm.js';
-import { makeUi, tildify, type Ui } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface InitOptions {
   yes?: boolean;
@@ -33,14 +33,8 @@ Examples:
   fleet init --yes --force`)
     .action(async (opts: InitOptions) => {
       // No loadContext: it would parse the very .fleet.toml that --force is meant to replace.
-      await runInit({ run: defaultRunner, cwd: process.cwd(), ui: makeUi() }, opts);
+      await runInit(baseContext(), opts);
     });
-}
-
-export interface InitDeps {
-  run: Runner;
-  cwd: string;
-  ui: Ui;
 }
 
 export interface InitResult {
@@ -50,11 +44,12 @@ export interface InitResult {
   plan: InitPlan;
 }
 
-export async function runInit(deps: InitDeps, opts: InitOptions): Promise<InitResult> {
-  const repo = await new WorktreeManager(deps.run).repoInfo(deps.cwd);
+export async function runInit(deps: BaseContext, opts: InitOptions): Promise<InitResult> {
+  const repo = await repoInfo(deps.run, deps.cwd);
+  const home = deps.env.HOME;
   const file = `${repo.root}/${REPO_CONFIG_FILE}`;
   if (!opts.dryRun && !opts.force && fleetTomlExists(repo.root)) {
-    throw new FleetError(`${tildify(file)} already exists`, { hint: 'fleet init --dry-run shows what fleet would write; --force replaces the file' });
+    throw new FleetError(`${tildify(file, home)} already exists`, { hint: 'fleet init --dry-run shows what fleet would write; --force replaces the file' });
   }
   const plan = detectInit(await gatherRepoFacts(deps.run, repo.root));
   const text = renderFleetToml(plan);
@@ -69,11 +64,11 @@ export async function runInit(deps: InitDeps, opts: InitOptions): Promise<InitRe
     }
     deps.ui.out(text);
     const verb = fleetTomlExists(repo.root) ? 'replace' : 'write';
-    if (!(await confirm(`${verb} ${tildify(file)}?`))) throw new FleetError('nothing written', { hint: 'fleet init --dry-run prints the file without asking' });
+    if (!(await confirm(`${verb} ${tildify(file, home)}?`))) throw new FleetError('nothing written', { hint: 'fleet init --dry-run prints the file without asking' });
   }
   writeFleetToml(repo.root, text, { force: opts.force });
   result.written = true;
-  deps.ui.out(`wrote ${tildify(file)}${summary(plan)}`);
+  deps.ui.out(`wrote ${tildify(file, home)}${summary(plan)}`);
   const keys = keysNeedingTrust(plan);
   if (keys.length > 0) {
     deps.ui.note(`next: fleet trust  (${andList(keys)} in a repository's ${REPO_CONFIG_FILE} apply only after you trust its exact content)`);

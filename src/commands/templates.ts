@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { loadContext, type Context } from '../context.js';
 import { listTemplates, userTemplatesDir, varsNeeded, type TemplateEntry } from '../ops/templates.js';
 import { renderTable } from '../ui/table.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface TemplatesOptions {
   json?: boolean;
@@ -46,7 +46,7 @@ export async function runTemplates(ctx: Context, opts: TemplatesOptions): Promis
   }
   if (entries.length === 0) {
     ctx.ui.out('no templates');
-    const mine = tildify(path.join(userTemplatesDir(ctx.env), 'NAME.md'));
+    const mine = tildify(path.join(userTemplatesDir(ctx.env), 'NAME.md'), ctx.env.HOME);
     ctx.ui.note(
       `hint: write one to ${mine}${ctx.repo ? ' (or .fleet/templates/NAME.md to share it through the repository)' : ''}, ` +
         'with {{prompt}}, {{branch}}, {{issue.title}}, {{issue.body}} or your own {{name}} where values go',
@@ -54,7 +54,7 @@ export async function runTemplates(ctx: Context, opts: TemplatesOptions): Promis
     return entries;
   }
   const where = (t: TemplateEntry) =>
-    t.source === 'user' ? tildify(t.path) : path.relative(ctx.repo?.root ?? '', t.path) + (t.shadowed ? ` (hidden by yours; use repo:${t.name})` : '');
+    t.source === 'user' ? tildify(t.path, ctx.env.HOME) : path.relative(ctx.repo?.root ?? '', t.path) + (t.shadowed ? ` (hidden by yours; use repo:${t.name})` : '');
   const vars = (t: TemplateEntry) => {
     const needed = new Set(varsNeeded(t.variables));
     return t.variables.map((v) => (needed.has(v) ? `${v}*` : v)).join(', ') || '-';

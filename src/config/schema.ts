@@ -1,11 +1,4 @@
-import { splitCommandLine } from '../core/names.js';
-
-/** An agent profile: the argv that starts it; `{prompt}` marks where the prompt goes. */
-export interface AgentProfile {
-  name: string;
-  argv: string[];
-  builtin: boolean;
-}
+import { BUILTIN_NAMES } from '../core/profiles.js';
 
 export interface FleetConfig {
   default_agent: string;
@@ -70,67 +63,12 @@ export function defaultConfig(home: string): FleetConfig {
   };
 }
 
-/**
- * Built-in profiles. Each real agent takes its first prompt its own way:
- *   claude "<prompt>"              interactive session that starts on the prompt
- *   codex "<prompt>"               same
- *   gemini -i "<prompt>"           --prompt-interactive: runs it, then stays interactive
- *   aider --message "<prompt>"     aider has no "start interactive with a prompt"; --message
- *                                  answers it and exits (the pane is kept, logs stay readable)
- *   opencode --prompt "<prompt>"   the TUI starts with the prompt
- *   shell                          runs the prompt itself with bash -c
- */
-export function builtinProfiles(config: Pick<FleetConfig, 'claude_flags'>): Record<string, string[]> {
-  return {
-    claude: ['claude', ...splitCommandLine(config.claude_flags), '{prompt}'],
-    codex: ['codex', '{prompt}'],
-    gemini: ['gemini', '--prompt-interactive', '{prompt}'],
-    aider: ['aider', '--message', '{prompt}'],
-    opencode: ['opencode', '--prompt', '{prompt}'],
-    shell: ['bash', '-c', '{prompt}'],
-  };
-}
-
-export const PROMPT_PLACEHOLDER = '{prompt}';
-
-/** Where the prompt goes in a profile's argv: the element holding `{prompt}`, or appended last. */
-export interface LaunchPlan {
-  argv: string[];
-  /** Index of the argv element that receives the prompt. */
-  promptIndex: number;
-  /** Text around `{prompt}` inside that element (`--message={prompt}` → prefix "--message="). */
-  prefix: string;
-  suffix: string;
-}
-
-export function launchPlanFor(profileArgv: readonly string[]): LaunchPlan {
-  const idx = profileArgv.findIndex((a) => a.includes(PROMPT_PLACEHOLDER));
-  if (idx === -1) {
-    return { argv: [...profileArgv, ''], promptIndex: profileArgv.length, prefix: '', suffix: '' };
-  }
-  const el = profileArgv[idx]!;
-  const at = el.indexOf(PROMPT_PLACEHOLDER);
-  return {
-    argv: [...profileArgv],
-    promptIndex: idx,
-    prefix: el.slice(0, at),
-    suffix: el.slice(at + PROMPT_PLACEHOLDER.length),
-  };
-}
-
-/** The argv the agent finally runs with, prompt in place (what the launcher reproduces). */
-export function agentArgv(plan: LaunchPlan, prompt: string): string[] {
-  const argv = [...plan.argv];
-  argv[plan.promptIndex] = plan.prefix + prompt + plan.suffix;
-  return argv;
-}
-
 export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${home}/config.toml).
 # Every key is optional; the commented values are the defaults.
 # A .fleet.toml at a repository's root overrides any of these for that repository.
 # Check a change with: fleet config show
 
-# Agent profile used when --agent is not given: claude, codex, gemini, aider, opencode, shell,
+# Agent profile used when --agent is not given: ${BUILTIN_NAMES.join(', ')},
 # or one of your own [agents.NAME] below.
 # default_agent = "claude"
 

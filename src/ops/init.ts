@@ -3,6 +3,8 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 import { REPO_CONFIG_FILE } from '../config/paths.js';
 import type { RepoFacts } from '../core/init-plan.js';
+import { atomicWrite } from '../fs/atomic-write.js';
+import { ignoredPaths } from '../git/status.js';
 import type { Runner } from '../process/runner.js';
 
 /** package.json and friends larger than this are not read (a repository may be hostile). */
@@ -28,23 +30,13 @@ export async function gatherRepoFacts(run: Runner, root: string): Promise<RepoFa
   if (pkgText !== null) {
     try {
       const doc = JSON.parse(pkgText) as unknown;
-      packageJson = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as RepoFacts['packageJson']) : {};
+      packageJson = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc) : {};
     } catch {
       packageJson = {}; // still a JavaScript project; its scripts are just unreadable
     }
   }
   const envCandidates = [...files].filter((f) => ENV_FILE.test(f)).sort();
-  let ignoredEnvFiles: string[] = [];
-  if (envCandidates.length > 0) {
-    // Exit 0: some are ignored (listed on stdout); 1: none is; 128: git failed.
-    const r = await run('git', ['check-ignore', '--', ...envCandidates], { cwd: root, reject: false });
-    if (r.exitCode === 0) {
-      const listed = new Set(r.stdout.split('\n').map((l) => l.trim()));
-      ignoredEnvFiles = envCandidates.filter((f) => listed.has(f));
-    } else if (r.exitCode !== 1) {
-      throw new FleetError(`git check-ignore failed: ${r.stderr.trim() || `exit code ${r.exitCode}`}`);
-    }
-  }
+  const ignoredEnvFiles = await ignoredPaths(run, root, envCandidates);
   const text = (name: string) => (files.has(name) ? readRootText(root, name) : null);
   return {
     files,
@@ -91,22 +83,9 @@ export function fleetTomlExists(root: string): boolean {
  */
 export function writeFleetToml(root: string, text: string, opts: { force?: boolean } = {}): string {
   const dest = path.join(root, REPO_CONFIG_FILE);
-  const tmp = path.join(root, `${REPO_CONFIG_FILE}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
   try {
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    if (opts.force) fs.renameSync(tmp, dest);
-    else {
-      fs.linkSync(tmp, dest);
-      fs.unlinkSync(tmp);
-    }
+    atomicWrite(dest, text, { mode: 0o644, replace: Boolean(opts.force) });
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new FleetError(`${REPO_CONFIG_FILE} already exists`, { hint: 'fleet init --force replaces it' });
     }

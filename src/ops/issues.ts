@@ -1,7 +1,7 @@
 import { FleetError } from '../errors.js';
 import { ghIssueError, issueRefLabel, parseGhIssueJson, parseIssueRef, type Issue, type IssueRef } from '../core/issue.js';
 import type { Runner } from '../process/runner.js';
-import { findExecutable } from './executables.js';
+import { findExecutable } from './resolve-agent.js';
 
 export interface IssueFetchOptions {
   run: Runner;

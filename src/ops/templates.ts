@@ -5,7 +5,7 @@ import { fleetHome } from '../config/paths.js';
 import { MAX_ARG_BYTES } from '../core/create-plan.js';
 import { isBuiltinVariable, templateVariables } from '../core/template.js';
 import type { Template } from '../core/prompt.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 /**
  * Where templates live and how they are read.
@@ -58,8 +58,8 @@ export function repoTemplatesDir(repoRoot: string): string {
 /** Every template, yours first; a repository template with the same name as one of yours is marked shadowed. */
 export function listTemplates(dirs: TemplateDirs): TemplateEntry[] {
   const warn = dirs.warn ?? (() => undefined);
-  const user = readDir('user', userTemplatesDir(dirs.env), warn);
-  const repo = dirs.repoRoot ? readDir('repository', repoTemplatesDir(dirs.repoRoot), warn) : [];
+  const user = readDir('user', userTemplatesDir(dirs.env), warn, dirs.env.HOME);
+  const repo = dirs.repoRoot ? readDir('repository', repoTemplatesDir(dirs.repoRoot), warn, dirs.env.HOME) : [];
   const mine = new Set(user.map((t) => t.name));
   return [...user, ...repo].map((t) => ({
     name: t.name,
@@ -83,11 +83,11 @@ export function loadTemplate(spec: string, dirs: TemplateDirs): Template {
   const own = path.join(userTemplatesDir(dirs.env), `${name}.md`);
   // Asked for by name, a refused repository file is an error, not a warning and a fall-through.
   const refuse = (m: string) => {
-    throw new FleetError(m, { hint: `use a template of your own instead: ${tildify(own)}` });
+    throw new FleetError(m, { hint: `use a template of your own instead: ${tildify(own, dirs.env.HOME)}` });
   };
   for (const [src, dir] of tried) {
     const file = path.join(dir, `${name}.md`);
-    const t = src === 'user' ? readUserFile(name, file) : readRepoFile(name, dir, file, refuse);
+    const t = src === 'user' ? readUserFile(name, file, dirs.env.HOME) : readRepoFile(name, dir, file, refuse);
     if (t) return t;
   }
   throw unknownTemplate(spec, name, source, dirs, warn);
@@ -116,16 +116,16 @@ function unknownTemplate(spec: string, name: string, source: TemplateSource | nu
   const where = source === 'user' ? 'of yours' : source === 'repository' ? 'in this repository' : '';
   if (all.length === 0) {
     return new FleetError(`no template "${spec}": there are no templates yet`, {
-      hint: `write one to ${tildify(own)}${dirs.repoRoot ? ' (or .fleet/templates/' + name + '.md to share it with the repository)' : ''}; fleet templates lists them`,
+      hint: `write one to ${tildify(own, dirs.env.HOME)}${dirs.repoRoot ? ' (or .fleet/templates/' + name + '.md to share it with the repository)' : ''}; fleet templates lists them`,
     });
   }
   const names = all.filter((t) => !t.shadowed).map((t) => (t.source === 'repository' ? `${t.name} (repository)` : t.name));
   return new FleetError(`no template "${spec}"${where ? ` ${where}` : ''}`, {
-    hint: `templates: ${names.join(', ')}; a new one goes in ${tildify(own)}`,
+    hint: `templates: ${names.join(', ')}; a new one goes in ${tildify(own, dirs.env.HOME)}`,
   });
 }
 
-function readDir(source: TemplateSource, dir: string, warn: (m: string) => void): Template[] {
+function readDir(source: TemplateSource, dir: string, warn: (m: string) => void, home: string | undefined): Template[] {
   if (source === 'repository' && !safeRepoDir(dir, warn)) return [];
   let names: string[];
   try {
@@ -139,7 +139,7 @@ function readDir(source: TemplateSource, dir: string, warn: (m: string) => void)
     const name = entry.slice(0, -3);
     if (!NAME_RE.test(name)) continue;
     const file = path.join(dir, entry);
-    const t = source === 'user' ? readUserFileOrWarn(name, file, warn) : readRepoFile(name, dir, file, warn, false);
+    const t = source === 'user' ? readUserFileOrWarn(name, file, warn, home) : readRepoFile(name, dir, file, warn, false);
     if (t) out.push(t);
   }
   return out;
@@ -183,7 +183,7 @@ function readRepoFile(name: string, dir: string, file: string, refuse: (m: strin
   try {
     const fst = fs.fstatSync(fd);
     if (!fst.isFile()) return null;
-    const text = readCapped(fd, fst.size, name, file, 'repository', refuse);
+    const text = readCapped(fd, fst.size, `repository template "${name}" (${rel(file)})`, refuse);
     return text === null ? null : { name, text, source: 'repository', path: file };
   } finally {
     fs.closeSync(fd);
@@ -191,19 +191,19 @@ function readRepoFile(name: string, dir: string, file: string, refuse: (m: strin
 }
 
 /** Your own templates may be links (dotfile managers); they are still capped and must be text. */
-function readUserFile(name: string, file: string): Template | null {
+function readUserFile(name: string, file: string, home: string | undefined): Template | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new FleetError(`cannot read template "${name}" (${tildify(file)}): ${(e as Error).message}`);
+    throw new FleetError(`cannot read template "${name}" (${tildify(file, home)}): ${(e as Error).message}`);
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new FleetError(`template "${name}" (${tildify(file)}) is not a file`);
-    const text = readCapped(fd, st.size, name, file, 'user', (m) => {
-      throw new FleetError(m, { hint: `shorten ${tildify(file)}` });
+    if (!st.isFile()) throw new FleetError(`template "${name}" (${tildify(file, home)}) is not a file`);
+    const text = readCapped(fd, st.size, `template "${name}" (${tildify(file, home)})`, (m) => {
+      throw new FleetError(m, { hint: `shorten ${tildify(file, home)}` });
     });
     return text === null ? null : { name, text, source: 'user', path: file };
   } finally {
@@ -211,17 +211,17 @@ function readUserFile(name: string, file: string): Template | null {
   }
 }
 
-function readUserFileOrWarn(name: string, file: string, warn: (m: string) => void): Template | null {
+function readUserFileOrWarn(name: string, file: string, warn: (m: string) => void, home: string | undefined): Template | null {
   try {
-    return readUserFile(name, file);
+    return readUserFile(name, file, home);
   } catch (e) {
     warn((e as Error).message);
     return null;
   }
 }
 
-function readCapped(fd: number, size: number, name: string, file: string, source: TemplateSource, refuse: (m: string) => void): string | null {
-  const what = `${source === 'repository' ? 'repository ' : ''}template "${name}" (${source === 'repository' ? rel(file) : tildify(file)})`;
+/** The file's text, or null (told to `refuse`) when it is over the cap or not UTF-8; `what` names it in messages. */
+function readCapped(fd: number, size: number, what: string, refuse: (m: string) => void): string | null {
   if (size > TEMPLATE_MAX_BYTES) {
     refuse(`${what} is ${Math.ceil(size / 1024)} KiB; a prompt can be at most 128 KiB`);
     return null;

@@ -23,11 +23,12 @@ import { codexParser } from '../core/usage/codex.js';
 import { geminiParser } from '../core/usage/gemini.js';
 import { foldLines, type ParserState, type TranscriptKind, type TranscriptParser } from '../core/usage/parser.js';
 import { mergeTotals, type UsageTotals } from '../core/usage/types.js';
+import { atomicWrite } from '../fs/atomic-write.js';
 
 export const PARSERS: Record<TranscriptKind, TranscriptParser<ParserState>> = {
-  claude: claudeParser as unknown as TranscriptParser<ParserState>,
-  codex: codexParser as unknown as TranscriptParser<ParserState>,
-  gemini: geminiParser as unknown as TranscriptParser<ParserState>,
+  claude: claudeParser,
+  codex: codexParser,
+  gemini: geminiParser,
 };
 
 export interface TranscriptRef {
@@ -112,22 +113,6 @@ const TAIL_BYTES = 64;
 const CHUNK = 4 * 1024 * 1024;
 /** Save a file's parser state once reading has moved this far past the saved one. */
 export const CHECKPOINT_BYTES = 64 * 1024;
-
-/** Write `data` so that readers see the old file or the new one, never half of one. */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-}
 
 function readJson(file: string): unknown {
   try {
@@ -234,7 +219,7 @@ export class TranscriptCache {
   private save(file: string, data: string): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileAtomic(file, data);
+      atomicWrite(file, data);
     } catch (e) {
       this.warnings.push(`could not write the usage cache ${file}: ${(e as Error).message}`);
     }

@@ -59,7 +59,7 @@ describe('fleet init', () => {
     const r = await fleet(sb, ['init', '--yes'], { cwd: repo });
     expect(r.stderr).toMatch(/^next: fleet trust {2}\(setup_commands(, credential_files)? and compare_command in a repository's \.fleet\.toml apply only after you trust its exact content\)$/m);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(`wrote ${repo}/.fleet.toml (setup: ${(fx.expected.setup_commands as string[]).join(', ')}${fx.expected.credential_files ? `; copies: ${(fx.expected.credential_files as string[]).join(', ')}` : ''}; compare: ${fx.expected.compare_command})`);
+    expect(r.stdout).toBe(`wrote ${repo}/.fleet.toml (setup: ${(fx.expected.setup_commands as string[]).join(', ')}${fx.expected.credential_files ? `; copies: ${(fx.expected.credential_files as string[]).join(', ')}` : ''}; compare: ${fx.expected.compare_command as string})`);
     expect(readToml(repo)).toEqual(fx.expected);
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gitAcceptsBranch } from '../helpers/git-check.js';
-import { agentRepoName, branchNameProblem, globMatch, sessionNameFor, splitCommandLine, worktreePathFor } from '../../src/core/names.js';
+import { agentRepoName, branchNameProblem, sessionNameFor, worktreePathFor } from '../../src/core/names.js';
+import { globMatch } from '../../src/core/glob.js';
+import { splitCommandLine } from '../../src/core/shell-words.js';
 
 describe('branchNameProblem', () => {
   const names = [
