@@ -53,7 +53,9 @@ export function validateHosts(raw: unknown, file: string, bad: Bad): { hosts: Re
       parseSshCommand(t.ssh);
     } catch (e) {
       if (!(e instanceof SshCommandError)) throw e;
-      throw bad(`${where}.ssh`, `an ssh command line such as "ssh -p 2222 user@build1" (${e.message})`, t.ssh);
+      throw new FleetError(`${where}.ssh in ${file} is not a usable ssh command line: ${e.message} (got ${JSON.stringify(t.ssh)})`, {
+        hint: 'write the whole ssh command, e.g. ssh = "ssh -p 2222 user@build1", or just "user@build1"; fix it with: fleet config edit',
+      });
     }
     const host: HostConfig = { ssh: t.ssh };
     if (t.repo_path !== undefined) {

@@ -88,7 +88,7 @@ describe('[hosts.NAME] in config', () => {
     const check = (hosts: unknown) => () => validateConfig({ hosts }, 'c.toml');
     expect(check({ b: { ssh: 22 } })).toThrow(/^hosts\.b\.ssh in c\.toml must be a string such as "ssh -p 2222 user@build1", not the number 22$/);
     expect(check({ b: {} })).toThrow(/^hosts\.b in c\.toml has no ssh command$/);
-    expect(check({ b: { ssh: 'ssh -N b' } })).toThrow(/^hosts\.b\.ssh in c\.toml must be an ssh command line .*\(option -N runs no remote command\)/);
+    expect(check({ b: { ssh: 'ssh -N b' } })).toThrow(/^hosts\.b\.ssh in c\.toml is not a usable ssh command line: option -N runs no remote command \(got "ssh -N b"\)$/);
     expect(check({ b: { ssh: 'b', repo_path: 'relative/dir' } })).toThrow(/hosts\.b\.repo_path in c\.toml must be an absolute path or one starting with "~\/"/);
     expect(check({ b: { ssh: 'b', max_agents: 0 } })).toThrow(/hosts\.b\.max_agents in c\.toml must be a whole number from 1 to 1000, not the number 0/);
     expect(check({ 'b.x': { ssh: 'b' } })).toThrow(/hosts\.b\.x in c\.toml must be named with letters/);
