@@ -39,6 +39,8 @@ export interface RemoteRepo {
 
 const ENSURE_SCRIPT = [
   'set -eu',
+  // The clone holds the user's code: private, like everything under the local fleet home.
+  'umask 077',
   // "~/x" is the remote user's home; any other path is taken as it is.
   'case $1 in "~") p=$HOME ;; "~/"*) p=$HOME/${1#"~/"} ;; *) p=$1 ;; esac',
   'created=0',

@@ -42,6 +42,7 @@ describe('syncBase against a real sshd', () => {
     const first = await syncBase(g, { localRepo: repo, repoPath: defaultRepoPath('app'), commit });
     expect(first).toEqual({ path: `${sshd.home}/.ai_fleet/repos/app`, created: true, pushed: true });
     expect(await remoteGit(first.path, 'rev-parse', '--is-bare-repository')).toBe('true');
+    expect((await sshd.exec(`stat -c %a '${first.path}' '${first.path}/objects'`)).stdout).toBe('700\n700');
     expect(await remoteGit(first.path, 'rev-parse', `refs/fleet/base/${commit}`)).toBe(commit);
     // The host only has fleet's ref: no branch of the user's, no origin.
     expect(await remoteGit(first.path, 'for-each-ref', '--format=%(refname)')).toBe(`refs/fleet/base/${commit}`);
