@@ -125,7 +125,7 @@ try {
   };
   const local = (c, a, o = {}) => lib.run(c, a, { ...o, env: { ...env, ...o.env } });
   const g = { host, policy, remote, local };
-  const size = spawnSync('sh', ['-c', 'git count-objects -vH | grep size-pack'], { cwd: repo, env, encoding: 'utf8' }).stdout.trim();
+  const size = spawnSync('sh', ['-c', "git count-objects -vH | grep -E '^size(-pack)?:' | paste -sd ' '"], { cwd: repo, env, encoding: 'utf8' }).stdout.trim();
 
   const [sshCmd, sshArgs] = lib.sshArgv(host.target, policy, null);
   const sshLine = lib.shJoin([sshCmd, ...sshArgs]);
