@@ -175,9 +175,9 @@ export const sshSpawn: Runner = async (cmd, args, opts = {}) => {
   const started = performance.now();
   runnerLog.calls++;
   const log = (what: string) => {
-    if (!runnerLog.verbose) return;
-    const shown = [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`).replace(/\n/g, '\\n')}'`));
-    runnerLog.write(`+ ${shown.join(' ')}  (${what})`);
+    // Each word cut at 80 characters, as the local runner logs: a remote script is long.
+    const shown = [cmd, ...args].map((a) => (a.length > 80 ? a.slice(0, 77) + '...' : a));
+    if (runnerLog.verbose) runnerLog.write(`+ ${shJoin(shown).replace(/\n/g, '\\n')}  (${what})`);
   };
   return new Promise<RunResult>((resolve, reject) => {
     if (opts.signal?.aborted) {
