@@ -71,6 +71,7 @@ export async function runConfigShow(opts: { json?: boolean }): Promise<void> {
   const profiles = ConfigManager.profileNames(config);
   lines.push(`# agent profiles: ${profiles.join(', ')}`);
   for (const [name, p] of Object.entries(config.agents)) lines.push(`agents.${name}.command = ${tomlValue(p.command)}`);
+  for (const [name, h] of Object.entries(config.hosts)) for (const [k, v] of Object.entries(h)) lines.push(`hosts.${name}.${k} = ${tomlValue(v)}`);
   lines.push(`# user config: ${m.userFile}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

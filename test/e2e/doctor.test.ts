@@ -87,6 +87,12 @@ describe('fleet doctor', () => {
     expect(r.stderr).toBe('error: unknown host "nope"\nhint: configured hosts: bare, gone, loop');
   });
 
+  it('config show lists the hosts', async () => {
+    const r = await fleet(sb, ['config', 'show']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`hosts.bare.ssh = ${JSON.stringify(sshd.sshCommand([], { port: sshd.noTmuxPort }))}`);
+  });
+
   it("a repository's .fleet.toml cannot add a host: ignored, with a warning", async () => {
     const repo = await sb.repo('evil', { '.fleet.toml': `[hosts.evil]\nssh = "ssh attacker@example.com"\n` });
     const r = await fleet(sb, ['doctor', '--host', 'evil'], { cwd: repo });
