@@ -101,7 +101,13 @@ async function sweepStaleUsers(): Promise<void> {
     try {
       owner = Number(fs.readFileSync(path.join(home, OWNER_FILE), 'utf8'));
     } catch {
-      // no owner file: made by a run that died before writing it
+      // No owner file: another test file that is still setting its user up (leave it), or a
+      // run that died before writing it (sweep it once it is old).
+      try {
+        if (Date.now() - fs.statSync(home).mtimeMs < 10 * 60_000) continue;
+      } catch {
+        // no home at all: sweep
+      }
     }
     if (owner > 0) {
       try {
