@@ -16,7 +16,7 @@ const SOCKET_NAME_LEN = '/'.length + 40 + '.'.length + 16;
  * deep for a socket path, a per-user directory under the system temp dir, checked to be ours,
  * a real directory and private before use.
  */
-export function controlDir(fleetHome: string): string {
+export function controlDir(fleetHome: string, tmpBase = fs.existsSync('/tmp') ? '/tmp' : os.tmpdir()): string {
   const preferred = path.join(fleetHome, 'ssh');
   if (Buffer.byteLength(preferred) + SOCKET_NAME_LEN < SOCKET_PATH_MAX) {
     fs.mkdirSync(preferred, { recursive: true, mode: 0o700 });
@@ -24,7 +24,8 @@ export function controlDir(fleetHome: string): string {
     return preferred;
   }
   const uid = process.getuid?.() ?? 0;
-  const fallback = path.join(fs.existsSync('/tmp') ? '/tmp' : os.tmpdir(), `fleet-ssh-${uid}`);
+  // /tmp rather than $TMPDIR: macOS's TMPDIR alone is ~50 bytes deep.
+  const fallback = path.join(tmpBase, `fleet-ssh-${uid}`);
   try {
     fs.mkdirSync(fallback, { mode: 0o700 });
   } catch (e) {

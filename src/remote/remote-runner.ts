@@ -24,7 +24,10 @@ export interface RemoteRunnerOptions {
   maxInFlight?: number;
 }
 
-/** ssh itself failed (exit 255): the host is unreachable, refuses the login, or the like. */
+/**
+ * ssh itself failed (exit 255): the host is unreachable, refuses the login, or the like. A remote
+ * command exiting 255 would read the same (ssh cannot tell them apart); none of fleet's do.
+ */
 export class HostUnreachableError extends FleetError {
   constructor(readonly host: string, readonly sshMessage: string, hint: string) {
     super(`host "${host}": ${sshMessage}`, { hint });
