@@ -13,6 +13,8 @@ import { configCommand } from './commands/config.js';
 import { pruneCommand } from './commands/prune.js';
 import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
+import { templatesCommand } from './commands/templates.js';
+import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
 
 declare const __FLEET_VERSION__: string;
@@ -39,9 +41,12 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand, doctorCommand]) {
+  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
+  program.addCommand(templatesCommand());
+  program.addCommand(initCommand());
+  program.addCommand(doctorCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
