@@ -15,6 +15,7 @@ import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
 import { templatesCommand } from './commands/templates.js';
 import { initCommand } from './commands/init.js';
+import { doctorCommand } from './commands/doctor.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -45,6 +46,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   }
   program.addCommand(templatesCommand());
   program.addCommand(initCommand());
+  program.addCommand(doctorCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

@@ -63,6 +63,7 @@ export async function runConfigShow(ctx: Context, opts: { json?: boolean }): Pro
   const profiles = profileNames(config);
   lines.push(`# agent profiles: ${profiles.join(', ')}`);
   for (const [name, p] of Object.entries(config.agents)) lines.push(`agents.${name}.command = ${tomlValue(p.command)}`);
+  for (const [name, h] of Object.entries(config.hosts)) for (const [k, v] of Object.entries(h)) lines.push(`hosts.${name}.${k} = ${tomlValue(v)}`);
   lines.push(`# user config: ${ctx.configs.userFile}`);
   ctx.ui.out(lines.join('\n'));
 }

@@ -75,9 +75,12 @@ export class ConfigManager {
       files.push(file);
       const v = validateConfig(doc, file);
       warnings.push(...v.warnings);
-      const { agents, ...rest } = v.values;
+      const { agents, hosts, ...rest } = v.values;
       Object.assign(config, rest);
       if (agents) config.agents = { ...config.agents, ...agents };
+      // Hosts decide where commands run and as whom: only the user's own config may name them.
+      if (hosts && file === this.userFile) config.hosts = hosts;
+      else if (hosts) warnings.push(`[hosts] in ${file} ignored: hosts come only from your own ${CONFIG_FILE} (fleet config edit)`);
     }
     config.worktree_root = path.resolve(expandHome(config.worktree_root, homeDir(this.env)));
     return { config, warnings, files };

@@ -1,4 +1,5 @@
 import { BUILTIN_NAMES } from '../core/profiles.js';
+import type { HostConfig } from './hosts.js';
 
 export interface FleetConfig {
   default_agent: string;
@@ -11,6 +12,8 @@ export interface FleetConfig {
   /** Seconds without output before an alive agent counts as idle. */
   idle_seconds: number;
   agents: Record<string, { command: string | string[] }>;
+  /** `[hosts.NAME]`: machines reachable by ssh (user config only). */
+  hosts: Record<string, HostConfig>;
 }
 
 type KeyType = 'string' | 'string[]' | 'int';
@@ -22,7 +25,7 @@ interface KeySpec {
   check?: (v: unknown) => string | null;
 }
 
-export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents'>, KeySpec> = {
+export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents' | 'hosts'>, KeySpec> = {
   default_agent: { type: 'string', description: 'agent profile used when --agent is not given', check: nonEmpty },
   worktree_root: { type: 'string', description: 'where worktrees are made (~ expanded)', check: nonEmpty },
   tmux_prefix: {
@@ -60,6 +63,7 @@ export function defaultConfig(home: string): FleetConfig {
     claude_flags: '',
     idle_seconds: 30,
     agents: {},
+    hosts: {},
   };
 }
 
@@ -98,4 +102,12 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # or appended last when the command has no {prompt}. A profile named like a built-in replaces it.
 # [agents.mytool]
 # command = "mytool --yes {prompt}"
+
+# Machines fleet can run agents on over ssh (only here, never in a repository's .fleet.toml).
+# ssh is the whole ssh command line, or just user@host / an ~/.ssh/config alias.
+# Check one with: fleet doctor --host build1
+# [hosts.build1]
+# ssh = "ssh -p 2222 me@build1.example.com"
+# repo_path = "~/.ai_fleet/repos/myrepo"    # default: ~/.ai_fleet/repos/<repo-name> on that host
+# max_agents = 8
 `;

@@ -1,6 +1,7 @@
 import { FleetError } from '../errors.js';
 import { splitCommandLine } from '../core/shell-words.js';
 import { CONFIG_KEYS, type FleetConfig } from './schema.js';
+import { validateHosts } from './hosts.js';
 
 export interface Validated {
   values: Partial<FleetConfig>;
@@ -61,6 +62,14 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
         }
       }
       values.agents = agents;
+      continue;
+    }
+    if (key === 'hosts') {
+      const badHost = (k: string, expected: string, got: unknown) =>
+        new FleetError(`${k} in ${file} must be ${expected}, not ${typeName(got)}`, { hint: 'fix it with: fleet config edit' });
+      const h = validateHosts(raw, file, badHost);
+      values.hosts = h.hosts;
+      warnings.push(...h.warnings);
       continue;
     }
     const spec = (CONFIG_KEYS as Record<string, (typeof CONFIG_KEYS)[keyof typeof CONFIG_KEYS]>)[key];

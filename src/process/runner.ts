@@ -12,8 +12,8 @@ export interface RunOptions {
   /** Always explicit for git: fleet never relies on the process's own cwd. */
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Written to the child's stdin. */
-  input?: string;
+  /** Written to the child's stdin (bytes as they are: a remote file's content). */
+  input?: string | Uint8Array;
   /** Throw a CommandError on a non-zero exit (default true). */
   reject?: boolean;
   /** Kill the child when this fires. */

@@ -45,7 +45,7 @@ export class FakeRunner {
 
   readonly run: Runner = async (cmd, args, opts: RunOptions = {}) => {
     const argv = [cmd, ...args];
-    this.calls.push({ argv, cwd: opts.cwd, env: opts.env, input: opts.input });
+    this.calls.push({ argv, cwd: opts.cwd, env: opts.env, input: typeof opts.input === 'string' || opts.input === undefined ? opts.input : Buffer.from(opts.input).toString('utf8') });
     const stub = this.stubs.find((s) => s.left > 0 && matches(s.matcher, argv) && (s.cwd === undefined || s.cwd === opts.cwd));
     if (!stub) {
       const what = `${show(argv)}  (cwd ${opts.cwd ?? '-'})`;
