@@ -1,0 +1,85 @@
+/**
+ * What an agent with hooks is doing, from the state its hooks wrote into its tmux session
+ * (src/hooks/hook-script.ts) and tmux's own activity times. Pure.
+ *
+ *   no state yet   starting  launched, has not taken its first prompt (a trust or login dialog may be up)
+ *   working        working   on a turn
+ *   waiting        waiting   a permission request or a question; the reason says which
+ *   done           done      finished its turn, ready for the next prompt
+ *
+ * claude and gemini fire no hook when the user declines a permission, and none while an
+ * approved command runs, so "waiting" is left by the next hook (the next prompt, the tool's
+ * end, the turn's end) or by this: the user has typed into the session since the request
+ * (tmux's session_activity, which key presses move and fleet's own send-keys do not) and the
+ * agent has written output since then and within idle_seconds. A declined request whose agent
+ * then sits quiet still reads "waiting" until the next prompt.
+ */
+
+export type HookedStatus = 'starting' | 'working' | 'waiting' | 'done';
+
+/** How long an agent may take to reach its first prompt before fleet says a dialog may be open. */
+export const STARTING_GRACE_SECONDS = 20;
+
+/** The tmux facts the derivation reads (unix seconds). */
+export interface HookFacts {
+  /** @fleet_state as the hooks wrote it ("" or null: none yet). */
+  state: string | null;
+  /** @fleet_state_at: when the state last changed. */
+  at: number | null;
+  /** @fleet_reason: why it waits (or why a turn failed). */
+  reason: string | null;
+  /** session_activity: the last key press or attach of a client. */
+  sessionActivity: number | null;
+  /** window_activity: the agent's last output. */
+  activity: number | null;
+  /** session_created. */
+  created: number | null;
+}
+
+export interface DerivedState {
+  status: HookedStatus;
+  reason: string | null;
+  /** Unix seconds since when it is in this status (null: unknown). */
+  since: number | null;
+}
+
+export function startingReason(branch: string): string {
+  return `has not taken its prompt: a dialog may be open — fleet attach ${branch}`;
+}
+
+export function hookedState(f: HookFacts, opts: { now: number; idleSeconds: number; branch: string }): DerivedState {
+  const nowS = opts.now / 1000;
+  switch (f.state) {
+    case 'working':
+      return { status: 'working', reason: null, since: f.at };
+    case 'done':
+      return { status: 'done', reason: f.reason || null, since: f.at };
+    case 'waiting': {
+      const at = f.at ?? 0;
+      const typed = f.sessionActivity !== null && f.sessionActivity > at;
+      // tmux keeps activity in whole seconds, rounded down: count quiet time from the end of that second.
+      const talking = typed && f.activity !== null && f.activity >= f.sessionActivity! && nowS - (f.activity + 1) < opts.idleSeconds;
+      if (talking) return { status: 'working', reason: null, since: f.sessionActivity };
+      return { status: 'waiting', reason: f.reason || 'needs your answer', since: f.at };
+    }
+    default: {
+      const since = f.created;
+      const stuck = since !== null && nowS - since > STARTING_GRACE_SECONDS;
+      return { status: 'starting', reason: stuck ? startingReason(opts.branch) : null, since };
+    }
+  }
+}
+
+/** An agent that needs the user now: waiting on a dialog, or starting for so long that one may be open. */
+export function needsUser(v: { status: string; reason: string | null }): boolean {
+  return v.status === 'waiting' || (v.status === 'starting' && v.reason !== null);
+}
+
+/**
+ * The order `list` shows agents in: the ones that need the user first, longest waiting first;
+ * the rest keep their order.
+ */
+export function userFirst<T extends { status: string; reason: string | null; since: number | null }>(rows: readonly T[]): T[] {
+  const urgent = rows.filter(needsUser).sort((a, b) => (a.since ?? Infinity) - (b.since ?? Infinity));
+  return [...urgent, ...rows.filter((r) => !needsUser(r))];
+}
