@@ -19,10 +19,14 @@ export function killCommand(): Command {
     .description('end agents: tmux session, worktree and record (the branch is kept)')
     .argument('[branches...]', "branch names or globs (quote globs: 'fix-*')")
     .option('--batch <id>', 'every agent of this batch')
-    .option('-f, --force', 'also discard uncommitted work in the worktree (and delete unmerged branches)')
+    .option('-f, --force', 'also discard uncommitted changes (commits of a detached HEAD are kept under refs/fleet/rescued/) and delete unmerged branches')
     .option('-D, --delete-branch', 'also delete the branch (refused when it is not merged, unless --force)')
     .option('-y, --yes', 'do not ask before ending more than one agent')
     .addHelpText('after', `
+An agent with unsaved work is kept whole: uncommitted changes in its worktree
+(the credential files fleet copied in are not its work), or commits that only
+its detached HEAD holds.
+
 Examples:
   fleet kill fix-auth
   fleet kill 'auth-refactor-*' --yes

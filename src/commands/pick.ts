@@ -29,7 +29,8 @@ What happens, in order:
   2. its branch is merged, squashed or rebased into the target in a scratch checkout, and the
      target moves only if that went cleanly;
   3. the winner and the rest of its batch are ended: sessions and worktrees removed, branches kept.
-     An agent with uncommitted work is kept whole and named.
+     An agent with unsaved work (uncommitted changes, or commits only its
+     detached HEAD holds) is kept whole and named.
 It refuses, changing nothing, when the main checkout has uncommitted changes to tracked files; a
 conflict changes nothing either, and says which files conflict.
 

@@ -19,11 +19,14 @@ export function pruneCommand(): Command {
     .option('-y, --yes', 'do not ask first')
     .option('--json', 'print what was done as JSON')
     .addHelpText('after', `
-Removes: records whose tmux session is gone (and their clean worktrees), records whose set-up
-died half-way, fleet worktrees no record claims, fleet sessions no record claims, and git's
-entries for worktree directories that were deleted. Branches are kept (a branch with commits
-its base lacks is named). A worktree with uncommitted changes is never removed: it is listed,
-with the command that would discard them.
+Removes: records whose tmux session is gone (and their clean worktrees), records
+whose worktree directory was deleted, records whose set-up died half-way, fleet
+worktrees and sessions no record claims, and git's entries for worktree
+directories that were deleted. Branches are kept (a branch with commits its base
+lacks is named). A worktree with unsaved work (uncommitted changes, or commits
+only its detached HEAD holds) is never removed: it is listed, with how to save
+the work. Safe while agents are being created: only what was left over before
+prune started, and still is, is removed.
 
 Examples:
   fleet prune --dry-run
