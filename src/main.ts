@@ -13,6 +13,7 @@ import { configCommand } from './commands/config.js';
 import { pruneCommand } from './commands/prune.js';
 import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
+import { dashboardCommand } from './commands/dashboard.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -41,6 +42,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
+  program.addCommand(dashboardCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

@@ -1,0 +1,76 @@
+/**
+ * An agent's tmux screen in xterm.js, read-only. The server sends frames over server-sent
+ * events: a reset (scrollback + screen, at the pane's size) and then updates as the agent works.
+ */
+import { Terminal } from '@xterm/xterm';
+
+interface Frame {
+  kind: 'reset' | 'update';
+  cols: number;
+  rows: number;
+  data: string;
+}
+
+export interface TerminalView {
+  element: HTMLElement;
+  dispose(): void;
+}
+
+/** Font size that fits `cols` columns into `width` pixels (a monospace cell is about 0.6 em wide), kept readable. */
+function fittingFontSize(width: number, cols: number): number {
+  return Math.max(10, Math.min(14, Math.floor((width - 16) / (cols * 0.6))));
+}
+
+export function terminalView(session: string, onGone: (message: string, hint?: string) => void): TerminalView {
+  const element = document.createElement('div');
+  element.className = 'terminal';
+  element.setAttribute('data-session', session);
+  const term = new Terminal({
+    disableStdin: true,
+    cursorBlink: false,
+    scrollback: 5000,
+    fontSize: 12,
+    fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
+    theme: { background: '#0d1117', foreground: '#d6deeb' },
+  });
+  let opened = false;
+  let cols = 0;
+
+  const fit = () => {
+    if (!opened || cols === 0) return;
+    const size = fittingFontSize(element.clientWidth, cols);
+    if (term.options.fontSize !== size) term.options.fontSize = size;
+  };
+  const resize = new ResizeObserver(fit);
+
+  const source = new EventSource(`/api/agents/${encodeURIComponent(session)}/screen`);
+  source.addEventListener('frame', (ev) => {
+    const frame = JSON.parse((ev as MessageEvent<string>).data) as Frame;
+    if (!opened) {
+      term.open(element);
+      opened = true;
+      resize.observe(element);
+    }
+    if (frame.kind === 'reset' || frame.cols !== term.cols || frame.rows !== term.rows) {
+      if (frame.cols !== term.cols || frame.rows !== term.rows) term.resize(frame.cols, frame.rows);
+      cols = frame.cols;
+      fit();
+    }
+    term.write(frame.data);
+    element.dataset.frames = String(Number(element.dataset.frames ?? 0) + 1);
+  });
+  source.addEventListener('gone', (ev) => {
+    const { error, hint } = JSON.parse((ev as MessageEvent<string>).data) as { error: string; hint?: string };
+    source.close();
+    onGone(error, hint);
+  });
+
+  return {
+    element,
+    dispose() {
+      source.close();
+      resize.disconnect();
+      term.dispose();
+    },
+  };
+}
