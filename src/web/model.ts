@@ -88,7 +88,7 @@ export function figures(r: Row): string[] {
     if (r.cpu !== null) out.push(`cpu ${r.cpu.toFixed(1)}%`);
     if (r.memory !== null) out.push(formatBytes(r.memory));
   }
-  if (r.changes !== undefined && r.changes !== null) out.push(formatChanges(r.changes));
+  if (r.changes !== undefined && r.changes !== null) out.push(r.changes.files === 0 ? 'no changes' : formatChanges(r.changes));
   const cost = costText(r.usage);
   if (cost !== null) out.push(cost);
   return out;

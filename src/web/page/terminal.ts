@@ -18,12 +18,12 @@ export interface TerminalView {
 
 /** Font size that fits `cols` columns into `width` pixels (a monospace cell is about 0.6 em wide), kept readable. */
 function fittingFontSize(width: number, cols: number): number {
-  return Math.max(10, Math.min(14, Math.floor((width - 16) / (cols * 0.6))));
+  return Math.max(11, Math.min(14, Math.floor((width - 16) / (cols * 0.6))));
 }
 
 export function terminalView(session: string, onGone: (message: string, hint?: string) => void): TerminalView {
   const element = document.createElement('div');
-  element.className = 'terminal';
+  element.className = 'term-view';
   element.setAttribute('data-session', session);
   const term = new Terminal({
     disableStdin: true,
