@@ -7,6 +7,7 @@
  * Rows are passed through as fleet makes them: fields that later versions add to a list row
  * (state_reason, state_since, usage, …) reach the page without changes here.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type Context } from '../context.js';
@@ -29,6 +30,7 @@ import { planPick, executePick } from '../ops/pick.js';
 import { fanoutBranches, generateBatchId } from '../core/batch.js';
 import { agentRepoName } from '../core/names.js';
 import { paneTarget } from '../tmux/tmux-manager.js';
+import { PANE_FORMAT, parsePanes, type PaneInfo } from '../core/parse.js';
 import type { BatchProgress } from '../ui/progress.js';
 
 /** One agent as the page shows it: a list row (whatever fields fleet's list gives) keyed by its session. */
@@ -53,6 +55,43 @@ export interface PaneCapture {
   history: string[];
   /** The visible screen, exactly `rows` lines, with SGR escapes. */
   screen: string[];
+}
+
+export interface Refreshed {
+  rows: AgentRow[];
+  /** The panes asked for: a capture, or why there is none (the session is gone). */
+  captures: Map<string, PaneCapture | { error: string; hint?: string }>;
+}
+
+/** What a capture reads about the pane before its lines (one display-message). */
+const CAPTURE_FORMAT = '#{history_size} #{history_limit} #{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on}';
+
+/** tmux arguments that print a pane's facts, then its screen and the last `history` lines of scrollback. */
+function captureArgs(session: string, history: number | 'all'): string[] {
+  const start = history === 'all' ? '-' : String(-Math.max(0, history));
+  return ['display-message', '-p', '-t', paneTarget(session), CAPTURE_FORMAT, ';', 'capture-pane', '-p', '-e', '-t', paneTarget(session), '-S', start];
+}
+
+/** The output of captureArgs → a PaneCapture. Pure. */
+export function parseCapture(out: string): PaneCapture {
+  const lines = out.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const [hs, hl, cols, rows, cx, cy, cflag, alt] = (lines.shift() ?? '').split(' ').map(Number);
+  const height = rows ?? 0;
+  const screen = lines.slice(Math.max(0, lines.length - height));
+  while (screen.length < height) screen.push('');
+  return {
+    cols: cols ?? 80,
+    rows: height,
+    historySize: hs ?? 0,
+    historyLimit: hl ?? 0,
+    cursorX: cx ?? 0,
+    cursorY: cy ?? 0,
+    cursorVisible: cflag === 1,
+    alternate: alt === 1,
+    history: lines.slice(0, Math.max(0, lines.length - height)),
+    screen,
+  };
 }
 
 export interface DiffResult {
@@ -138,15 +177,16 @@ export interface FleetOps {
   readonly all: boolean;
   readonly repo: RepoInfo | null;
   /**
-   * Every agent of the scope, reconciled with ONE tmux call (as `fleet list`). With measure, also
-   * CPU and memory from one process-table read (as `fleet list`); without, cpu/memory of live
-   * agents are null.
+   * One refresh, with ONE tmux call: every agent of the scope reconciled with tmux (as `fleet
+   * list`), and in the same call the panes asked for in `captures` (session → lines of history,
+   * or 'all'). With measure, also CPU and memory from one process-table read (as `fleet list`);
+   * without, cpu/memory of live agents are null.
    */
-  listAgents(opts: { measure: boolean }): Promise<AgentRow[]>;
+  refresh(opts: { measure: boolean; captures: ReadonlyMap<string, number | 'all'> }): Promise<Refreshed>;
   /** Files and lines changed since the agent's base (as `fleet list --changes`). */
   changes(session: string): Promise<ChangeStats | null>;
-  /** The pane's screen, size, cursor and the last `history` lines of scrollback: one tmux call. */
-  capture(session: string, history: number | 'all'): Promise<PaneCapture>;
+  /** Is this session one of the scope's agents? (A NotFound error when not.) */
+  checkAgent(session: string): Promise<void>;
   /** Send a follow-up, with the same checks as `fleet prompt` (refuses what it refuses). */
   prompt(session: string, text: string): Promise<Said>;
   /** Everything the agent changed, as `fleet diff`. */
@@ -204,10 +244,36 @@ export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promis
     all: opts.all,
     repo: base.repo,
 
-    async listAgents({ measure }) {
-      if (measure) return (await collectRows(base, { all: opts.all }, sampler)) as AgentRow[];
-      const views = await gatherViews(base, opts.all);
-      return views.map((v) => toListed(v)) as AgentRow[];
+    async refresh({ measure, captures }) {
+      const wanted = [...captures];
+      // One tmux process for the whole refresh: the panes, then each viewed pane's screen, the
+      // parts told apart by a marker no agent can know (it is new on every call).
+      const marker = `fleet-dashboard-${crypto.randomBytes(12).toString('hex')}`;
+      const args = ['list-panes', '-a', '-F', PANE_FORMAT];
+      for (const [session, history] of wanted) args.push(';', 'display-message', '-p', marker, ';', ...captureArgs(session, history));
+      const r = await base.run('tmux', args, { reject: false, keepTrailingNewline: true });
+      const got = new Map<string, PaneCapture | { error: string; hint?: string }>();
+      let panes: PaneInfo[];
+      if (r.exitCode === 0) {
+        const parts = r.stdout.split(`${marker}\n`);
+        panes = parsePanes(parts[0] ?? '');
+        wanted.forEach(([session], i) => got.set(session, parseCapture(parts[i + 1] ?? '')));
+      } else {
+        // No server, or a viewed session ended meanwhile (tmux stops at the first failing
+        // command): the panes on their own, then each viewed pane that is still there.
+        panes = await base.tmux.listPanes();
+        for (const [session, history] of wanted) {
+          const c = panes.some((p) => p.session === session) ? await base.run('tmux', captureArgs(session, history), { reject: false, keepTrailingNewline: true }) : null;
+          got.set(session, c && c.exitCode === 0 ? parseCapture(c.stdout) : { error: `the tmux session "${session}" is gone`, hint: 'fleet prune cleans up after an agent whose session ended' });
+        }
+      }
+      // A dead pane without its exit status is tmux missing a SIGCHLD (tmux#311): listPanes knows how to ask again.
+      if (panes.some((p) => p.dead && p.deadStatus === null && p.deadSignal === null)) panes = await base.tmux.listPanes();
+      const early = Promise.resolve(panes);
+      const rows = measure
+        ? await collectRows(base, { all: opts.all }, sampler, early)
+        : (await gatherViews(base, opts.all, { panes: early })).map((v) => toListed(v));
+      return { rows: rows as AgentRow[], captures: got };
     },
 
     async changes(session) {
@@ -215,34 +281,8 @@ export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promis
       return changeStats(base, record).catch(() => null);
     },
 
-    async capture(session, history) {
-      const record = await recordOf(session);
-      const format = '#{history_size} #{history_limit} #{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on}';
-      const start = history === 'all' ? '-' : String(-Math.max(0, history));
-      const r = await base.run(
-        'tmux',
-        ['display-message', '-p', '-t', paneTarget(record.session), format, ';', 'capture-pane', '-p', '-e', '-t', paneTarget(record.session), '-S', start],
-        { reject: false, keepTrailingNewline: true },
-      );
-      if (r.exitCode !== 0) throw new NotFound(`the tmux session of "${record.branch}" is gone`, `fleet prune cleans up after it, or fleet kill ${record.branch}`);
-      const lines = r.stdout.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      const [hs, hl, cols, rows, cx, cy, cflag, alt] = (lines.shift() ?? '').split(' ').map(Number);
-      const height = rows ?? 0;
-      const screen = lines.slice(Math.max(0, lines.length - height));
-      while (screen.length < height) screen.push('');
-      return {
-        cols: cols ?? 80,
-        rows: height,
-        historySize: hs ?? 0,
-        historyLimit: hl ?? 0,
-        cursorX: cx ?? 0,
-        cursorY: cy ?? 0,
-        cursorVisible: cflag === 1,
-        alternate: alt === 1,
-        history: lines.slice(0, Math.max(0, lines.length - height)),
-        screen,
-      };
+    async checkAgent(session) {
+      await recordOf(session);
     },
 
     async prompt(session, text) {

@@ -1,13 +1,15 @@
 /**
- * The one refresh loop behind every open page. While at least one page listens, it reads the
- * agents with one tmux call every `fastMs` (statuses: a change reaches the page within about
- * that), adds CPU and memory from one process-table read every `measureMs`, and works out each
- * agent's changes (a few git calls per agent) in the background, one agent at a time, only when
- * they may have changed. Pages get the list only when it differs from the last one sent. No
- * page, no work.
+ * The one refresh loop behind every open page. While at least one page listens (or views a
+ * terminal), it reads the agents every `fastMs` with one tmux call, which also reads the
+ * screens someone is viewing (statuses and screens reach the page within about that); it adds
+ * CPU and memory from one process-table read every `measureMs`, and works out each agent's
+ * changes (a few git calls per agent) in the background, one agent at a time, only when they
+ * may have changed. Pages get the list only when it differs from the last one sent. No page,
+ * no work.
  */
 import type { ChangeStats } from '../core/changes.js';
 import type { AgentRow, FleetOps } from './fleet-ops.js';
+import type { ScreenMirrors } from './screen.js';
 
 export interface LiveOptions {
   /** Statuses: one tmux call this often. */
@@ -20,7 +22,7 @@ export interface LiveOptions {
   changesAllMs: number;
 }
 
-export const DEFAULT_LIVE: LiveOptions = { fastMs: 500, measureMs: 5_000, changesBusyMs: 30_000, changesAllMs: 5 * 60_000 };
+export const DEFAULT_LIVE: LiveOptions = { fastMs: 500, measureMs: 10_000, changesBusyMs: 30_000, changesAllMs: 5 * 60_000 };
 
 /** Statuses of an agent at work: its files may be changing. */
 const BUSY = new Set(['running', 'working', 'starting']);
@@ -45,12 +47,14 @@ export class LiveFleet {
   private readonly usage = new Map<string, { cpu: number | null; memory: number | null }>();
   private readonly changes = new Map<string, ChangeEntry>();
   private changesBusy = false;
+  private stopped = false;
   private lastProblem: string | null = null;
   /** Refreshes done (one tmux call each): for tests and the benchmark. */
   ticks = 0;
 
   constructor(
-    private readonly ops: Pick<FleetOps, 'listAgents' | 'changes'>,
+    private readonly ops: Pick<FleetOps, 'refresh' | 'changes'>,
+    private readonly mirrors: Pick<ScreenMirrors, 'wanted' | 'deliver' | 'polling'>,
     private readonly opts: LiveOptions = DEFAULT_LIVE,
     private readonly now: () => number = Date.now,
   ) {}
@@ -59,11 +63,21 @@ export class LiveFleet {
   subscribe(send: Send): () => void {
     this.listeners.add(send);
     if (this.lastPayload !== null) send('agents', this.lastPayload);
-    if (!this.running) void this.loop();
+    this.kick();
     return () => {
       this.listeners.delete(send);
-      if (this.listeners.size === 0) this.wake?.();
+      if (!this.wanted()) this.wake?.();
     };
+  }
+
+  /** Look now (a new viewer, an action): start the loop, or cut its wait short. */
+  kick(): void {
+    if (!this.running) void this.loop();
+    else this.wake?.();
+  }
+
+  private wanted(): boolean {
+    return !this.stopped && (this.listeners.size > 0 || this.mirrors.polling > 0);
   }
 
   get listening(): number {
@@ -80,8 +94,9 @@ export class LiveFleet {
     this.changes.delete(session);
   }
 
-  /** Stop the loop (the server is closing). */
+  /** Stop the loop for good (the server is closing). */
   stop(): void {
+    this.stopped = true;
     this.listeners.clear();
     this.wake?.();
   }
@@ -98,10 +113,10 @@ export class LiveFleet {
   private async loop(): Promise<void> {
     this.running = true;
     try {
-      while (this.listeners.size > 0) {
+      while (this.wanted()) {
         const started = this.now();
         await this.tick();
-        if (this.listeners.size === 0) break;
+        if (!this.wanted()) break;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, Math.max(0, this.opts.fastMs - (this.now() - started)));
           const self = this;
@@ -116,17 +131,20 @@ export class LiveFleet {
     } finally {
       this.running = false;
       // A page may have arrived while the last tick ran.
-      if (this.listeners.size > 0) void this.loop();
+      if (this.wanted()) void this.loop();
     }
   }
 
   private async tick(): Promise<void> {
     const now = this.now();
     const measure = now - this.lastMeasure >= this.opts.measureMs;
+    const captures = this.mirrors.wanted();
     let rows: AgentRow[];
     try {
-      rows = await this.ops.listAgents({ measure });
+      const r = await this.ops.refresh({ measure, captures });
       this.ticks++;
+      rows = r.rows;
+      for (const [session, c] of r.captures) this.mirrors.deliver(session, c);
     } catch (e) {
       const message = (e as Error).message ?? String(e);
       if (message !== this.lastProblem) this.broadcast('problem', JSON.stringify({ message }));
@@ -141,6 +159,7 @@ export class LiveFleet {
       for (const r of rows) this.usage.set(r.session, { cpu: r.cpu, memory: r.memory });
     }
     this.lastRows = rows;
+    if (this.listeners.size === 0) return;
     this.publish();
     this.scheduleChanges(rows, now);
   }

@@ -76,96 +76,92 @@ export function frameBetween(prev: PaneCapture | null, next: PaneCapture): Frame
 }
 
 export interface MirrorOptions {
-  /** How often a viewed pane is read. */
-  intervalMs: number;
   /** Lines of history read on each look (lines that scroll faster than this between looks cause a reset). */
   historyLines: number;
 }
 
-type Capture = (session: string, history: number | 'all') => Promise<PaneCapture>;
 type Viewer = (e: ScreenEvent) => void;
+export type Delivered = PaneCapture | { error: string; hint?: string };
 
 interface Mirror {
   viewers: Set<Viewer>;
   /** Viewers that still need a reset (new ones). */
   joining: Set<Viewer>;
+  /** Viewers whose reset the capture being made will bring (it reads the whole history). */
+  resetting: Set<Viewer>;
   last: PaneCapture | null;
-  wake: (() => void) | null;
 }
 
-/** One poller per viewed pane, shared by all its viewers. */
+/**
+ * The viewers of each pane, and the frames they get. It reads nothing itself: the refresh loop
+ * (live.ts) asks which panes are wanted, reads them in its one tmux call, and delivers them here.
+ */
 export class ScreenMirrors {
   private readonly mirrors = new Map<string, Mirror>();
-  /** Captures made (for tests and the benchmark). */
+  /** Captures delivered (for tests and the benchmark). */
   captures = 0;
 
   constructor(
-    private readonly capture: Capture,
     private readonly opts: MirrorOptions,
+    /** Called when a pane gains a viewer: the loop should look soon. */
+    private readonly onWatch: () => void = () => undefined,
   ) {}
 
   /** Start sending `session`'s frames to `viewer`; the returned function stops. */
   watch(session: string, viewer: Viewer): () => void {
     let m = this.mirrors.get(session);
-    const fresh = !m;
     if (!m) {
-      m = { viewers: new Set(), joining: new Set(), last: null, wake: null };
+      m = { viewers: new Set(), joining: new Set(), resetting: new Set(), last: null };
       this.mirrors.set(session, m);
     }
     m.viewers.add(viewer);
     m.joining.add(viewer);
-    if (fresh) void this.loop(session, m);
-    else m.wake?.();
     const mirror = m;
+    this.onWatch();
     return () => {
       mirror.viewers.delete(viewer);
       mirror.joining.delete(viewer);
-      if (mirror.viewers.size === 0) {
-        if (this.mirrors.get(session) === mirror) this.mirrors.delete(session);
-        mirror.wake?.();
-      }
+      mirror.resetting.delete(viewer);
+      if (mirror.viewers.size === 0 && this.mirrors.get(session) === mirror) this.mirrors.delete(session);
     };
   }
 
-  /** How many panes are being polled. */
+  /** How many panes have viewers. */
   get polling(): number {
     return this.mirrors.size;
   }
 
-  private async loop(session: string, m: Mirror): Promise<void> {
-    while (m.viewers.size > 0) {
-      const joining = [...m.joining];
+  /** The panes to read on this look: session → lines of history ('all' when a new viewer needs its reset). */
+  wanted(): Map<string, number | 'all'> {
+    const out = new Map<string, number | 'all'>();
+    for (const [session, m] of this.mirrors) {
+      for (const v of m.joining) m.resetting.add(v);
       m.joining.clear();
-      let cap: PaneCapture;
-      try {
-        this.captures++;
-        cap = await this.capture(session, joining.length > 0 ? 'all' : this.opts.historyLines);
-      } catch (e) {
-        const err = e as { message?: string; hint?: string };
-        for (const v of m.viewers) v({ type: 'gone', message: err.message ?? String(e), hint: err.hint });
-        m.viewers.clear();
-        break;
-      }
-      const windowed: PaneCapture = { ...cap, history: cap.history.slice(Math.max(0, cap.history.length - this.opts.historyLines)) };
-      const frame = frameBetween(m.last, windowed);
-      m.last = windowed;
-      const fresh = new Set(joining);
-      if (frame) for (const v of m.viewers) if (!fresh.has(v)) v({ type: 'frame', frame });
-      if (fresh.size > 0) {
-        const reset = resetFrame(cap);
-        for (const v of fresh) if (m.viewers.has(v)) v({ type: 'frame', frame: reset });
-      }
-      if (m.viewers.size === 0) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.opts.intervalMs);
-        function done() {
-          clearTimeout(timer);
-          m.wake = null;
-          resolve();
-        }
-        m.wake = done;
-      });
+      out.set(session, m.resetting.size > 0 ? 'all' : this.opts.historyLines);
     }
-    if (this.mirrors.get(session) === m) this.mirrors.delete(session);
+    return out;
+  }
+
+  /** A look at `session` (or why there is none): frames to its viewers, if anything changed. */
+  deliver(session: string, c: Delivered): void {
+    const m = this.mirrors.get(session);
+    if (!m) return;
+    if ('error' in c) {
+      for (const v of m.viewers) v({ type: 'gone', message: c.error, hint: c.hint });
+      this.mirrors.delete(session);
+      return;
+    }
+    this.captures++;
+    const fresh = new Set(m.resetting);
+    m.resetting.clear();
+    const windowed: PaneCapture = { ...c, history: c.history.slice(Math.max(0, c.history.length - this.opts.historyLines)) };
+    const frame = frameBetween(m.last, windowed);
+    m.last = windowed;
+    // Viewers still waiting for their reset get nothing before it.
+    if (frame) for (const v of m.viewers) if (!fresh.has(v) && !m.joining.has(v)) v({ type: 'frame', frame });
+    if (fresh.size > 0) {
+      const reset = resetFrame(c);
+      for (const v of fresh) if (m.viewers.has(v)) v({ type: 'frame', frame: reset });
+    }
   }
 }

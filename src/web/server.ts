@@ -92,8 +92,9 @@ function errorAnswer(e: unknown): { status: number; body: { error: string; hint?
 export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Promise<Dashboard> {
   const assets = loadAssets(opts.assetsDir ?? defaultAssetsDir());
   const token = newToken();
-  const live = new LiveFleet(ops, { ...DEFAULT_LIVE, ...opts.live });
-  const mirrors = new ScreenMirrors((s, h) => ops.capture(s, h), { intervalMs: 250, historyLines: 200, ...opts.screens });
+  // A new viewer of a terminal makes the one refresh loop look at once.
+  const mirrors = new ScreenMirrors({ historyLines: 200, ...opts.screens }, () => live.kick());
+  const live: LiveFleet = new LiveFleet(ops, mirrors, { ...DEFAULT_LIVE, ...opts.live });
   const shutdown = new AbortController();
   const inflight = new Set<Promise<unknown>>();
   const streams = new Set<http.ServerResponse>();
@@ -211,6 +212,7 @@ export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Pro
           live.invalidateChanges(session);
           return act(res, () => ops.diff(session));
         }
+        await ops.checkAgent(session); // fleet's agents only, not any tmux session of the user's
         const { emit, done } = openStream(req, res);
         const stop = mirrors.watch(session, (e: ScreenEvent) => {
           if (e.type === 'frame') emit('frame', JSON.stringify(e.frame));

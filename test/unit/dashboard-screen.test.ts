@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScreenMirrors, frameBetween, resetFrame, shiftOf } from '../../src/web/screen.js';
 import type { PaneCapture } from '../../src/web/fleet-ops.js';
-import { waitFor } from '../helpers/sandbox.js';
 
 function cap(screen: string[], history: string[] = [], extra: Partial<PaneCapture> = {}): PaneCapture {
   return {
@@ -84,44 +83,58 @@ describe('terminal frames', () => {
 });
 
 describe('ScreenMirrors', () => {
-  it('reads a pane once per interval for all its viewers; a new viewer gets a reset, the others only changes', async () => {
-    let screen = ['one'];
-    const asked: (number | 'all')[] = [];
-    const mirrors = new ScreenMirrors(async (_s, h) => {
-      asked.push(h);
-      return cap([...screen]);
-    }, { intervalMs: 20, historyLines: 50 });
+  it('asks for the whole history once per new viewer, gives it a reset, and the others only what changed', () => {
+    const mirrors = new ScreenMirrors({ historyLines: 50 });
     const a: string[] = [];
     const b: string[] = [];
     const stopA = mirrors.watch('s', (e) => e.type === 'frame' && a.push(e.frame.kind));
-    // Three looks at an unchanged pane: one reset, nothing more.
-    await waitFor(() => mirrors.captures >= 3);
+    expect(mirrors.wanted()).toEqual(new Map([['s', 'all']]));
+    mirrors.deliver('s', cap(['one']));
     expect(a).toEqual(['reset']);
+    expect(mirrors.wanted()).toEqual(new Map([['s', 50]]));
+    mirrors.deliver('s', cap(['one']));
+    expect(a).toEqual(['reset']); // nothing changed, nothing sent
+
     const stopB = mirrors.watch('s', (e) => e.type === 'frame' && b.push(e.frame.kind));
-    await waitFor(() => b.length === 1);
-    expect(b).toEqual(['reset']);
-    expect(a).toEqual(['reset']);
-    screen = ['two'];
-    await waitFor(() => a.length === 2 && b.length === 2);
+    expect(mirrors.wanted()).toEqual(new Map([['s', 'all']]));
+    mirrors.deliver('s', cap(['two']));
     expect(a).toEqual(['reset', 'update']);
+    expect(b).toEqual(['reset']);
+    mirrors.wanted();
+    mirrors.deliver('s', cap(['three']));
+    expect(a).toEqual(['reset', 'update', 'update']);
     expect(b).toEqual(['reset', 'update']);
     expect(mirrors.polling).toBe(1);
-    expect(asked.filter((h) => h === 'all').length).toBe(2); // one full read per new viewer
     stopA();
     expect(mirrors.polling).toBe(1);
     stopB();
-    // The poller ends with its last viewer.
-    await waitFor(() => mirrors.polling === 0);
+    expect(mirrors.polling).toBe(0);
+    expect(mirrors.wanted()).toEqual(new Map());
   });
 
-  it('tells the viewers when the pane is gone', async () => {
-    const mirrors = new ScreenMirrors(async () => {
-      throw Object.assign(new Error('the tmux session of "x" is gone'), { hint: 'fleet prune' });
-    }, { intervalMs: 10, historyLines: 10 });
+  it('a viewer that arrives while a look is under way gets its reset from the next one', () => {
+    const mirrors = new ScreenMirrors({ historyLines: 5 });
+    const a: string[] = [];
+    mirrors.watch('s', (e) => e.type === 'frame' && a.push(e.frame.kind));
+    mirrors.wanted();
+    mirrors.deliver('s', cap(['x']));
+    mirrors.wanted(); // a look starts, reading 5 lines of history
+    const b: string[] = [];
+    mirrors.watch('s', (e) => e.type === 'frame' && b.push(e.frame.kind));
+    mirrors.deliver('s', cap(['y'])); // that look ends
+    expect(b).toEqual([]);
+    expect(mirrors.wanted().get('s')).toBe('all');
+    mirrors.deliver('s', cap(['y']));
+    expect(b).toEqual(['reset']);
+  });
+
+  it('tells the viewers when the pane is gone, and forgets it', () => {
+    const mirrors = new ScreenMirrors({ historyLines: 10 });
     const events: unknown[] = [];
     mirrors.watch('s', (e) => events.push(e));
-    await waitFor(() => events.length > 0);
-    expect(events).toEqual([{ type: 'gone', message: 'the tmux session of "x" is gone', hint: 'fleet prune' }]);
+    mirrors.wanted();
+    mirrors.deliver('s', { error: 'the tmux session "s" is gone', hint: 'fleet prune' });
+    expect(events).toEqual([{ type: 'gone', message: 'the tmux session "s" is gone', hint: 'fleet prune' }]);
     expect(mirrors.polling).toBe(0);
   });
 });
