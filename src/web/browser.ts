@@ -28,9 +28,11 @@ export function writeRedirectFile(dir: string, port: number, url: string): strin
 
 /**
  * Open `target` with the platform's opener, argv only (never a shell). Resolves to null once it
- * started, or to why it could not; a browser that fails later is its own business.
+ * started a browser, or to why it could not: the opener missing, or failing within `patienceMs`
+ * (xdg-open without a desktop says "no method available" and exits 3). An opener still running
+ * then is taken to have handed over to a browser.
  */
-export function openInBrowser(target: string, platform: NodeJS.Platform = process.platform): Promise<string | null> {
+export function openInBrowser(target: string, platform: NodeJS.Platform = process.platform, patienceMs = 2_000): Promise<string | null> {
   const cmd = opener(platform);
   if (!cmd) return Promise.resolve(`no opener known on ${platform}`);
   return new Promise((resolve) => {
@@ -40,10 +42,17 @@ export function openInBrowser(target: string, platform: NodeJS.Platform = proces
     } catch (e) {
       return resolve(`${cmd}: ${(e as Error).message}`);
     }
-    child.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? `${cmd} not found` : `${cmd}: ${e.message}`));
-    child.once('spawn', () => {
+    const timer = setTimeout(() => {
       child.unref();
       resolve(null);
+    }, patienceMs);
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(e.code === 'ENOENT' ? `${cmd} not found` : `${cmd}: ${e.message}`);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? null : `${cmd} ${signal ? `was killed by ${signal}` : `exited with status ${code}`}`);
     });
   });
 }

@@ -210,7 +210,12 @@ export interface FleetOps {
  * repository (as for `fleet list`).
  */
 export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promise<FleetOps> {
-  const base = await loadContext({ needRepo: !opts.all, cwd: opts.cwd });
+  const base = await loadContext({ needRepo: !opts.all, cwd: opts.cwd }).catch((e: unknown) => {
+    if (e instanceof FleetError && /not inside a git repository/.test(e.message)) {
+      throw new FleetError(e.message, { hint: 'cd into a repository, or fleet dashboard --all for the agents of every repository' });
+    }
+    throw e;
+  });
   // The dashboard keeps one in-memory CPU book: figures are averages since the previous look.
   const sampler = new UsageSampler(base.run, null);
 

@@ -188,4 +188,14 @@ describe('fleet dashboard: the command', () => {
     expect((await dash.stop()).exitCode).toBe(130);
     expect(fs.existsSync(file)).toBe(false);
   });
+
+  it('says so, and keeps serving, when no browser can be opened', async () => {
+    const bin = path.dirname(standIn(sb, 'xdg-open', `echo "xdg-open: no method available for opening '$1'" >&2; exit 3`));
+    const dash = await startDashboard(sb, repo, ['--open'], { PATH: `${bin}:${process.env.PATH}` });
+    await waitFor(() => dash.stderr().includes('could not open'), { what: 'the note' });
+    expect(dash.stderr()).toContain('note: could not open a browser (xdg-open exited with status 3); open the URL above');
+    expect(dash.stderr()).not.toContain('no method available'); // the opener's own chatter stays out
+    expect((await request(dash, { path: `/?token=${dash.token}` })).status).toBe(200);
+    expect((await dash.stop()).exitCode).toBe(130);
+  });
 });
