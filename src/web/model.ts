@@ -5,25 +5,18 @@
  */
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
+// Types only (erased): the page bundles none of the adapter's code.
+import type { AgentRow } from './fleet-ops.js';
 
-/** An agent as the server sends it: a `fleet list --json` row (later fields optional). */
-export interface Row {
-  repo: string;
-  branch: string;
-  batch_id: string | null;
-  agent: string;
-  status: string;
-  session: string;
-  worktree: string;
-  cpu: number | null;
-  memory: number | null;
-  created_at: string;
-  exit_code: number | null;
-  changes?: { files: number; added: number; removed: number } | null;
+/**
+ * An agent as the server sends it: a list row as the adapter gives it (`fleet list --json`'s
+ * fields), plus the fields later versions of fleet add, each optional so the page works without.
+ */
+export type Row = AgentRow & {
   state_reason?: string | null;
   state_since?: string | null;
   usage?: Usage | null;
-}
+};
 
 export interface Usage {
   model?: string | null;

@@ -43,32 +43,50 @@ export function terminalView(session: string, onGone: (message: string, hint?: s
   };
   const resize = new ResizeObserver(fit);
 
-  const source = new EventSource(`/api/agents/${encodeURIComponent(session)}/screen`);
-  source.addEventListener('frame', (ev) => {
-    const frame = JSON.parse((ev as MessageEvent<string>).data) as Frame;
-    if (!opened) {
-      term.open(element);
-      opened = true;
-      resize.observe(element);
-    }
-    if (frame.kind === 'reset' || frame.cols !== term.cols || frame.rows !== term.rows) {
-      if (frame.cols !== term.cols || frame.rows !== term.rows) term.resize(frame.cols, frame.rows);
-      cols = frame.cols;
-      fit();
-    }
-    term.write(frame.data);
-    element.dataset.frames = String(Number(element.dataset.frames ?? 0) + 1);
-  });
-  source.addEventListener('gone', (ev) => {
-    const { error, hint } = JSON.parse((ev as MessageEvent<string>).data) as { error: string; hint?: string };
-    source.close();
-    onGone(error, hint);
-  });
+  let source: EventSource | null = null;
+  const connect = () => {
+    const es = new EventSource(`/api/agents/${encodeURIComponent(session)}/screen`);
+    source = es;
+    es.addEventListener('frame', (ev) => {
+      const frame = JSON.parse((ev as MessageEvent<string>).data) as Frame;
+      if (!opened) {
+        term.open(element);
+        opened = true;
+        resize.observe(element);
+      }
+      if (frame.kind === 'reset' || frame.cols !== term.cols || frame.rows !== term.rows) {
+        if (frame.cols !== term.cols || frame.rows !== term.rows) term.resize(frame.cols, frame.rows);
+        cols = frame.cols;
+        fit();
+      }
+      term.write(frame.data);
+      element.dataset.frames = String(Number(element.dataset.frames ?? 0) + 1);
+    });
+    es.addEventListener('gone', (ev) => {
+      const { error, hint } = JSON.parse((ev as MessageEvent<string>).data) as { error: string; hint?: string };
+      es.close();
+      source = null;
+      document.removeEventListener('visibilitychange', onVisibility);
+      onGone(error, hint);
+    });
+  };
+  // A browser keeps at most six connections to one server, shared by its tabs, and each event
+  // stream holds one: a hidden tab lets go of its terminal (the agent list stays, for the
+  // notifications) and takes it up again, from a reset, when it is shown.
+  const onVisibility = () => {
+    if (document.hidden) {
+      source?.close();
+      source = null;
+    } else if (!source) connect();
+  };
+  document.addEventListener('visibilitychange', onVisibility);
+  if (!document.hidden) connect();
 
   return {
     element,
     dispose() {
-      source.close();
+      document.removeEventListener('visibilitychange', onVisibility);
+      source?.close();
       resize.disconnect();
       term.dispose();
     },
