@@ -84,8 +84,8 @@ export function fanoutBody(body: unknown): FanoutRequest {
   });
 }
 
-/** Sessions are fleet's own names: [A-Za-z0-9_-] only. */
+/** A session in a URL path: fleet's own names are [A-Za-z0-9_-] only, so nothing needs decoding. */
 export function sessionParam(s: string): string {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(s)) throw new BadRequest(`"${s}" is not a session name`);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(s)) throw new BadRequest(`"${s.slice(0, 200)}" is not a session name`);
   return s;
 }

@@ -150,8 +150,12 @@ export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Pro
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');
     streams.add(res);
-    const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
-    const emit = (event: string, data: string) => void res.write(`event: ${event}\ndata: ${data}\n\n`);
+    const ping = setInterval(() => !res.destroyed && res.write(': ping\n\n'), 20_000);
+    // A page that went away mid-write must not take the server down with it.
+    res.on('error', () => undefined);
+    const emit = (event: string, data: string) => {
+      if (!res.destroyed && !res.writableEnded) res.write(`event: ${event}\ndata: ${data}\n\n`);
+    };
     const done = new Promise<void>((resolve) => {
       const end = () => {
         clearInterval(ping);
@@ -207,7 +211,7 @@ export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Pro
       if (p === '/api/repos') return act(res, () => ops.repos());
       const m = /^\/api\/agents\/([^/]+)\/(screen|diff)$/.exec(p);
       if (m) {
-        const session = sessionParam(decodeURIComponent(m[1]!));
+        const session = sessionParam(m[1]!);
         if (m[2] === 'diff') {
           live.invalidateChanges(session);
           return act(res, () => ops.diff(session));
@@ -254,7 +258,7 @@ export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Pro
       }
       const m = /^\/api\/agents\/([^/]+)\/(prompt|kill|pick-plan|pick)$/.exec(p);
       if (m) {
-        const session = sessionParam(decodeURIComponent(m[1]!));
+        const session = sessionParam(m[1]!);
         switch (m[2]) {
           case 'prompt': {
             const { text: t } = promptBody(body);
