@@ -176,9 +176,10 @@ describe('fleet dashboard: the command', () => {
 
   it('opens the browser on a private redirect file, never with the token on a command line', async () => {
     const argvLog = path.join(sb.dir, 'opener-argv');
-    const bin = path.dirname(standIn(sb, 'xdg-open', `printf '%s\\n' "$@" > ${argvLog}; cp "$1" ${argvLog}.html; stat -c %a "$1" > ${argvLog}.mode`));
+    // The argv file appears last (a rename), once the copy and the mode are written.
+    const bin = path.dirname(standIn(sb, 'xdg-open', `cp "$1" ${argvLog}.html; stat -c %a "$1" > ${argvLog}.mode; printf '%s\\n' "$@" > ${argvLog}.tmp; mv ${argvLog}.tmp ${argvLog}`));
     const dash = await startDashboard(sb, repo, ['--open'], { PATH: `${bin}:${process.env.PATH}` });
-    const argv = await waitFor(() => fs.existsSync(`${argvLog}.mode`) && fs.readFileSync(argvLog, 'utf8'), { what: 'the opener to run' });
+    const argv = await waitFor(() => fs.existsSync(argvLog) && fs.readFileSync(argvLog, 'utf8'), { what: 'the opener to run' });
     expect(argv).not.toContain(dash.token);
     const file = argv.trim();
     expect(file.startsWith(path.join(sb.fleetHome, 'run'))).toBe(true);
