@@ -13,6 +13,9 @@ import { configCommand } from './commands/config.js';
 import { pruneCommand } from './commands/prune.js';
 import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
+import { templatesCommand } from './commands/templates.js';
+import { initCommand } from './commands/init.js';
+import { doctorCommand } from './commands/doctor.js';
 import { dashboardCommand } from './commands/dashboard.js';
 
 declare const __FLEET_VERSION__: string;
@@ -42,6 +45,9 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
+  program.addCommand(templatesCommand());
+  program.addCommand(initCommand());
+  program.addCommand(doctorCommand());
   program.addCommand(dashboardCommand());
 
   program.hook('preAction', (_this, action) => {
@@ -50,7 +56,6 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
   const override = (c: Command) => {
     c.exitOverride();
-    c.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
     c.commands.forEach(override);
   };
   override(program);

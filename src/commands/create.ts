@@ -1,16 +1,13 @@
 import { Command } from 'commander';
-import { InterruptedError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import { ConfigManager } from '../config/config-manager.js';
-import { planCreate, type CreatePlan } from '../core/create-plan.js';
-import { createAgent, preflight } from '../ops/create-agent.js';
-import { ensureExecutable } from '../ops/executables.js';
-import { withInterrupts } from '../ops/interrupts.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { InterruptedError } from '../errors.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { requirePrompt } from '../core/create-plan.js';
+import { createAgent, prepareCreate } from '../ops/create-agent.js';
+import { withInterrupts } from '../process/interrupts.js';
+import { resolveAgent } from '../ops/resolve-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';
-import { tildify } from '../ui/output.js';
-import { agentRepoName } from '../core/names.js';
+import { tildify } from '../core/format.js';
 
 export interface CreateOptions {
   prompt?: string;
@@ -40,33 +37,10 @@ Examples:
     });
 }
 
-/** Resolve the profile and check its program exists, before anything is made. */
-export function resolveAgent(ctx: Context, name: string | undefined) {
-  const profile = ConfigManager.profile(ctx.config, name ?? ctx.config.default_agent);
-  ensureExecutable(profile.argv[0]!, profile.name);
-  return profile;
-}
-
-export function requirePrompt(prompt: string | undefined, example: string): string {
-  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example}`);
-  return prompt;
-}
-
-export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: string, opts: CreateOptions): Promise<AgentRecord> {
+export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOptions): Promise<AgentRecord> {
   const prompt = requirePrompt(opts.prompt, `fleet create ${branch || 'fix-auth'} --prompt "Fix the login bug"`);
   const profile = resolveAgent(ctx, opts.agent);
-  const records = await ctx.state.read();
-  const plan: CreatePlan = planCreate({
-    repo: ctx.repo.root,
-    repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
-    branch,
-    prompt,
-    profile,
-    config: ctx.config,
-    base: opts.base ?? null,
-    quick: opts.quick,
-  });
-  const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick) });
 
   const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);
   let record: AgentRecord;
@@ -93,7 +67,7 @@ export async function runCreate(ctx: Context & { repo: RepoInfo }, branch: strin
     ctx.ui.out(
       [
         `created ${record.branch} (${record.agent}${pre.newBranch ? `, new branch from ${pre.baseRef}` : ', existing branch'})`,
-        `  worktree  ${tildify(record.worktree)}`,
+        `  worktree  ${tildify(record.worktree, ctx.env.HOME)}`,
         `  session   ${record.session}`,
         `next: fleet logs ${record.branch} · fleet attach ${record.branch} · fleet kill ${record.branch}`,
       ].join('\n'),

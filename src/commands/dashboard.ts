@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { baseContext } from '../context.js';
 
 export interface DashboardOptions {
   port?: string;
@@ -44,8 +45,5 @@ export async function runDashboardCommand(opts: DashboardOptions): Promise<void>
   const port = parsePort(opts.port);
   // The server, its page and the adapter load only here: no other command pays for them.
   const { runDashboard } = await import('../web/run.js');
-  await runDashboard(
-    { port, host: opts.host, allowRemote: Boolean(opts.allowRemote), open: opts.open, all: Boolean(opts.all) },
-    { out: (s) => void process.stdout.write(s + '\n'), note: (s) => void process.stderr.write(s + '\n') },
-  );
+  await runDashboard(baseContext(), { port, host: opts.host, allowRemote: Boolean(opts.allowRemote), open: opts.open, all: Boolean(opts.all) });
 }

@@ -1,13 +1,11 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { fanoutBranches, generateBatchId, parseAgentMix, parseCount, prefixProblem } from '../core/batch.js';
-import { batchOutcome, planBatch, preflightBatch, runBatch, type BatchRequest, type BatchResult } from '../ops/batch.js';
-import { makeProgress } from '../ui/progress.js';
-import { tildify } from '../ui/output.js';
-import { agentRepoName } from '../core/names.js';
-import { requirePrompt, resolveAgent } from './create.js';
+import { UsageError } from '../errors.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { fanoutBranches, parseAgentMix, parseCount, prefixProblem, type BatchResult } from '../core/batch.js';
+import { requirePrompt } from '../core/create-plan.js';
+import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
+import { resolveAgent } from '../ops/resolve-agent.js';
+import { progressOn, reportBatch } from '../ui/batch-report.js';
 
 export interface FanoutOptions {
   prompt?: string;
@@ -67,13 +65,12 @@ export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: F
   return { count, prefix: prefix ?? null, prompt, mix: opts.agents !== undefined ? parseAgentMix(opts.agents, count) : null };
 }
 
-export async function runFanout(ctx: Context & { repo: RepoInfo }, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
+export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
   const names = args.mix ?? Array.from({ length: args.count }, () => opts.agent ?? ctx.config.default_agent);
   const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n)]));
   let batchId = args.prefix;
   if (batchId === null) {
-    const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
-    batchId = generateBatchId('fanout', taken);
+    batchId = await newBatchId(ctx, 'fanout');
     ctx.ui.note(`batch ${batchId} (generated; name it with: fleet fanout ${args.count} <prefix> …)`);
   }
   const branches = fanoutBranches(batchId, args.count);
@@ -82,55 +79,9 @@ export async function runFanout(ctx: Context & { repo: RepoInfo }, args: FanoutA
     items: branches.map((branch, i) => ({ branch, prompt: args.prompt, profile: profiles.get(names[i]!)! })),
     base: opts.base ?? null,
     quick: Boolean(opts.quick),
+    conflictHint: `or pick another prefix than "${batchId}"`,
   };
-  return executeBatch(ctx, req, { json: opts.json, conflictHint: `or pick another prefix than "${batchId}"` });
-}
-
-/**
- * Plan, preflight, make and report a batch (fanout and multi). Everything is checked before
- * anything is made; afterwards stdout lists the agents that run (or, with --json, their
- * records), stderr explains each failure, and the exit status says how it went.
- */
-export async function executeBatch(
-  ctx: Context & { repo: RepoInfo },
-  req: BatchRequest,
-  opts: { json?: boolean; conflictHint?: string },
-): Promise<BatchResult> {
-  const records = await ctx.state.read();
-  const plans = planBatch(ctx, { ...req, repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records) });
-  let pre;
-  try {
-    pre = await preflightBatch(ctx, plans);
-  } catch (e) {
-    if (e instanceof FleetError && opts.conflictHint && /already/.test(e.message)) {
-      throw new FleetError(`${e.message}; nothing was made`, { hint: `${e.hint ? `${e.hint}; ` : ''}${opts.conflictHint}` });
-    }
-    throw e;
-  }
-
-  const progress = makeProgress(
-    plans.map((p) => ({ branch: p.branch, agent: p.agent })),
-    { live: ctx.ui.isTTY && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', color: ctx.ui.color, stream: process.stderr },
-  );
-  const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
-
-  if (opts.json) {
-    ctx.ui.out(JSON.stringify(result.created, null, 2));
-  } else if (result.created.length > 0) {
-    const n = (k: number) => `${k} agent${k === 1 ? '' : 's'}`;
-    const started = result.created.length === plans.length ? `${n(plans.length)} started` : `${result.created.length} of ${n(plans.length)} started`;
-    const bw = Math.max(...result.created.map((r) => r.branch.length));
-    const aw = Math.max(...result.created.map((r) => r.agent.length));
-    ctx.ui.out(
-      [
-        `batch ${req.batchId}: ${started}`,
-        ...result.created.map((r) => `  ${r.branch.padEnd(bw)}  ${r.agent.padEnd(aw)}  ${tildify(r.worktree)}`),
-        `next: fleet list --grouped · fleet logs ${result.created[0]!.branch} · fleet kill --batch ${req.batchId}`,
-      ].join('\n'),
-    );
-  }
-  const { error, details } = batchOutcome(result);
-  for (const d of details) ctx.ui.note(d);
-  if (error) throw error;
+  const result = await createBatch(ctx, req, { progress: progressOn(ctx.ui) });
+  reportBatch(ctx.ui, result, { json: opts.json, home: ctx.env.HOME });
   return result;
 }

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { FleetError, UsageError, toFleetError } from '../errors.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { matchAgents, recordsOfRepo, unknownAgent } from '../ops/find.js';
 import { killAgent, type KillResult } from '../ops/kill-agent.js';
 import { canAsk, confirm } from '../ui/confirm.js';
@@ -34,7 +33,7 @@ Examples:
     });
 }
 
-export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: string[], opts: KillCommandOptions): Promise<KillResult[]> {
+export async function runKill(ctx: RepoContext, patterns: string[], opts: KillCommandOptions): Promise<KillResult[]> {
   if (patterns.length === 0 && !opts.batch) {
     throw new UsageError('name the agents to kill', 'fleet kill <branch>… or fleet kill --batch <id> (fleet list shows them)');
   }
@@ -68,7 +67,7 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
       }
     } catch (e) {
       if (matched.length === 1) throw e;
-      const fe = e instanceof FleetError ? e : new FleetError(String(e));
+      const fe = toFleetError(e);
       failures.push(record.branch);
       ctx.ui.note(`error: ${fe.message}${fe.hint ? `\nhint: ${fe.hint}` : ''}`);
     }

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { findAgent } from '../ops/find.js';
-import { newLines } from '../core/follow.js';
+import { UsageError } from '../errors.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { followScreen, readScreen } from '../ops/agent-session.js';
+import { withInterrupts } from '../process/interrupts.js';
 
 export interface LogsOptions {
   lines?: string;
@@ -33,40 +32,19 @@ export function parseLineCount(s: string | undefined): number {
   return n;
 }
 
-export async function runLogs(ctx: Context & { repo: RepoInfo }, branch: string, opts: LogsOptions): Promise<void> {
+export async function runLogs(ctx: RepoContext, branch: string, opts: LogsOptions): Promise<void> {
   const n = parseLineCount(opts.lines);
-  const record = await findAgent(ctx, branch);
-  if (!(await ctx.tmux.hasSession(record.session))) {
-    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, {
-      hint: `fleet prune cleans up after it`,
-    });
-  }
-  let printed = (await ctx.tmux.capture(record.session)).slice(-n);
+  const { record, lines } = await readScreen(ctx, branch);
+  const printed = lines.slice(-n);
   if (printed.length > 0) ctx.ui.out(printed.join('\n'));
   if (!opts.follow) return;
-
-  // Follow: poll the pane; print lines that appeared after the ones already printed.
-  let stop = false;
-  const onSig = () => {
-    stop = true;
-  };
-  process.once('SIGINT', onSig);
-  try {
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, 500));
-      const panes = await ctx.tmux.listPanes();
-      const pane = panes.find((p) => p.session === record.session);
-      if (!pane) break;
-      const lines = await ctx.tmux.capture(record.session);
-      const fresh = newLines(printed, lines);
-      if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
-      printed = lines;
-      if (pane.dead) {
-        ctx.ui.note(`[agent exited with status ${pane.deadStatus ?? '?'}]`);
-        break;
-      }
-    }
-  } finally {
-    process.off('SIGINT', onSig);
-  }
+  // Ctrl+C ends the follow (exit 0); SIGTERM keeps its default (the process ends).
+  await withInterrupts(
+    (signal) =>
+      followScreen(ctx, record.session, printed, signal, {
+        lines: (fresh) => ctx.ui.out(fresh.join('\n')),
+        exited: (status) => ctx.ui.note(`[agent exited with status ${status ?? '?'}]`),
+      }),
+    { signals: ['SIGINT'], onSignal: () => undefined },
+  );
 }

@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { batchIdProblem, generateBatchId, parsePairs, type BranchPrompt } from '../core/batch.js';
-import type { BatchResult } from '../ops/batch.js';
-import { resolveAgent } from './create.js';
-import { executeBatch } from './fanout.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { batchIdProblem, parsePairs, type BatchResult, type BranchPrompt } from '../core/batch.js';
+import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
+import { resolveAgent } from '../ops/resolve-agent.js';
+import { progressOn, reportBatch } from '../ui/batch-report.js';
 
 export interface MultiOptions {
   agent?: string;
@@ -47,17 +46,21 @@ export function multiArgs(args: readonly string[], opts: MultiOptions): BranchPr
   return parsePairs(args);
 }
 
-export async function runMulti(ctx: Context & { repo: RepoInfo }, pairs: readonly BranchPrompt[], opts: MultiOptions): Promise<BatchResult> {
+export async function runMulti(ctx: RepoContext, pairs: readonly BranchPrompt[], opts: MultiOptions): Promise<BatchResult> {
   const profile = resolveAgent(ctx, opts.agent);
   let batchId = opts.batch ?? null;
   if (batchId === null) {
-    const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
-    batchId = generateBatchId('multi', taken);
+    batchId = await newBatchId(ctx, 'multi');
     ctx.ui.note(`batch ${batchId} (generated; name it with --batch ID)`);
   }
-  return executeBatch(
-    ctx,
-    { batchId, items: pairs.map((p) => ({ ...p, profile })), base: opts.base ?? null, quick: Boolean(opts.quick) },
-    { json: opts.json, conflictHint: 'or leave that pair out' },
-  );
+  const req: BatchRequest = {
+    batchId,
+    items: pairs.map((p) => ({ ...p, profile })),
+    base: opts.base ?? null,
+    quick: Boolean(opts.quick),
+    conflictHint: 'or leave that pair out',
+  };
+  const result = await createBatch(ctx, req, { progress: progressOn(ctx.ui) });
+  reportBatch(ctx.ui, result, { json: opts.json, home: ctx.env.HOME });
+  return result;
 }

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { PICK_STRATEGIES, parseStrategy } from '../core/changes.js';
 import type { PickPlan, PickResult } from '../ops/pick.js';
 import { canAsk, confirm } from '../ui/confirm.js';
@@ -51,7 +50,7 @@ function describePlan(plan: PickPlan): string {
   return lines.join('\n');
 }
 
-export async function runPick(ctx: Context & { repo: RepoInfo }, branch: string, opts: PickOptions): Promise<PickResult> {
+export async function runPick(ctx: RepoContext, branch: string, opts: PickOptions): Promise<PickResult> {
   const strategy = parseStrategy(opts.strategy);
   if (!strategy) throw new UsageError(`--strategy "${opts.strategy}" is not one of ${PICK_STRATEGIES.join(', ')}`, `e.g. fleet pick ${branch} --strategy squash`);
   if (opts.message !== undefined) {
@@ -69,7 +68,7 @@ export async function runPick(ctx: Context & { repo: RepoInfo }, branch: string,
     if (!(await confirm('go ahead?'))) throw new FleetError('nothing picked; nothing was changed');
   }
 
-  const { withInterrupts } = await import('../ops/interrupts.js');
+  const { withInterrupts } = await import('../process/interrupts.js');
   const result = await withInterrupts((signal) => executePick(ctx, plan, { signal }));
 
   const short = (c: string) => c.slice(0, 7);

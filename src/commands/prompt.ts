@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { findAgent } from '../ops/find.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { sendPrompt } from '../ops/agent-session.js';
 
 export function promptCommand(): Command {
   return new Command('prompt')
@@ -20,26 +18,7 @@ Examples:
     });
 }
 
-/** The agent's pane, failing clearly when its session is gone or its program has exited. */
-export async function livePane(ctx: Context, branch: string, session: string, action: string) {
-  const panes = await ctx.tmux.listPanes();
-  const pane = panes.find((p) => p.session === session);
-  if (!pane) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
-  }
-  if (pane.dead) {
-    throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
-      hint: `fleet logs ${branch} shows its last screen`,
-    });
-  }
-  return pane;
-}
-
-export async function runPrompt(ctx: Context & { repo: RepoInfo }, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
-  const record = await findAgent(ctx, branch);
-  if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
-  await livePane(ctx, branch, record.session, 'take input');
-  await ctx.tmux.sendText(record.session, text, { enter: opts.enter !== false });
+export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
+  await sendPrompt(ctx, branch, text, opts);
   ctx.ui.note(`sent ${text.length} characters to ${branch}`);
 }
-

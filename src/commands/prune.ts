@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { planSize } from '../core/prune-plan.js';
 import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
 import { canAsk, confirm } from '../ui/confirm.js';
-import { tildify } from '../ui/output.js';
+import { tildify } from '../core/format.js';
 
 export interface PruneOptions {
   dryRun?: boolean;
@@ -36,7 +35,7 @@ Examples:
     });
 }
 
-export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOptions): Promise<PruneReport> {
+export async function runPrune(ctx: RepoContext, opts: PruneOptions): Promise<PruneReport> {
   const plan = await gatherPrunePlan(ctx);
   const size = planSize(plan);
 
@@ -44,7 +43,7 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
     // Show exactly what would go (uncommitted work already checked and left out), then ask.
     const preview = await executePrune(ctx, plan, { dryRun: true });
     if (preview.actions.length > 0) {
-      ctx.ui.note(preview.actions.map((a) => `  ${actionVerb(a, true).replace(/^would /, '')} ${actionTarget(a)} (${a.detail})`).join('\n'));
+      ctx.ui.note(preview.actions.map((a) => `  ${actionVerb(a, true).replace(/^would /, '')} ${actionTarget(a, ctx.env.HOME)} (${a.detail})`).join('\n'));
       if (!(await confirm(`prune these ${preview.actions.length} item(s)?`))) {
         throw new FleetError('nothing pruned', { hint: 'fleet prune --dry-run shows what it would do; --yes skips this question' });
       }
@@ -58,10 +57,10 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
   }
 
   const verb = opts.dryRun ? 'would remove' : 'removed';
-  for (const a of report.actions) ctx.ui.out(`${actionVerb(a, Boolean(opts.dryRun))} ${actionTarget(a)} (${a.detail})`);
+  for (const a of report.actions) ctx.ui.out(`${actionVerb(a, Boolean(opts.dryRun))} ${actionTarget(a, ctx.env.HOME)} (${a.detail})`);
   for (const k of report.kept) {
     const shown = k.paths.slice(0, 3).join(', ') + (k.paths.length > 3 ? `, and ${k.paths.length - 3} more` : '');
-    ctx.ui.note(`${opts.dryRun ? 'would keep' : 'kept'} ${tildify(k.target)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}${shown ? ` (${shown})` : ''}`);
+    ctx.ui.note(`${opts.dryRun ? 'would keep' : 'kept'} ${tildify(k.target, ctx.env.HOME)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}${shown ? ` (${shown})` : ''}`);
     if (k.hint) ctx.ui.note(`  hint: ${k.hint}`);
   }
   for (const u of report.unmerged) {
@@ -86,6 +85,6 @@ function actionVerb(a: PruneAction, dry: boolean): string {
   return verbs[a.kind][dry ? 1 : 0];
 }
 
-function actionTarget(a: PruneAction): string {
-  return a.kind === 'worktree' || a.kind === 'stale-worktree' ? tildify(a.target) : a.target;
+function actionTarget(a: PruneAction, home: string | undefined): string {
+  return a.kind === 'worktree' || a.kind === 'stale-worktree' ? tildify(a.target, home) : a.target;
 }

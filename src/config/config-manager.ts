@@ -1,15 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
-import { expandHome, splitCommandLine } from '../core/names.js';
+import { expandHome } from '../core/names.js';
 import { CONFIG_FILE, REPO_CONFIG_FILE, fleetHome, homeDir } from './paths.js';
-import {
-  DEFAULT_CONFIG_TEXT,
-  builtinProfiles,
-  defaultConfig,
-  type AgentProfile,
-  type FleetConfig,
-} from './schema.js';
+import { DEFAULT_CONFIG_TEXT, defaultConfig, type FleetConfig } from './schema.js';
 import { validateConfig } from './validate.js';
 
 export interface LoadedConfig {
@@ -24,7 +18,7 @@ export class ConfigManager {
   readonly home: string;
   readonly userFile: string;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+  constructor(private readonly env: NodeJS.ProcessEnv) {
     this.home = fleetHome(env);
     this.userFile = path.join(this.home, CONFIG_FILE);
   }
@@ -56,7 +50,7 @@ export class ConfigManager {
   static async parseText(text: string, file: string): Promise<Record<string, unknown>> {
     const { parse } = await import('smol-toml');
     try {
-      return parse(text) as Record<string, unknown>;
+      return parse(text);
     } catch (e) {
       const err = e as { line?: number; column?: number; message: string };
       const reason = String(err.message).split('\n')[0]!.replace(/^Invalid TOML document: /, '');
@@ -81,33 +75,14 @@ export class ConfigManager {
       files.push(file);
       const v = validateConfig(doc, file);
       warnings.push(...v.warnings);
-      const { agents, ...rest } = v.values;
+      const { agents, hosts, ...rest } = v.values;
       Object.assign(config, rest);
       if (agents) config.agents = { ...config.agents, ...agents };
+      // Hosts decide where commands run and as whom: only the user's own config may name them.
+      if (hosts && file === this.userFile) config.hosts = hosts;
+      else if (hosts) warnings.push(`[hosts] in ${file} ignored: hosts come only from your own ${CONFIG_FILE} (fleet config edit)`);
     }
     config.worktree_root = path.resolve(expandHome(config.worktree_root, homeDir(this.env)));
     return { config, warnings, files };
-  }
-
-  /** Resolve an agent profile by name: a user profile replaces a built-in of the same name. */
-  static profile(config: FleetConfig, name: string): AgentProfile {
-    const user = config.agents[name];
-    if (user) {
-      const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
-      return { name, argv, builtin: false };
-    }
-    const builtins = builtinProfiles(config);
-    const argv = builtins[name];
-    if (!argv) {
-      const known = [...new Set([...Object.keys(builtins), ...Object.keys(config.agents)])].sort().join(', ');
-      throw new FleetError(`unknown agent profile "${name}"`, {
-        hint: `use one of: ${known} (or add [agents.${name}] command = "..." to ${CONFIG_FILE})`,
-      });
-    }
-    return { name, argv, builtin: true };
-  }
-
-  static profileNames(config: FleetConfig): string[] {
-    return [...new Set([...Object.keys(builtinProfiles(config)), ...Object.keys(config.agents)])].sort();
   }
 }

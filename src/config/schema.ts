@@ -1,11 +1,5 @@
-import { splitCommandLine } from '../core/names.js';
-
-/** An agent profile: the argv that starts it; `{prompt}` marks where the prompt goes. */
-export interface AgentProfile {
-  name: string;
-  argv: string[];
-  builtin: boolean;
-}
+import { BUILTIN_NAMES } from '../core/profiles.js';
+import type { HostConfig } from './hosts.js';
 
 export interface FleetConfig {
   default_agent: string;
@@ -18,6 +12,8 @@ export interface FleetConfig {
   /** Seconds without output before an alive agent counts as idle. */
   idle_seconds: number;
   agents: Record<string, { command: string | string[] }>;
+  /** `[hosts.NAME]`: machines reachable by ssh (user config only). */
+  hosts: Record<string, HostConfig>;
 }
 
 type KeyType = 'string' | 'string[]' | 'int';
@@ -29,7 +25,7 @@ interface KeySpec {
   check?: (v: unknown) => string | null;
 }
 
-export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents'>, KeySpec> = {
+export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents' | 'hosts'>, KeySpec> = {
   default_agent: { type: 'string', description: 'agent profile used when --agent is not given', check: nonEmpty },
   worktree_root: { type: 'string', description: 'where worktrees are made (~ expanded)', check: nonEmpty },
   tmux_prefix: {
@@ -67,62 +63,8 @@ export function defaultConfig(home: string): FleetConfig {
     claude_flags: '',
     idle_seconds: 30,
     agents: {},
+    hosts: {},
   };
-}
-
-/**
- * Built-in profiles. Each real agent takes its first prompt its own way:
- *   claude "<prompt>"              interactive session that starts on the prompt
- *   codex "<prompt>"               same
- *   gemini -i "<prompt>"           --prompt-interactive: runs it, then stays interactive
- *   aider --message "<prompt>"     aider has no "start interactive with a prompt"; --message
- *                                  answers it and exits (the pane is kept, logs stay readable)
- *   opencode --prompt "<prompt>"   the TUI starts with the prompt
- *   shell                          runs the prompt itself with bash -c
- */
-export function builtinProfiles(config: Pick<FleetConfig, 'claude_flags'>): Record<string, string[]> {
-  return {
-    claude: ['claude', ...splitCommandLine(config.claude_flags), '{prompt}'],
-    codex: ['codex', '{prompt}'],
-    gemini: ['gemini', '--prompt-interactive', '{prompt}'],
-    aider: ['aider', '--message', '{prompt}'],
-    opencode: ['opencode', '--prompt', '{prompt}'],
-    shell: ['bash', '-c', '{prompt}'],
-  };
-}
-
-export const PROMPT_PLACEHOLDER = '{prompt}';
-
-/** Where the prompt goes in a profile's argv: the element holding `{prompt}`, or appended last. */
-export interface LaunchPlan {
-  argv: string[];
-  /** Index of the argv element that receives the prompt. */
-  promptIndex: number;
-  /** Text around `{prompt}` inside that element (`--message={prompt}` → prefix "--message="). */
-  prefix: string;
-  suffix: string;
-}
-
-export function launchPlanFor(profileArgv: readonly string[]): LaunchPlan {
-  const idx = profileArgv.findIndex((a) => a.includes(PROMPT_PLACEHOLDER));
-  if (idx === -1) {
-    return { argv: [...profileArgv, ''], promptIndex: profileArgv.length, prefix: '', suffix: '' };
-  }
-  const el = profileArgv[idx]!;
-  const at = el.indexOf(PROMPT_PLACEHOLDER);
-  return {
-    argv: [...profileArgv],
-    promptIndex: idx,
-    prefix: el.slice(0, at),
-    suffix: el.slice(at + PROMPT_PLACEHOLDER.length),
-  };
-}
-
-/** The argv the agent finally runs with, prompt in place (what the launcher reproduces). */
-export function agentArgv(plan: LaunchPlan, prompt: string): string[] {
-  const argv = [...plan.argv];
-  argv[plan.promptIndex] = plan.prefix + prompt + plan.suffix;
-  return argv;
 }
 
 export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${home}/config.toml).
@@ -130,7 +72,7 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # A .fleet.toml at a repository's root overrides any of these for that repository.
 # Check a change with: fleet config show
 
-# Agent profile used when --agent is not given: claude, codex, gemini, aider, opencode, shell,
+# Agent profile used when --agent is not given: ${BUILTIN_NAMES.join(', ')},
 # or one of your own [agents.NAME] below.
 # default_agent = "claude"
 
@@ -160,4 +102,12 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # or appended last when the command has no {prompt}. A profile named like a built-in replaces it.
 # [agents.mytool]
 # command = "mytool --yes {prompt}"
+
+# Machines fleet can run agents on over ssh (only here, never in a repository's .fleet.toml).
+# ssh is the whole ssh command line, or just user@host / an ~/.ssh/config alias.
+# Check one with: fleet doctor --host build1
+# [hosts.build1]
+# ssh = "ssh -p 2222 me@build1.example.com"
+# repo_path = "~/.ai_fleet/repos/myrepo"    # default: ~/.ai_fleet/repos/<repo-name> on that host
+# max_agents = 8
 `;

@@ -1,6 +1,7 @@
 import { FleetError } from '../errors.js';
-import { splitCommandLine } from '../core/names.js';
+import { splitCommandLine } from '../core/shell-words.js';
 import { CONFIG_KEYS, type FleetConfig } from './schema.js';
+import { validateHosts } from './hosts.js';
 
 export interface Validated {
   values: Partial<FleetConfig>;
@@ -13,7 +14,8 @@ function typeName(v: unknown): string {
   if (typeof v === 'object') return 'a table';
   if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return `the number ${String(v)}`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'boolean' || typeof v === 'number') return `${typeof v} ${v}`;
+  return typeof v;
 }
 
 const EXPECTED: Record<string, string> = {
@@ -54,12 +56,20 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
           if (argv.length === 0) throw bad(`${where}.command`, 'a non-empty command line', cmd);
           agents[name] = { command: cmd };
         } else if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string')) {
-          agents[name] = { command: cmd as string[] };
+          agents[name] = { command: cmd };
         } else {
           throw bad(`${where}.command`, 'a string (or a non-empty array of strings)', cmd);
         }
       }
       values.agents = agents;
+      continue;
+    }
+    if (key === 'hosts') {
+      const badHost = (k: string, expected: string, got: unknown) =>
+        new FleetError(`${k} in ${file} must be ${expected}, not ${typeName(got)}`, { hint: 'fix it with: fleet config edit' });
+      const h = validateHosts(raw, file, badHost);
+      values.hosts = h.hosts;
+      warnings.push(...h.warnings);
       continue;
     }
     const spec = (CONFIG_KEYS as Record<string, (typeof CONFIG_KEYS)[keyof typeof CONFIG_KEYS]>)[key];

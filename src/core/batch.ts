@@ -1,4 +1,6 @@
-import { UsageError } from '../errors.js';
+import { FleetError, InterruptedError, UsageError } from '../errors.js';
+import type { AgentRecord } from '../state/types.js';
+import type { CreatePlan } from './create-plan.js';
 import { branchNameProblem } from './names.js';
 
 /** The most agents one fanout makes: plenty for comparing, and a typo like 1000 is refused. */
@@ -117,4 +119,61 @@ export function parsePairs(args: readonly string[]): BranchPrompt[] {
 function short(s: string): string {
   const one = s.replace(/\s+/g, ' ');
   return one.length > 60 ? one.slice(0, 57) + '...' : one;
+}
+
+export interface BatchFailure {
+  branch: string;
+  error: FleetError;
+}
+
+export interface BatchResult {
+  batchId: string;
+  plans: CreatePlan[];
+  /** Agents that are running, in plan order. */
+  created: AgentRecord[];
+  /** Could not be made; everything made for them was rolled back. */
+  failed: BatchFailure[];
+  /** Half-made when the signal came; rolled back. */
+  rolledBack: string[];
+  /** Still queued when the signal came; nothing was made for them. */
+  notStarted: string[];
+  interrupted: boolean;
+}
+
+/**
+ * What the batch's outcome means for the exit status: null when every agent runs, an
+ * InterruptedError (130) after a signal, else a FleetError (1) naming the failed agents.
+ * Each failure's own explanation (setup log tail, hint) is in `details`, to print before it.
+ */
+export function batchOutcome(result: BatchResult): { error: FleetError | null; details: string[] } {
+  const details: string[] = [];
+  for (const f of result.failed) {
+    details.push(`✖ ${f.branch}: ${f.error.message}${f.error.hint ? `\n  ${f.error.hint}` : ''}`);
+  }
+  const total = result.plans.length;
+  const kept = result.created.map((r) => r.branch);
+  const list = (xs: string[]) => xs.join(', ');
+  if (result.interrupted) {
+    const parts = [`${kept.length} of ${total} agents kept${kept.length ? ` (${list(kept)})` : ''}`];
+    if (result.rolledBack.length) parts.push(`${result.rolledBack.length} half-made rolled back (${list(result.rolledBack)})`);
+    if (result.notStarted.length) parts.push(`${result.notStarted.length} not started (${list(result.notStarted)})`);
+    if (result.failed.length) parts.push(`${result.failed.length} failed (${list(result.failed.map((f) => f.branch))})`);
+    const hint = kept.length > 0 ? `fleet list --grouped shows them; fleet kill --batch ${result.batchId} ends them` : undefined;
+    return { error: new InterruptedError(`interrupted: ${parts.join('; ')}`, { hint }), details };
+  }
+  if (result.failed.length === 0) return { error: null, details };
+  const names = result.failed.map((f) => f.branch);
+  return {
+    error: new FleetError(
+      `${names.length} of ${total} agents could not be made and were rolled back: ${list(names)}` +
+        (kept.length > 0 ? `; the other ${kept.length} are running` : ''),
+      {
+        hint:
+          kept.length > 0
+            ? `fix the cause above, then make ${names.length === 1 ? 'it' : 'them'} again in this batch: fleet multi ${names.map((n) => `${n}:"…"`).join(' ')} --batch ${result.batchId}`
+            : `fix the cause above and run the command again`,
+      },
+    ),
+    details,
+  };
 }

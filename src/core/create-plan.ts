@@ -1,9 +1,13 @@
 import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
-import { launchPlanFor, type AgentProfile, type FleetConfig, type LaunchPlan } from '../config/schema.js';
+import type { FleetConfig } from '../config/schema.js';
+import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
 
 /** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
+
+/** The steps of making one agent, as progress reports them. */
+export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
 
 /** Everything create will do for one agent, decided before anything is touched. */
 export interface CreatePlan {
@@ -32,6 +36,12 @@ export interface CreateInput {
   batchId?: string | null;
   base?: string | null;
   quick?: boolean;
+}
+
+/** The prompt, or the usage error naming the missing --prompt with an example of the command. */
+export function requirePrompt(prompt: string | undefined, example: string): string {
+  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example}`);
+  return prompt;
 }
 
 /** Validate names and compute session, worktree and launch argv. Throws a UsageError on bad input. */

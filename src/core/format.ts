@@ -25,3 +25,8 @@ export function formatBytes(n: number): string {
   }
   return i === 0 ? `${v} ${units[i]}` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
+
+/** "~/…" for paths under `home` (the user's HOME), so output stays short. */
+export function tildify(p: string, home: string | undefined): string {
+  return home && home !== '/' && (p === home || p.startsWith(home + '/')) ? '~' + p.slice(home.length) : p;
+}

@@ -1,14 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FleetError, InterruptedError } from '../errors.js';
-import type { Context } from '../context.js';
-import type { CreatePlan } from '../core/create-plan.js';
+import { ConflictError, FleetError, InterruptedError } from '../errors.js';
+import type { Context, RepoContext } from '../context.js';
+import type { AgentProfile } from '../core/profiles.js';
+import { planCreate, type CreatePhase, type CreatePlan } from '../core/create-plan.js';
+import { agentRepoName } from '../core/names.js';
+import { copyFiles } from '../git/copy-files.js';
+import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
+import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
-import { tildify } from '../ui/output.js';
-
-export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
+import { killSession, listPanes, newSession } from '../tmux/sessions.js';
+import { tildify } from '../core/format.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -18,59 +22,89 @@ export interface CreateHooks {
   onNote?: (note: string) => void;
 }
 
+export interface CreateRequest {
+  branch: string;
+  prompt: string;
+  profile: AgentProfile;
+  /** --base, or null for the main checkout's HEAD. */
+  base: string | null;
+  /** Skip setup_commands. */
+  quick: boolean;
+}
+
+/** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
+export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promise<{ plan: CreatePlan; pre: PreflightFacts }> {
+  const records = await ctx.state.read();
+  const plan = planCreate({
+    repo: ctx.repo.root,
+    repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
+    branch: req.branch,
+    prompt: req.prompt,
+    profile: req.profile,
+    config: ctx.config,
+    base: req.base,
+    quick: req.quick,
+  });
+  const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  return { plan, pre };
+}
+
+/** What preflight found out for one plan: whether its branch is new, and where the agent starts. */
+export interface PreflightFacts {
+  newBranch: boolean;
+  baseCommit: string;
+  /** The ref the user asked for (or the main checkout's branch), as recorded. */
+  baseRef: string;
+}
+
 /**
  * Check that nothing stands in the way of a plan: no agent on the branch, no session or
  * directory in the way, the branch not checked out elsewhere, the base resolvable.
  * Pure reads: it makes nothing.
  */
-export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>> {
+export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, PreflightFacts>> {
   const repo = plans[0]?.repo;
   if (!repo) return new Map();
   // Every read at once (a fanout of 100 would otherwise wait on 200 git calls in a row); the
   // checks below still run in plan order, so the first problem reported is the same.
   const [worktrees, panes, headBranch, facts] = await Promise.all([
-    ctx.git.list(repo),
-    ctx.tmux.listPanes(),
-    ctx.git.currentBranch(repo),
+    listWorktrees(ctx.run, repo),
+    listPanes(ctx.run),
+    currentBranch(ctx.run, repo),
     Promise.all(
       plans.map(async (plan) => {
-        const exists = await ctx.git.branchExists(repo, plan.branch);
+        const exists = await branchExists(ctx.run, repo, plan.branch);
         // An existing branch: its own tip is where the agent starts; "changes" count from the merge base.
-        return { exists, commit: await ctx.git.resolveCommit(repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
+        return { exists, commit: await resolveCommit(ctx.run, repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
       }),
     ),
   ]);
   const sessions = new Set(panes.map((p) => p.session));
-  const out = new Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>();
+  const home = ctx.env.HOME;
+  const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
-    if (records.some((r) => sameAgent(r, plan))) {
-      throw new FleetError(`branch "${plan.branch}" already has an agent`, {
-        hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first`,
-      });
-    }
+    if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
     if (sessions.has(plan.session)) {
-      throw new FleetError(`tmux session "${plan.session}" already exists`, {
-        hint: `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      });
+      throw new ConflictError(
+        `tmux session "${plan.session}" already exists`,
+        `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
+      );
     }
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
-      throw new FleetError(`branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path)}`, {
-        hint: checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
-      });
+      throw new ConflictError(
+        `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path, home)}`,
+        checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
+      );
     }
     if (fs.existsSync(plan.worktree)) {
-      throw new FleetError(`${tildify(plan.worktree)} already exists`, {
-        hint: `fleet prune removes fleet's leftovers; otherwise move it away`,
-      });
+      throw new ConflictError(`${tildify(plan.worktree, home)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
     }
     const { exists, commit: baseCommit } = facts[i]!;
     let baseRef: string;
     if (exists) {
       if (plan.baseRef) {
-        throw new FleetError(`branch "${plan.branch}" already exists, so --base does not apply`, {
-          hint: `drop --base to reuse the branch, or pick a new branch name`,
-        });
+        throw new ConflictError(`branch "${plan.branch}" already exists, so --base does not apply`, `drop --base to reuse the branch, or pick a new branch name`);
       }
       baseRef = headBranch ?? 'HEAD';
     } else {
@@ -86,6 +120,10 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
   return out;
 }
 
+function agentExists(branch: string): ConflictError {
+  return new ConflictError(`branch "${branch}" already has an agent`, `fleet attach ${branch}, or fleet kill ${branch} first`);
+}
+
 /**
  * Make one agent: claim the branch in state, worktree, credential files, setup commands,
  * tmux session, then mark it ready. Any failure (or abort) undoes every step made so far, in
@@ -94,7 +132,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
 export async function createAgent(
   ctx: Context,
   plan: CreatePlan,
-  pre: { newBranch: boolean; baseCommit: string; baseRef: string },
+  pre: PreflightFacts,
   hooks: CreateHooks = {},
 ): Promise<AgentRecord> {
   const undo: Array<() => Promise<unknown>> = [];
@@ -122,9 +160,7 @@ export async function createAgent(
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
     const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) {
-      throw new FleetError(`branch "${plan.branch}" already has an agent`, { hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first` });
-    }
+    if (clash) throw agentExists(plan.branch);
     return [...agents, record];
   });
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
@@ -132,18 +168,18 @@ export async function createAgent(
   try {
     checkAbort();
     hooks.onPhase?.('creating worktree');
-    await ctx.git.add(plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
     undo.push(async () => {
-      await ctx.git.remove(plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
+      await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
       });
-      if (pre.newBranch) await ctx.git.deleteBranch(plan.repo, plan.branch, true).catch(() => undefined);
+      if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
     });
 
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = ctx.git.copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
     }
@@ -158,11 +194,11 @@ export async function createAgent(
     hooks.onPhase?.('starting');
     const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
     try {
-      await ctx.tmux.newSession({
+      await newSession(ctx.run, {
         name: plan.session,
         cwd: plan.worktree,
         argv: launcherArgv(plan.launch, promptFile, {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          PATH: ctx.env.PATH ?? '/usr/bin:/bin',
           FLEET_REPO: plan.repo,
           FLEET_BRANCH: plan.branch,
           FLEET_WORKTREE: plan.worktree,
@@ -183,7 +219,7 @@ export async function createAgent(
       fs.rmSync(promptFile, { force: true });
       throw e;
     }
-    undo.push(() => ctx.tmux.killSession(plan.session));
+    undo.push(() => killSession(ctx.run, plan.session));
 
     checkAbort();
     record.phase = 'ready';
@@ -226,7 +262,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
     if (exitCode !== 0) {
       const tail = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).map((l) => `  | ${l}`).join('\n');
       throw new FleetError(`setup command failed for "${plan.branch}" (exit ${exitCode}): ${cmd}\n${tail}`, {
-        hint: `full log: ${tildify(log)}; fix setup_commands, or skip them with --quick`,
+        hint: `full log: ${tildify(log, ctx.env.HOME)}; fix setup_commands, or skip them with --quick`,
       });
     }
   }

@@ -1,9 +1,13 @@
 import fs from 'node:fs';
-import { FleetError } from '../errors.js';
+import { FleetError, UncommittedWorkError } from '../errors.js';
 import type { Context } from '../context.js';
+import { branchExists, commitsAhead, deleteBranch, isAncestor } from '../git/refs.js';
+import { dirtyPaths } from '../git/status.js';
+import { removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { tildify } from '../ui/output.js';
+import { killSession } from '../tmux/sessions.js';
+import { tildify } from '../core/format.js';
 
 export interface KillOptions {
   force?: boolean;
@@ -19,19 +23,18 @@ export interface KillResult {
   unmergedCommits: number;
 }
 
-/** Uncommitted work in a worktree: git status entries, minus the credential files fleet copied in. */
+/** The agent's unsaved work: its worktree's dirty paths, the credential files fleet copied in left out. */
 export async function uncommittedWork(ctx: Context, record: AgentRecord): Promise<string[]> {
-  if (!fs.existsSync(record.worktree)) return [];
-  const entries = await ctx.git.changedPaths(record.worktree);
-  const copied = new Set(record.copied_files);
-  return entries.filter((e) => !(e.code === '??' && copied.has(e.path))).map((e) => e.path);
+  return (await dirtyPaths(ctx.run, record.worktree, record.copied_files)).map((e) => e.path);
 }
 
-export function dirtyError(record: AgentRecord, paths: string[]): FleetError {
+export function dirtyError(record: AgentRecord, paths: string[], home: string | undefined): UncommittedWorkError {
   const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, and ${paths.length - 3} more` : '');
-  return new FleetError(`"${record.branch}" has uncommitted changes in ${tildify(record.worktree)} (${shown}); kept it`, {
-    hint: `commit them in the worktree, or fleet kill ${record.branch} --force to discard them`,
-  });
+  return new UncommittedWorkError(
+    `"${record.branch}" has uncommitted changes in ${tildify(record.worktree, home)} (${shown}); kept it`,
+    paths,
+    `commit them in the worktree, or fleet kill ${record.branch} --force to discard them`,
+  );
 }
 
 /**
@@ -42,11 +45,11 @@ export function dirtyError(record: AgentRecord, paths: string[]): FleetError {
 export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOptions = {}): Promise<KillResult> {
   if (!opts.force) {
     const dirty = await uncommittedWork(ctx, record);
-    if (dirty.length > 0) throw dirtyError(record, dirty);
+    if (dirty.length > 0) throw dirtyError(record, dirty, ctx.env.HOME);
   }
   if (opts.deleteBranch && !opts.force && record.base_commit) {
-    const ahead = await ctx.git.commitsAhead(record.repo, record.base_commit, record.branch);
-    const merged = await isMergedIntoHead(ctx, record);
+    const ahead = await commitsAhead(ctx.run, record.repo, record.base_commit, record.branch);
+    const merged = await isAncestor(ctx.run, record.repo, `refs/heads/${record.branch}`, 'HEAD');
     if (ahead > 0 && !merged) {
       throw new FleetError(`branch "${record.branch}" has ${ahead} commit(s) not merged anywhere; not deleting it`, {
         hint: `merge it first, or fleet kill ${record.branch} --delete-branch --force`,
@@ -54,7 +57,7 @@ export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOpt
     }
   }
 
-  const sessionKilled = await ctx.tmux.killSession(record.session);
+  const sessionKilled = await killSession(ctx.run, record.session);
 
   let worktreeRemoved = false;
   if (fs.existsSync(record.worktree)) {
@@ -62,10 +65,10 @@ export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOpt
       const dirty = await uncommittedWork(ctx, record);
       if (dirty.length > 0) {
         // The session is gone but the work is not: keep the worktree and the record.
-        throw dirtyError(record, dirty);
+        throw dirtyError(record, dirty, ctx.env.HOME);
       }
     }
-    await ctx.git.remove(record.repo, record.worktree, { worktreeRoot: ctx.config.worktree_root, force: true });
+    await removeWorktree(ctx.run, record.repo, record.worktree, { worktreeRoot: ctx.config.worktree_root, force: true });
     worktreeRemoved = true;
   }
 
@@ -73,18 +76,13 @@ export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOpt
 
   let unmergedCommits = 0;
   let branchDeleted = false;
-  const branchExists = await ctx.git.branchExists(record.repo, record.branch);
-  if (branchExists && record.base_commit) {
-    unmergedCommits = await ctx.git.commitsAhead(record.repo, record.base_commit, record.branch);
+  const exists = await branchExists(ctx.run, record.repo, record.branch);
+  if (exists && record.base_commit) {
+    unmergedCommits = await commitsAhead(ctx.run, record.repo, record.base_commit, record.branch);
   }
-  if (opts.deleteBranch && branchExists) {
-    await ctx.git.deleteBranch(record.repo, record.branch, true);
+  if (opts.deleteBranch && exists) {
+    await deleteBranch(ctx.run, record.repo, record.branch, true);
     branchDeleted = true;
   }
   return { branch: record.branch, sessionKilled, worktreeRemoved, branchDeleted, unmergedCommits };
-}
-
-async function isMergedIntoHead(ctx: Context, record: AgentRecord): Promise<boolean> {
-  const r = await ctx.run('git', ['merge-base', '--is-ancestor', `refs/heads/${record.branch}`, 'HEAD'], { cwd: record.repo, reject: false });
-  return r.exitCode === 0;
 }

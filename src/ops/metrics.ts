@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PS_ARGS, parseProcessTable, treeOf, type ProcessTree } from '../core/process-tree.js';
+import { atomicWrite } from '../fs/atomic-write.js';
 import { runnerLog, type Runner } from '../process/runner.js';
 
 /** What `list --help` says about the numbers. */
@@ -255,9 +256,8 @@ export class UsageSampler {
     if (!this.samplesFile) return;
     try {
       fs.mkdirSync(path.dirname(this.samplesFile), { recursive: true, mode: 0o700 });
-      const tmp = `${this.samplesFile}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, JSON.stringify(book), { mode: 0o600 });
-      fs.renameSync(tmp, this.samplesFile);
+      // No fsync: this runs on every list, and a lost write only costs one lifetime average.
+      atomicWrite(this.samplesFile, JSON.stringify(book), { durable: false });
     } catch {
       // A cache: failing to keep it only makes the next figure a lifetime average.
     }

@@ -1,14 +1,17 @@
 import fs from 'node:fs';
-import type { Context } from '../context.js';
-import { FleetError } from '../errors.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { realpath } from '../git/worktree-manager.js';
+import type { Context, RepoContext } from '../context.js';
+import { toFleetError } from '../errors.js';
 import { planPrune, type PrunePlan } from '../core/prune-plan.js';
 import { reconcile } from '../core/reconcile.js';
+import { branchExists, commitsAhead, deleteBranch, resolveCommit } from '../git/refs.js';
+import { realpath } from '../git/repo.js';
+import { dirtyPaths } from '../git/status.js';
+import { listWorktrees, removeWorktree } from '../git/worktrees.js';
+import { pidAlive } from '../process/pids.js';
+import type { AgentRecord } from '../state/types.js';
+import { killSession, listPanes } from '../tmux/sessions.js';
 import { killAgent, uncommittedWork } from './kill-agent.js';
 import { recordsOfRepo } from './find.js';
-import type { AgentRecord } from '../state/types.js';
-import { pidAlive } from '../process/pids.js';
 
 /** One thing prune did (or, with dryRun, would do). */
 export interface PruneAction {
@@ -36,9 +39,9 @@ export interface PruneReport {
 }
 
 /** Read state, tmux (one call) and git (one call), and work out what prune would clean. */
-export async function gatherPrunePlan(ctx: Context & { repo: RepoInfo }): Promise<PrunePlan> {
+export async function gatherPrunePlan(ctx: RepoContext): Promise<PrunePlan> {
   const records = await ctx.state.read();
-  const [panes, worktrees] = await Promise.all([ctx.tmux.listPanes(), ctx.git.list(ctx.repo.root)]);
+  const [panes, worktrees] = await Promise.all([listPanes(ctx.run), listWorktrees(ctx.run, ctx.repo.root)]);
   const views = reconcile(recordsOfRepo(records, ctx.repo), panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
   return planPrune({
     repo: ctx.repo,
@@ -52,17 +55,13 @@ export async function gatherPrunePlan(ctx: Context & { repo: RepoInfo }): Promis
   });
 }
 
-function errorText(e: unknown): string {
-  return e instanceof FleetError ? e.message : e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Carry out a plan: records (through killAgent, which refuses uncommitted work), then orphan
  * sessions, then orphan worktrees (checked for uncommitted work after their session has
  * ended), then git's entries for worktree directories that are gone. With dryRun, the same
  * checks and nothing changed. One item failing does not stop the others.
  */
-export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: PrunePlan, opts: { dryRun: boolean }): Promise<PruneReport> {
+export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dryRun: boolean }): Promise<PruneReport> {
   const report: PruneReport = { dryRun: opts.dryRun, actions: [], kept: [], unmerged: [] };
   const act = (a: PruneAction) => report.actions.push(a);
   const noteUnmerged = (branch: string, commits: number, base: string) => {
@@ -85,36 +84,37 @@ export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: Prun
     const hasWorktree = fs.existsSync(record.worktree);
     if (opts.dryRun) {
       act({ kind: 'record', target: record.branch, detail: `${why}${hasWorktree ? '; its clean worktree goes too' : ''}` });
-      if (record.base_commit && (await ctx.git.branchExists(record.repo, record.branch))) {
-        noteUnmerged(record.branch, await ctx.git.commitsAhead(record.repo, record.base_commit, record.branch), record.base_commit.slice(0, 7));
+      if (record.base_commit && (await branchExists(ctx.run, record.repo, record.branch))) {
+        noteUnmerged(record.branch, await commitsAhead(ctx.run, record.repo, record.base_commit, record.branch), record.base_commit.slice(0, 7));
       }
       if (await isUntouchedFailedBranch(ctx, record, reason)) act({ kind: 'branch', target: record.branch, detail: 'made by the failed set-up, no commits of its own' });
       continue;
     }
     try {
-      const deleteBranch = await isUntouchedFailedBranch(ctx, record, reason);
+      const dropBranch = await isUntouchedFailedBranch(ctx, record, reason);
       const r = await killAgent(ctx, record, {});
       act({ kind: 'record', target: record.branch, detail: `${why}${r.worktreeRemoved ? '; its clean worktree removed' : ''}` });
-      if (deleteBranch) {
-        await ctx.git.deleteBranch(record.repo, record.branch, true);
+      if (dropBranch) {
+        await deleteBranch(ctx.run, record.repo, record.branch, true);
         act({ kind: 'branch', target: record.branch, detail: 'made by the failed set-up, no commits of its own' });
       } else {
         noteUnmerged(record.branch, r.unmergedCommits, record.base_commit.slice(0, 7));
       }
     } catch (e) {
-      report.kept.push({ target: record.worktree, branch: record.branch, why: errorText(e), paths: [], hint: e instanceof FleetError ? (e.hint ?? null) : null });
+      const fe = toFleetError(e);
+      report.kept.push({ target: record.worktree, branch: record.branch, why: fe.message, paths: [], hint: fe.hint ?? null });
     }
   }
 
   for (const s of plan.sessions) {
     const detail = s.alive ? 'no record; its program was still running' : 'no record';
-    if (!opts.dryRun && !(await ctx.tmux.killSession(s.name))) continue; // already gone
+    if (!opts.dryRun && !(await killSession(ctx.run, s.name))) continue; // already gone
     act({ kind: 'session', target: s.name, detail });
   }
 
   for (const w of plan.worktrees) {
     try {
-      const dirty = (await ctx.git.changedPaths(w.path)).map((e) => e.path);
+      const dirty = (await dirtyPaths(ctx.run, w.path)).map((e) => e.path);
       if (dirty.length > 0) {
         report.kept.push({
           target: w.path,
@@ -125,20 +125,20 @@ export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: Prun
         });
         continue;
       }
-      if (!opts.dryRun) await ctx.git.remove(ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
+      if (!opts.dryRun) await removeWorktree(ctx.run, ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
       act({ kind: 'worktree', target: w.path, detail: 'no record; clean' });
-      if (w.branch) noteUnmerged(w.branch, await ctx.git.commitsAhead(ctx.repo.root, 'HEAD', w.branch), 'HEAD');
+      if (w.branch) noteUnmerged(w.branch, await commitsAhead(ctx.run, ctx.repo.root, 'HEAD', w.branch), 'HEAD');
     } catch (e) {
-      report.kept.push({ target: w.path, branch: w.branch, why: errorText(e), paths: [], hint: null });
+      report.kept.push({ target: w.path, branch: w.branch, why: toFleetError(e).message, paths: [], hint: null });
     }
   }
 
   for (const w of plan.stale) {
     try {
-      if (!opts.dryRun) await ctx.git.remove(ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
+      if (!opts.dryRun) await removeWorktree(ctx.run, ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
       act({ kind: 'stale-worktree', target: w.path, detail: 'its directory is gone' });
     } catch (e) {
-      report.kept.push({ target: w.path, branch: w.branch, why: errorText(e), paths: [], hint: null });
+      report.kept.push({ target: w.path, branch: w.branch, why: toFleetError(e).message, paths: [], hint: null });
     }
   }
 
@@ -152,6 +152,6 @@ export async function executePrune(ctx: Context & { repo: RepoInfo }, plan: Prun
  */
 async function isUntouchedFailedBranch(ctx: Context, record: AgentRecord, reason: 'missing' | 'setup-failed'): Promise<boolean> {
   if (reason !== 'setup-failed' || !record.created_branch || !record.base_commit) return false;
-  const tip = await ctx.git.resolveCommit(record.repo, `refs/heads/${record.branch}`);
+  const tip = await resolveCommit(ctx.run, record.repo, `refs/heads/${record.branch}`);
   return tip === record.base_commit;
 }

@@ -1,4 +1,4 @@
-import { FleetError } from '../errors.js';
+import { FleetError, InterruptedError } from '../errors.js';
 import { firstLine } from '../core/format.js';
 
 /** What every external command returns. Non-zero exits are data unless `reject` is set. */
@@ -12,8 +12,8 @@ export interface RunOptions {
   /** Always explicit for git: fleet never relies on the process's own cwd. */
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Written to the child's stdin. */
-  input?: string;
+  /** Written to the child's stdin (bytes as they are: a remote file's content). */
+  input?: string | Uint8Array;
   /** Throw a CommandError on a non-zero exit (default true). */
   reject?: boolean;
   /** Kill the child when this fires. */
@@ -164,7 +164,7 @@ async function runWithExeca(cmd: string, args: readonly string[], opts: RunOptio
     if (child.failed && child.exitCode === undefined) {
       const code = (child as { code?: string }).code;
       if (code === 'ENOENT' || /ENOENT/.test(child.message ?? '')) throw notFoundError(cmd);
-      if (child.isCanceled) throw new FleetError(`${cmd} was interrupted`, { exitCode: 130 });
+      if (child.isCanceled) throw new InterruptedError(`${cmd} was interrupted`);
       throw new FleetError(`could not run ${cmd}: ${child.shortMessage ?? child.message}`);
     }
     return { stdout: String(child.stdout ?? ''), stderr: String(child.stderr ?? ''), exitCode: child.exitCode ?? 1 };

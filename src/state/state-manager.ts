@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
 import { STATE_FILE } from '../config/paths.js';
+import { atomicWrite } from '../fs/atomic-write.js';
 import type { AgentRecord, StateFile } from './types.js';
 
 export interface StateManagerOptions {
@@ -141,14 +142,6 @@ export class StateManager {
   }
 
   private write(state: StateFile): void {
-    const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, JSON.stringify(state, null, 2) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    atomicWrite(this.file, JSON.stringify(state, null, 2) + '\n');
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LaunchPlan } from '../config/schema.js';
+import type { LaunchPlan } from '../core/profiles.js';
 
 /**
  * tmux refuses command lines over ~16 KB ("command too long"), so a prompt cannot travel as a

@@ -1,37 +1,36 @@
 /**
- * The dashboard's one door into fleet's operations. Everything the web server does to agents
- * (list, measure, read a screen, prompt, diff, kill, pick, create, fanout) goes through the
- * functions of `FleetOps` below, and only this file imports fleet's commands and ops. When those
- * move (commands/* → ops/*), this is the one file to re-point; nothing else in src/web/ changes.
+ * The dashboard's one door into fleet. Everything the web server does to agents (list, measure,
+ * read a screen, prompt, diff, kill, pick, create, fanout) goes through the functions of
+ * `FleetOps` below, and each of them calls the same operation (src/ops/*) the CLI command calls:
+ * no workflow is written again here, only the page's requests turned into the operations'
+ * arguments and their results into the page's answers. Only this file imports fleet's ops.
  *
- * Rows are passed through as fleet makes them: fields that later versions add to a list row
- * (state_reason, state_since, usage, …) reach the page without changes here.
+ * Rows are passed through as fleet's list makes them: fields that later versions add to a list
+ * row (state_reason, state_since, usage, …) reach the page without changes here.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import { ConfigManager } from '../config/config-manager.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type BaseContext, type RepoContext } from '../context.js';
+import type { RepoInfo } from '../git/repo.js';
 import type { AgentRecord } from '../state/types.js';
 import type { Ui } from '../ui/output.js';
+import type { ProgressFactory } from '../ui/progress.js';
 import type { ChangeStats, PickStrategy } from '../core/changes.js';
-import { collectRows, gatherViews, toListed, type ListedAgent } from '../commands/list.js';
-import { runPrompt } from '../commands/prompt.js';
-import { resolveAgent } from '../commands/create.js';
+import { batchOutcome, fanoutBranches } from '../core/batch.js';
+import type { PaneCapture } from '../core/pane-capture.js';
+import { profileNames } from '../core/profiles.js';
+import { diffPatch } from '../git/diff.js';
+import { listPanesAndScreens, type HistoryWanted } from '../tmux/screens.js';
 import { fanoutArgs } from '../commands/fanout.js';
+import { collectRows, type ListedAgent } from '../ops/list.js';
 import { UsageSampler } from '../ops/metrics.js';
-import { planCreate } from '../core/create-plan.js';
-import { createAgent, preflight, type CreatePhase } from '../ops/create-agent.js';
-import { batchOutcome, planBatch, preflightBatch, runBatch, type BatchRequest } from '../ops/batch.js';
+import { sendPrompt } from '../ops/agent-session.js';
+import { resolveAgent } from '../ops/resolve-agent.js';
+import { createAgent, prepareCreate } from '../ops/create-agent.js';
+import { createBatch, newBatchId } from '../ops/batch.js';
 import { killAgent } from '../ops/kill-agent.js';
 import { agentChange, changeStats } from '../ops/changes.js';
 import { planPick, executePick } from '../ops/pick.js';
-import { fanoutBranches, generateBatchId } from '../core/batch.js';
-import { agentRepoName } from '../core/names.js';
-import { paneTarget } from '../tmux/tmux-manager.js';
-import { PANE_FORMAT, parsePanes, type PaneInfo } from '../core/parse.js';
-import type { BatchProgress } from '../ui/progress.js';
 
 /** One agent as the page shows it: a list row (whatever fields fleet's list gives) keyed by its session. */
 export type AgentRow = ListedAgent & Record<string, unknown>;
@@ -41,57 +40,10 @@ export interface Said {
   notes: string[];
 }
 
-/** One look at a pane: its size and cursor, the last `history` lines that scrolled off, and the screen. */
-export interface PaneCapture {
-  cols: number;
-  rows: number;
-  historySize: number;
-  historyLimit: number;
-  cursorX: number;
-  cursorY: number;
-  cursorVisible: boolean;
-  alternate: boolean;
-  /** Lines of history (oldest first), with SGR escapes: at most as many as asked for. */
-  history: string[];
-  /** The visible screen, exactly `rows` lines, with SGR escapes. */
-  screen: string[];
-}
-
 export interface Refreshed {
   rows: AgentRow[];
   /** The panes asked for: a capture, or why there is none (the session is gone). */
   captures: Map<string, PaneCapture | { error: string; hint?: string }>;
-}
-
-/** What a capture reads about the pane before its lines (one display-message). */
-const CAPTURE_FORMAT = '#{history_size} #{history_limit} #{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on}';
-
-/** tmux arguments that print a pane's facts, then its screen and the last `history` lines of scrollback. */
-function captureArgs(session: string, history: number | 'all'): string[] {
-  const start = history === 'all' ? '-' : String(-Math.max(0, history));
-  return ['display-message', '-p', '-t', paneTarget(session), CAPTURE_FORMAT, ';', 'capture-pane', '-p', '-e', '-t', paneTarget(session), '-S', start];
-}
-
-/** The output of captureArgs → a PaneCapture. Pure. */
-export function parseCapture(out: string): PaneCapture {
-  const lines = out.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const [hs, hl, cols, rows, cx, cy, cflag, alt] = (lines.shift() ?? '').split(' ').map(Number);
-  const height = rows ?? 0;
-  const screen = lines.slice(Math.max(0, lines.length - height));
-  while (screen.length < height) screen.push('');
-  return {
-    cols: cols ?? 80,
-    rows: height,
-    historySize: hs ?? 0,
-    historyLimit: hl ?? 0,
-    cursorX: cx ?? 0,
-    cursorY: cy ?? 0,
-    cursorVisible: cflag === 1,
-    alternate: alt === 1,
-    history: lines.slice(0, Math.max(0, lines.length - height)),
-    screen,
-  };
 }
 
 export interface DiffResult {
@@ -146,7 +98,7 @@ export interface FanoutRequest {
   quick?: boolean;
 }
 
-/** Progress of a create/fanout, as createAgent and runBatch report it. */
+/** Progress of a create/fanout, as createAgent and createBatch report it. */
 export type ProgressSink = (branch: string, state: string, detail?: string) => void;
 
 /** The repository list for the create form, and the agent profiles each may use. */
@@ -169,6 +121,7 @@ function collectingUi(): Ui & Said {
     warn: (t) => void notes.push(`warning: ${t}`),
     isTTY: false,
     color: false,
+    liveProgress: false,
   };
 }
 
@@ -182,7 +135,7 @@ export interface FleetOps {
    * or 'all'). With measure, also CPU and memory from one process-table read (as `fleet list`);
    * without, cpu/memory of live agents are null.
    */
-  refresh(opts: { measure: boolean; captures: ReadonlyMap<string, number | 'all'> }): Promise<Refreshed>;
+  refresh(opts: { measure: boolean; captures: ReadonlyMap<string, HistoryWanted> }): Promise<Refreshed>;
   /** Files and lines changed since the agent's base (as `fleet list --changes`). */
   changes(session: string): Promise<ChangeStats | null>;
   /** Is this session one of the scope's agents? (A NotFound error when not.) */
@@ -206,84 +159,69 @@ export interface FleetOps {
 }
 
 /**
- * Build the adapter for a dashboard started in `cwd`. Without `all`, `cwd` must be inside a
+ * Build the adapter for a dashboard started in `base.cwd`. Without `all`, that must be inside a
  * repository (as for `fleet list`).
  */
-export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promise<FleetOps> {
-  const base = await loadContext({ needRepo: !opts.all, cwd: opts.cwd }).catch((e: unknown) => {
-    if (e instanceof FleetError && /not inside a git repository/.test(e.message)) {
-      throw new FleetError(e.message, { hint: 'cd into a repository, or fleet dashboard --all for the agents of every repository' });
-    }
-    throw e;
-  });
+export async function openFleetOps(opts: { all: boolean; base: BaseContext }): Promise<FleetOps> {
+  const { base } = opts;
+  const scope = await loadContext({}, base);
+  if (!opts.all && !scope.repo) {
+    throw new FleetError('not inside a git repository', { hint: 'cd into a repository, or fleet dashboard --all for the agents of every repository' });
+  }
   // The dashboard keeps one in-memory CPU book: figures are averages since the previous look.
   const sampler = new UsageSampler(base.run, null);
 
   /** The agent with this session, within the scope; a FleetError (404) when there is none. */
   const recordOf = async (session: string): Promise<AgentRecord> => {
-    const records = await base.state.read();
-    const r = records.find((x) => x.session === session && (opts.all || x.repo === base.repo?.root));
+    const records = await scope.state.read();
+    const r = records.find((x) => x.session === session && (opts.all || x.repo === scope.repo?.root));
     if (!r) throw new NotFound(`no agent with session "${session}"`, 'it may have been killed meanwhile; the list is up to date');
     return r;
   };
 
-  /** A context for acting on a repository's agents, as if fleet were run inside it. */
-  const contextFor = async (repo: string): Promise<Context & { repo: RepoInfo } & { said: Said }> => {
-    const ctx = await loadContext({ needRepo: true, cwd: repo });
+  /** A context for acting on a repository's agents, as if fleet were run inside it; what fleet says is kept. */
+  const contextFor = async (repo: string): Promise<RepoContext & { said: Said }> => {
     const ui = collectingUi();
-    return { ...ctx, ui, said: ui };
+    const ctx = await loadContext({ needRepo: true }, { ...base, cwd: repo, ui });
+    return { ...ctx, said: ui };
   };
 
   const knownRepo = async (root: string): Promise<string> => {
     if (!opts.all) {
-      if (root !== base.repo!.root) throw new UsageError(`this dashboard shows "${base.repo!.root}" only`, 'start fleet dashboard --all to manage every repository');
+      if (root !== scope.repo!.root) throw new UsageError(`this dashboard shows "${scope.repo!.root}" only`, 'start fleet dashboard --all to manage every repository');
       return root;
     }
-    const roots = new Set((await base.state.read()).map((r) => r.repo));
-    if (base.repo) roots.add(base.repo.root);
+    const roots = new Set((await scope.state.read()).map((r) => r.repo));
+    if (scope.repo) roots.add(scope.repo.root);
     if (!roots.has(root)) throw new UsageError(`"${root}" is not a repository fleet knows`, 'run fleet create inside it once, or start the dashboard there');
     return root;
   };
 
+  /** A batch's progress, told to the page (createBatch makes it once the agents are planned). */
+  const progressTo = (sink: ProgressSink, said: Said): ProgressFactory => () => ({
+    update: (branch, state, detail) => sink(branch, state, detail),
+    note: (text) => void said.notes.push(text),
+    stop: () => undefined,
+  });
+
   return {
     all: opts.all,
-    repo: base.repo,
+    repo: scope.repo,
 
     async refresh({ measure, captures }) {
-      const wanted = [...captures];
-      // One tmux process for the whole refresh: the panes, then each viewed pane's screen, the
-      // parts told apart by a marker no agent can know (it is new on every call).
-      const marker = `fleet-dashboard-${crypto.randomBytes(12).toString('hex')}`;
-      const args = ['list-panes', '-a', '-F', PANE_FORMAT];
-      for (const [session, history] of wanted) args.push(';', 'display-message', '-p', marker, ';', ...captureArgs(session, history));
-      const r = await base.run('tmux', args, { reject: false, keepTrailingNewline: true });
+      // One tmux process for the whole refresh: the panes, and the screens someone is viewing.
+      const { panes, screens } = await listPanesAndScreens(base.run, captures);
+      const rows = await collectRows(scope, { all: opts.all, measure }, { panes: Promise.resolve(panes), sampler });
       const got = new Map<string, PaneCapture | { error: string; hint?: string }>();
-      let panes: PaneInfo[];
-      if (r.exitCode === 0) {
-        const parts = r.stdout.split(`${marker}\n`);
-        panes = parsePanes(parts[0] ?? '');
-        wanted.forEach(([session], i) => got.set(session, parseCapture(parts[i + 1] ?? '')));
-      } else {
-        // No server, or a viewed session ended meanwhile (tmux stops at the first failing
-        // command): the panes on their own, then each viewed pane that is still there.
-        panes = await base.tmux.listPanes();
-        for (const [session, history] of wanted) {
-          const c = panes.some((p) => p.session === session) ? await base.run('tmux', captureArgs(session, history), { reject: false, keepTrailingNewline: true }) : null;
-          got.set(session, c && c.exitCode === 0 ? parseCapture(c.stdout) : { error: `the tmux session "${session}" is gone`, hint: 'fleet prune cleans up after an agent whose session ended' });
-        }
+      for (const [session, capture] of screens) {
+        got.set(session, capture ?? { error: `the tmux session "${session}" is gone`, hint: 'fleet prune cleans up after an agent whose session ended' });
       }
-      // A dead pane without its exit status is tmux missing a SIGCHLD (tmux#311): listPanes knows how to ask again.
-      if (panes.some((p) => p.dead && p.deadStatus === null && p.deadSignal === null)) panes = await base.tmux.listPanes();
-      const early = Promise.resolve(panes);
-      const rows = measure
-        ? await collectRows(base, { all: opts.all }, sampler, early)
-        : (await gatherViews(base, opts.all, { panes: early })).map((v) => toListed(v));
       return { rows: rows as AgentRow[], captures: got };
     },
 
     async changes(session) {
       const record = await recordOf(session);
-      return changeStats(base, record).catch(() => null);
+      return changeStats(scope, record).catch(() => null);
     },
 
     async checkAgent(session) {
@@ -293,7 +231,7 @@ export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promis
     async prompt(session, text) {
       const record = await recordOf(session);
       const ctx = await contextFor(record.repo);
-      await runPrompt(ctx, record.branch, text, { enter: true });
+      await sendPrompt(ctx, record.branch, text, { enter: true });
       return ctx.said;
     },
 
@@ -301,10 +239,9 @@ export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promis
       const record = await recordOf(session);
       const ctx = await contextFor(record.repo);
       const change = await agentChange(ctx, record);
-      // As fleet diff, minus the pager; no external diff drivers or textconv from anyone's config.
-      const r = await ctx.run('git', ['diff', '--no-color', '--no-ext-diff', '--no-textconv', change.base, change.target, '--'], { cwd: record.repo, keepTrailingNewline: true });
-      const truncated = Buffer.byteLength(r.stdout) > MAX_DIFF_BYTES;
-      return { text: truncated ? r.stdout.slice(0, MAX_DIFF_BYTES) : r.stdout, base: change.base, source: change.source, truncated };
+      const text = await diffPatch(ctx.run, record.repo, change.base, change.target);
+      const truncated = Buffer.byteLength(text) > MAX_DIFF_BYTES;
+      return { text: truncated ? text.slice(0, MAX_DIFF_BYTES) : text, base: change.base, source: change.source, truncated };
     },
 
     async kill(session, req) {
@@ -340,52 +277,34 @@ export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promis
     },
 
     async create(req, progress, signal) {
-      const repo = await knownRepo(req.repo);
-      const ctx = await contextFor(repo);
+      const ctx = await contextFor(await knownRepo(req.repo));
       const profile = resolveAgent(ctx, req.agent);
-      const records = await ctx.state.read();
-      const plan = planCreate({
-        repo: ctx.repo.root,
-        repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
-        branch: req.branch,
-        prompt: req.prompt,
-        profile,
-        config: ctx.config,
-        base: req.base ?? null,
-        quick: req.quick,
-      });
-      const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+      const { plan, pre } = await prepareCreate(ctx, { branch: req.branch, prompt: req.prompt, profile, base: req.base ?? null, quick: Boolean(req.quick) });
       const record = await createAgent(ctx, plan, pre, {
         signal,
-        onPhase: (phase: CreatePhase, detail?: string) => progress(plan.branch, phase, detail),
+        onPhase: (phase, detail) => progress(plan.branch, phase, detail),
         onNote: (n) => ctx.said.notes.push(n),
       });
       return { notes: ctx.said.notes, branch: record.branch, session: record.session };
     },
 
     async fanout(req, progress) {
-      const repo = await knownRepo(req.repo);
-      const ctx = await contextFor(repo);
+      const ctx = await contextFor(await knownRepo(req.repo));
       const args = fanoutArgs(String(req.count), req.prefix, { prompt: req.prompt, agent: req.agent });
-      const name = req.agent ?? ctx.config.default_agent;
-      const profile = resolveAgent(ctx, name);
-      const records = await ctx.state.read();
-      let batchId = args.prefix;
-      if (batchId === null) {
-        batchId = generateBatchId('fanout', new Set(records.map((r) => r.batch_id).filter((b): b is string => b !== null)));
-      }
-      const request: BatchRequest = {
-        batchId,
-        repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
-        items: fanoutBranches(batchId, args.count).map((branch) => ({ branch, prompt: args.prompt, profile })),
-        base: req.base ?? null,
-        quick: Boolean(req.quick),
-      };
-      const plans = planBatch(ctx, request);
-      const pre = await preflightBatch(ctx, plans);
-      const sink: BatchProgress = { update: (b, s, d) => progress(b, s, d), note: (t) => void ctx.said.notes.push(t), stop: () => undefined };
-      // runBatch handles Ctrl+C itself: it stops starting agents and rolls back the half-made ones.
-      const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress: sink, batchId });
+      const profile = resolveAgent(ctx, req.agent);
+      const batchId = args.prefix ?? (await newBatchId(ctx, 'fanout'));
+      // createBatch handles Ctrl+C itself: it stops starting agents and rolls back the half-made ones.
+      const result = await createBatch(
+        ctx,
+        {
+          batchId,
+          items: fanoutBranches(batchId, args.count).map((branch) => ({ branch, prompt: args.prompt, profile })),
+          base: req.base ?? null,
+          quick: Boolean(req.quick),
+          conflictHint: `or pick another prefix than "${batchId}"`,
+        },
+        { progress: progressTo(progress, ctx.said) },
+      );
       const { error, details } = batchOutcome(result);
       if (error) throw new FleetError([error.message, ...details].join('\n'), { hint: error.hint, exitCode: error.exitCode });
       return { notes: ctx.said.notes, batchId, created: result.created.map((r) => r.branch) };
@@ -393,13 +312,13 @@ export async function openFleetOps(opts: { all: boolean; cwd?: string }): Promis
 
     async repos() {
       const roots = new Map<string, string>();
-      if (base.repo) roots.set(base.repo.root, base.repo.name);
-      if (opts.all) for (const r of await base.state.read()) if (!roots.has(r.repo) && fs.existsSync(r.repo)) roots.set(r.repo, r.repo.split('/').pop() ?? r.repo);
+      if (scope.repo) roots.set(scope.repo.root, scope.repo.name);
+      if (opts.all) for (const r of await scope.state.read()) if (!roots.has(r.repo) && fs.existsSync(r.repo)) roots.set(r.repo, r.repo.split('/').pop() ?? r.repo);
       const out: RepoChoice[] = [];
       for (const [root, name] of roots) {
         // Each repository's own .fleet.toml may add profiles or change the default agent.
-        const { config } = await base.configs.load(root).catch(() => ({ config: base.config }));
-        out.push({ root, name, profiles: ConfigManager.profileNames(config), defaultAgent: config.default_agent });
+        const { config } = await base.configs.load(root).catch(() => ({ config: scope.config }));
+        out.push({ root, name, profiles: profileNames(config), defaultAgent: config.default_agent });
       }
       return out;
     },

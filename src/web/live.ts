@@ -118,13 +118,12 @@ export class LiveFleet {
         await this.tick();
         if (!this.wanted()) break;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, Math.max(0, this.opts.fastMs - (this.now() - started)));
-          const self = this;
-          function done() {
+          const done = () => {
             clearTimeout(timer);
-            self.wake = null;
+            this.wake = null;
             resolve();
-          }
+          };
+          const timer = setTimeout(done, Math.max(0, this.opts.fastMs - (this.now() - started)));
           this.wake = done;
         });
       }

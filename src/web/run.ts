@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InterruptedError } from '../errors.js';
 import { processGroups } from '../process/runner.js';
-import { fleetHome } from '../config/paths.js';
-import { tildify } from '../ui/output.js';
+import type { BaseContext } from '../context.js';
+import { tildify } from '../core/format.js';
 import { openFleetOps } from './fleet-ops.js';
 import { startDashboard } from './server.js';
 import { checkListenHost, isLoopback } from './security.js';
@@ -18,12 +18,13 @@ export interface DashboardCommandOptions {
   all: boolean;
 }
 
-export async function runDashboard(opts: DashboardCommandOptions, io: { out: (s: string) => void; note: (s: string) => void }): Promise<never> {
+export async function runDashboard(base: BaseContext, opts: DashboardCommandOptions): Promise<never> {
+  const io = base.ui;
   const host = checkListenHost(opts.host, opts.allowRemote);
   // Children in their own process groups: Ctrl+C reaches the dashboard only, which then ends
   // what it started in order (a create in progress is rolled back, not cut in half).
   processGroups.own = true;
-  const ops = await openFleetOps({ all: opts.all });
+  const ops = await openFleetOps({ all: opts.all, base });
   const dash = await startDashboard(ops, { host, port: opts.port });
 
   let redirect: string | null = null;
@@ -40,10 +41,10 @@ export async function runDashboard(opts: DashboardCommandOptions, io: { out: (s:
 
   try {
     io.out(dash.url);
-    const scope = ops.all ? 'every repository' : tildify(ops.repo!.root);
+    const scope = ops.all ? 'every repository' : tildify(ops.repo!.root, base.env.HOME);
     if (!isLoopback(host)) io.note(`warning: listening on ${host}: plain HTTP, so anyone who can watch the network can take the token`);
     if (opts.open) {
-      redirect = writeRedirectFile(path.join(fleetHome(), 'run'), dash.port, dash.url);
+      redirect = writeRedirectFile(path.join(base.configs.home, 'run'), dash.port, dash.url);
       const problem = await openInBrowser(redirect);
       io.note(problem ? `note: could not open a browser (${problem}); open the URL above` : 'opened in your browser');
     }

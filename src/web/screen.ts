@@ -6,7 +6,7 @@
  * update that scrolls the lines that left the screen into xterm's scrollback and redraws the
  * screen. Nothing is polled for agents nobody views.
  */
-import type { PaneCapture } from './fleet-ops.js';
+import type { PaneCapture } from '../core/pane-capture.js';
 
 export interface Frame {
   kind: 'reset' | 'update';

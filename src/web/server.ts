@@ -306,7 +306,7 @@ export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Pro
       return text(res, 401, 'unauthorized: open the URL that fleet dashboard printed (with its ?token=…)');
     }
     // Anything that changes state must come from this page, not from another site.
-    if (method !== 'GET' && method !== 'HEAD' && !originAllowed(req.headers as { origin?: string; 'sec-fetch-site'?: string }, host, port)) {
+    if (method !== 'GET' && method !== 'HEAD' && !originAllowed(req.headers, host, port)) {
       return text(res, 403, 'forbidden: cross-origin request');
     }
     route(req, res, url).catch((e) => {

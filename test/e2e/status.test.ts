@@ -55,7 +55,7 @@ describe('list statuses, from tmux pane facts', () => {
   it('an agent killed by a signal shows exited with 128 + the signal', async () => {
     await create('killed', 'kill -9 $$');
     const a = await waitFor(async () => ((await agent('killed'))?.status === 'exited' ? agent('killed') : null), { what: 'exited' });
-    expect(a!.exit_code).toBe(137);
+    expect(a.exit_code).toBe(137);
   });
 
   it('running while output flows, idle once quiet for idle_seconds, running again on new output', async () => {
@@ -111,7 +111,7 @@ describe('list cpu and memory', () => {
     const watcher = execa(process.execPath, [CLI, 'list', '--watch', '--json'], { cwd: repo, env: sb.env, extendEnv: false, reject: false });
     const stamps: number[] = [];
     let out = '';
-    watcher.stdout!.on('data', (d) => {
+    watcher.stdout.on('data', (d) => {
       out += String(d);
       while (stamps.length < out.split('\n').length - 1) stamps.push(Date.now());
     });

@@ -119,7 +119,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: 
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${last instanceof Error ? String(last) : JSON.stringify(last)}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, opts.interval ?? 50));
   }

@@ -10,7 +10,8 @@ import {
   prefixProblem,
 } from '../../src/core/batch.js';
 import { UsageError } from '../../src/errors.js';
-import { batchOutcome, inPlanOrder, type BatchResult } from '../../src/ops/batch.js';
+import { batchOutcome, type BatchResult } from '../../src/core/batch.js';
+import { inPlanOrder } from '../../src/ops/batch.js';
 import { FleetError } from '../../src/errors.js';
 import { makeProgress, type ProgressStream } from '../../src/ui/progress.js';
 import { groupRows, groupTitle, renderGrouped } from '../../src/ui/grouped.js';

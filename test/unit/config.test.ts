@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigManager } from '../../src/config/config-manager.js';
-import { agentArgv, defaultConfig, launchPlanFor } from '../../src/config/schema.js';
+import { defaultConfig } from '../../src/config/schema.js';
+import { agentArgv, launchPlanFor, resolveProfile } from '../../src/core/profiles.js';
 import { setKeyInText } from '../../src/config/edit.js';
 import { FleetError } from '../../src/errors.js';
 
@@ -35,12 +36,12 @@ describe('ConfigManager.parseText', () => {
 describe('profiles', () => {
   it('claude honours claude_flags; a user profile replaces a built-in', () => {
     const c = { ...defaultConfig('/h'), claude_flags: '--model sonnet' };
-    expect(ConfigManager.profile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
+    expect(resolveProfile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
     c.agents = { claude: { command: 'my-claude --fast' } };
-    expect(ConfigManager.profile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false });
+    expect(resolveProfile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false });
   });
   it('refuses an unknown profile with the list of known ones', () => {
-    expect(() => ConfigManager.profile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);
+    expect(() => resolveProfile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);
   });
 });
 

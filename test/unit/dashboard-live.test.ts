@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveFleet } from '../../src/web/live.js';
-import type { AgentRow, PaneCapture } from '../../src/web/fleet-ops.js';
+import type { AgentRow } from '../../src/web/fleet-ops.js';
+import type { PaneCapture } from '../../src/core/pane-capture.js';
 import { ScreenMirrors } from '../../src/web/screen.js';
 
 function row(session: string, status: string, extra: Partial<AgentRow> = {}): AgentRow {
   return {
     repo: '/r', branch: session, batch_id: null, agent: 'shell', status, session, worktree: `/w/${session}`,
     cpu: null, memory: null, created_at: '2026-01-01T00:00:00.000Z', exit_code: null, changes: null, ...extra,
-  } as AgentRow;
+  };
 }
 
 /** A scripted stand-in for the adapter: counts calls, answers with whatever `rows` holds now. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScreenMirrors, frameBetween, resetFrame, shiftOf } from '../../src/web/screen.js';
-import type { PaneCapture } from '../../src/web/fleet-ops.js';
+import type { PaneCapture } from '../../src/core/pane-capture.js';
 
 function cap(screen: string[], history: string[] = [], extra: Partial<PaneCapture> = {}): PaneCapture {
   return {
@@ -18,7 +18,6 @@ function emulate(rows: number, frames: string[]): { scrollback: string[]; screen
   let screen = Array.from({ length: rows }, () => '');
   let y = 0;
   for (const data of frames) {
-    // eslint-disable-next-line no-control-regex
     const tokens = data.split(/(\x1bc|\x1b\[[0-9;?]*[A-Za-z]|\r\n)/).filter((t) => t !== '');
     for (const t of tokens) {
       if (t === '\x1bc') {

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { agentRepoName, branchNameProblem, globMatch, sessionNameFor, splitCommandLine, worktreePathFor } from '../../src/core/names.js';
-
-const gitAccepts = (name: string): boolean => {
-  try {
-    execFileSync('git', ['check-ref-format', '--branch', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { gitAcceptsBranch } from '../helpers/git-check.js';
+import { agentRepoName, branchNameProblem, sessionNameFor, worktreePathFor } from '../../src/core/names.js';
+import { globMatch } from '../../src/core/glob.js';
+import { splitCommandLine } from '../../src/core/shell-words.js';
 
 describe('branchNameProblem', () => {
   const names = [
@@ -18,7 +11,7 @@ describe('branchNameProblem', () => {
     'tilde~1', 'caret^', 'colon:x', 'q?', 'star*', 'br[ack', 'back\\slash', 'at@{x', '.hidden', 'a/.b', 'tab\tx', '',
   ];
   it.each(names)('agrees with git check-ref-format --branch on %j', (name) => {
-    expect(branchNameProblem(name) === null).toBe(gitAccepts(name));
+    expect(branchNameProblem(name) === null).toBe(gitAcceptsBranch(name));
   });
 
   it('says why a name is refused', () => {

@@ -277,6 +277,11 @@ function modal(title: string, build: (close: () => void) => (Node | null)[]): vo
   dialog.showModal();
 }
 
+/** A button whose click starts an async action (each shows its own errors, so none is left unhandled). */
+function onClick(btn: HTMLElement, action: () => Promise<void>): void {
+  btn.addEventListener('click', () => void action());
+}
+
 function busy(btn: HTMLButtonElement, on: boolean, label?: string): void {
   btn.disabled = on;
   if (label) btn.textContent = label;
@@ -288,7 +293,7 @@ function killDialog(row: Row): void {
     const del = h('input', { type: 'checkbox', name: 'deleteBranch' });
     const out = h('div', { class: 'dialog-out' });
     const go = h('button', { type: 'button', class: 'danger', 'data-confirm': 'kill' }, 'Kill');
-    go.addEventListener('click', async () => {
+    onClick(go, async () => {
       busy(go, true, 'Killing…');
       out.replaceChildren();
       try {
@@ -330,7 +335,7 @@ function pickDialog(row: Row): void {
     const land = h('button', { type: 'button', class: 'primary', hidden: true, 'data-confirm': 'pick' }, 'Land it');
     const body = () => ({ strategy: strategy.value, into: into.value.trim() || undefined, message: message.disabled ? undefined : message.value.trim() || undefined });
     const fields = [strategy, into, message];
-    review.addEventListener('click', async () => {
+    onClick(review, async () => {
       busy(review, true);
       out.replaceChildren();
       try {
@@ -354,7 +359,7 @@ function pickDialog(row: Row): void {
         busy(review, false);
       }
     });
-    land.addEventListener('click', async () => {
+    onClick(land, async () => {
       busy(land, true, 'Landing…');
       try {
         const r = await api<{ landed: string; ended: string[]; notes: string[] }>('POST', `/api/agents/${row.session}/pick`, body());
@@ -458,7 +463,7 @@ async function createDialog(): Promise<void> {
       }
       close();
     });
-    start.addEventListener('click', async () => {
+    onClick(start, async () => {
       const { path, body } = request();
       busy(start, true, 'Starting…');
       back.disabled = true;

@@ -8,7 +8,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
-    if (typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
+    if (typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
     else if (k === 'class') el.className = String(v);
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));

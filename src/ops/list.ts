@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { FleetError } from '../errors.js';
+import type { BaseContext, Context } from '../context.js';
+import type { ChangeStats } from '../core/changes.js';
+import type { PaneInfo } from '../core/parse.js';
+import { reconcile, type AgentView } from '../core/reconcile.js';
+import { pidAlive } from '../process/pids.js';
+import { listPanes } from '../tmux/sessions.js';
+import { UsageSampler, type TreeUsage } from './metrics.js';
+
+/** One row of `fleet list` (and an element of `list --json`). */
+export interface ListedAgent {
+  repo: string;
+  branch: string;
+  batch_id: string | null;
+  agent: string;
+  status: string;
+  session: string;
+  worktree: string;
+  cpu: number | null;
+  memory: number | null;
+  created_at: string;
+  exit_code: number | null;
+  /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
+  changes: ChangeStats | null;
+}
+
+export interface RowOptions {
+  /** Agents of every repository, not only the current one's. */
+  all?: boolean;
+  /** Add what each agent changed since its base (git calls per agent, so only on request). */
+  changes?: boolean;
+  /** Measure CPU and memory (the default); false skips the process-table read, and live agents' figures are null. */
+  measure?: boolean;
+}
+
+/** The facts list needs that do not depend on the repository or the config. */
+export interface ListFacts {
+  /** tmux list-panes, already asked. */
+  panes?: Promise<PaneInfo[]>;
+  /** Its process-table read already started; kept across redraws, it measures CPU since the last one. */
+  sampler?: UsageSampler;
+}
+
+/** Where CPU samples are kept between lists (a cache: losing it costs one lifetime average). */
+function samplesFile(home: string): string {
+  return path.join(home, 'run', 'cpu-samples.json');
+}
+
+/** A sampler of the agents' CPU and memory, with its samples kept in the fleet home. */
+export function usageSampler(base: BaseContext): UsageSampler {
+  return new UsageSampler(base.run, samplesFile(base.configs.home));
+}
+
+/**
+ * Ask tmux for its panes and ps for the process table at once, while git works out which
+ * repository this is: three calls side by side instead of one after another.
+ */
+export function prefetchFacts(base: BaseContext): Required<ListFacts> {
+  const panes = listPanes(base.run);
+  panes.catch(() => undefined); // awaited later; a failure surfaces there, not as an unhandled rejection
+  const sampler = usageSampler(base);
+  sampler.prepare();
+  return { panes, sampler };
+}
+
+/**
+ * Records of the repository (or all), reconciled with one tmux call (or the one already
+ * asked). With a sampler, the one process-table read it needs starts alongside that call.
+ */
+export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts = {}): Promise<AgentView[]> {
+  const { panes: early, sampler } = facts;
+  const records = await ctx.state.read();
+  const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
+  if (sampler && mine.length > 0) sampler.prepare();
+  const panes = await (early ?? listPanes(ctx.run));
+  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
+}
+
+/** The pane pid of an agent whose process is alive (its process tree is what it costs). */
+function livePid(v: AgentView): number | null {
+  return v.pane && !v.pane.dead && v.pane.pid !== null ? v.pane.pid : null;
+}
+
+/**
+ * CPU and memory of every live agent's process tree: one ps read and one pidusage call for
+ * all of them. When they cannot be measured (no ps), a warning and no figures.
+ */
+export async function measureViews(ctx: Context, views: readonly AgentView[], sampler: UsageSampler): Promise<Map<number, TreeUsage> | null> {
+  const roots = views.map(livePid).filter((p): p is number => p !== null);
+  if (roots.length === 0) return new Map();
+  try {
+    return await sampler.measure(roots);
+  } catch (e) {
+    const hint = e instanceof FleetError && e.hint ? ` (${e.hint})` : '';
+    ctx.ui.warn(`cpu and memory not measured: ${(e as Error).message}${hint}`);
+    return null;
+  }
+}
+
+/**
+ * One list row. cpu/memory: the live agent's tree (null when it could not be measured), 0
+ * when no agent process is running (exited, missing).
+ */
+export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): ListedAgent {
+  const r = v.record;
+  const pid = livePid(v);
+  const u = pid !== null ? usage?.get(pid) : undefined;
+  return {
+    repo: r.repo,
+    branch: r.branch,
+    batch_id: r.batch_id,
+    agent: r.agent,
+    status: v.status,
+    session: r.session,
+    worktree: r.worktree,
+    cpu: pid === null ? 0 : (u?.cpu ?? null),
+    memory: pid === null ? 0 : (u?.memory ?? null),
+    created_at: r.created_at,
+    exit_code: v.exitCode,
+    changes: null,
+  };
+}
+
+/**
+ * The rows, reconciled and measured: a constant number of tmux/git/ps calls for any number of
+ * agents (plus git calls per agent with `changes`). `facts` may carry calls already started
+ * and the sampler to measure with (one per watch, so CPU is measured since the last redraw).
+ */
+export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFacts = {}): Promise<ListedAgent[]> {
+  const sampler = opts.measure === false ? undefined : (facts.sampler ?? usageSampler(ctx));
+  const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
+  const usage = sampler ? await measureViews(ctx, views, sampler) : undefined;
+  const rows = views.map((v) => toListed(v, usage));
+  if (opts.changes) {
+    // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
+    const { changeStatsAll } = await import('./changes.js');
+    const stats = await changeStatsAll(ctx, views.map((v) => v.record));
+    rows.forEach((row, i) => (row.changes = stats.get(views[i]!.record) ?? null));
+  }
+  return rows;
+}

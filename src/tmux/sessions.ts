@@ -1,0 +1,141 @@
+/** tmux through the one runner: one function per tmux operation, sessions always targeted exactly. */
+import { ConflictError, FleetError } from '../errors.js';
+import { runInteractive, type Runner } from '../process/runner.js';
+import { sleep } from '../process/sleep.js';
+import { PANE_FORMAT, parsePanes, type FleetOption, type PaneInfo } from '../core/parse.js';
+
+/**
+ * Targets. `-t name` prefix-matches (fix-1 would reach fix-10), so sessions are always
+ * addressed as `=name`, and windows/panes as `=name:` (a bare `=name` there is read as a window).
+ */
+export const sessionTarget = (name: string) => `=${name}`;
+export const paneTarget = (name: string) => `=${name}:`;
+
+function noServer(stderr: string): boolean {
+  return /no server running|error connecting to|no sessions/i.test(stderr);
+}
+
+export interface NewSessionSpec {
+  name: string;
+  cwd: string;
+  /** The full argv the pane runs (already wrapped by the launcher). */
+  argv: string[];
+  options: Partial<Record<FleetOption, string>>;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Every pane on the server with fleet's options, in one call. [] when no server runs.
+ * tmux built with libutempter can miss the SIGCHLD of a pane's process that exits while
+ * utempter has its own handler in (tmux#311): the pane shows dead with no exit status, its
+ * process an unreaped zombie, until some other child exits. A SIGCHLD from us makes the
+ * server reap it; then another look, for as long as that keeps helping (a status that
+ * tmux cannot give, a signal's on tmux < 3.3, costs one look more, not a loop).
+ */
+export async function listPanes(run: Runner): Promise<PaneInfo[]> {
+  let before = Infinity;
+  for (let attempt = 0; ; attempt++) {
+    const r = await run('tmux', ['list-panes', '-a', '-F', PANE_FORMAT], { reject: false });
+    if (r.exitCode !== 0) {
+      if (noServer(r.stderr)) return [];
+      throw new FleetError(`tmux list-panes failed: ${r.stderr.trim()}`);
+    }
+    const panes = parsePanes(r.stdout);
+    const unreaped = panes.filter((p) => p.dead && p.deadStatus === null && p.deadSignal === null).length;
+    const server = panes[0]?.serverPid;
+    if (unreaped === 0 || unreaped >= before || !server || attempt >= 3) return panes;
+    before = unreaped;
+    try {
+      process.kill(server, 'SIGCHLD');
+    } catch {
+      return panes;
+    }
+    await sleep(10);
+  }
+}
+
+export async function hasSession(run: Runner, name: string): Promise<boolean> {
+  const r = await run('tmux', ['has-session', '-t', sessionTarget(name)], { reject: false });
+  return r.exitCode === 0;
+}
+
+/**
+ * Start a detached session running `argv` directly (tmux execs a multi-word command
+ * without a shell). remain-on-exit and the @fleet_* options are set in the same tmux
+ * invocation, before the server runs its event loop again, so even an agent that exits at
+ * once leaves its pane, output and exit status behind.
+ */
+export async function newSession(run: Runner, spec: NewSessionSpec): Promise<void> {
+  const args = [
+    'new-session', '-d', '-s', spec.name, '-c', spec.cwd,
+    '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
+    '--', ...spec.argv,
+    ';', 'set-option', '-w', '-t', paneTarget(spec.name), 'remain-on-exit', 'on',
+  ];
+  for (const [k, v] of Object.entries(spec.options)) {
+    if (v !== undefined) args.push(';', 'set-option', '-t', paneTarget(spec.name), `@fleet_${k}`, v);
+  }
+  const r = await run('tmux', args, { reject: false });
+  if (r.exitCode !== 0) {
+    const msg = r.stderr.trim();
+    if (/duplicate session/i.test(msg)) {
+      throw new ConflictError(
+        `tmux session "${spec.name}" already exists`,
+        `tmux kill-session -t '=${spec.name}' if it is a leftover, or pick another branch name`,
+      );
+    }
+    if (/command too long/i.test(msg)) throw new FleetError('the agent command line is too long for tmux');
+    // A failure in a later part of the chain leaves a session behind: don't.
+    await killSession(run, spec.name).catch(() => undefined);
+    throw new FleetError(`tmux could not start session "${spec.name}": ${msg}`);
+  }
+}
+
+export async function killSession(run: Runner, name: string): Promise<boolean> {
+  const r = await run('tmux', ['kill-session', '-t', sessionTarget(name)], { reject: false });
+  return r.exitCode === 0;
+}
+
+/**
+ * Type text into the agent: load-buffer from stdin, bracketed paste (-p) so multi-line text
+ * arrives whole, newlines kept as they are (-r; tmux would turn them into CRs), then Enter as
+ * a separate key `enterDelayMs` later (the agent profile's) so TUIs don't fold it into the paste.
+ */
+export async function sendText(run: Runner, name: string, text: string, opts: { enter?: boolean; enterDelayMs: number }): Promise<void> {
+  const buffer = `fleet-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  await run('tmux', ['load-buffer', '-b', buffer, '-'], { input: text });
+  await run('tmux', ['paste-buffer', '-p', '-d', '-r', '-b', buffer, '-t', paneTarget(name)]);
+  if (opts.enter !== false) {
+    await sleep(opts.enterDelayMs);
+    await run('tmux', ['send-keys', '-t', paneTarget(name), 'Enter']);
+  }
+}
+
+/** Screen plus scrollback as lines, trailing blank lines dropped. */
+export async function capture(run: Runner, name: string): Promise<string[]> {
+  const r = await run('tmux', ['capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', paneTarget(name)], {
+    keepTrailingNewline: true,
+  });
+  const lines = r.stdout.split('\n');
+  const trimEnd = () => {
+    while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  };
+  trimEnd();
+  // remain-on-exit writes "Pane is dead (status N, <date>)" at the bottom of the screen; the
+  // exit status is reported by fleet itself, so drop the line and the blank screen above it.
+  if (lines.length > 0 && /^Pane is dead\b/.test(lines[lines.length - 1]!)) {
+    lines.pop();
+    trimEnd();
+  }
+  return lines;
+}
+
+/** Attach the terminal (stdio handed to tmux), or switch the client when already inside tmux. */
+export async function attach(run: Runner, name: string, insideTmux: boolean): Promise<number> {
+  if (insideTmux) {
+    await run('tmux', ['switch-client', '-t', sessionTarget(name)]);
+    return 0;
+  }
+  return runInteractive('tmux', ['attach-session', '-t', sessionTarget(name)]);
+}
