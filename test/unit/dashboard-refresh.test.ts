@@ -6,7 +6,7 @@ import { baseContext } from '../../src/context.js';
 import { CAPTURE_FORMAT, parseCapture } from '../../src/core/pane-capture.js';
 import type { Runner } from '../../src/process/runner.js';
 import { StateManager } from '../../src/state/state-manager.js';
-import { listPanesAndScreens } from '../../src/tmux/screens.js';
+import { listPanesAndScreens, type HistoryWanted } from '../../src/tmux/screens.js';
 import { openFleetOps } from '../../src/web/fleet-ops.js';
 import { paneLine, record } from '../helpers/fake-runner.js';
 
@@ -27,7 +27,10 @@ function scriptedTmux(sessions: string[], opts: { pid?: number } = {}) {
     if (cmd === 'ps') return { stdout: `${opts.pid ?? 1} 0\n`, stderr: '', exitCode: 0 };
     if (cmd !== 'tmux') throw new Error(`unexpected ${cmd}`);
     const parts: string[][] = [[]];
-    for (const a of args) a === ';' ? parts.push([]) : parts[parts.length - 1]!.push(a);
+    for (const a of args) {
+      if (a === ';') parts.push([]);
+      else parts[parts.length - 1]!.push(a);
+    }
     let out = '';
     for (const p of parts) {
       const target = p[p.indexOf('-t') + 1];
@@ -59,7 +62,7 @@ describe('parseCapture', () => {
 describe('listPanesAndScreens', () => {
   it('reads every pane and each viewed screen in one tmux call, each pane targeted exactly', async () => {
     const t = scriptedTmux(['fleet_r_a', 'fleet_r_b', 'fleet_r_a1']);
-    const r = await listPanesAndScreens(t.run, new Map([['fleet_r_a', 200], ['fleet_r_b', 'all'] as const]));
+    const r = await listPanesAndScreens(t.run, new Map<string, HistoryWanted>([['fleet_r_a', 200], ['fleet_r_b', 'all']]));
     expect(t.tmuxCalls()).toHaveLength(1);
     const argv = t.tmuxCalls()[0]!;
     expect(argv.filter((a) => a.startsWith('='))).toEqual(['=fleet_r_a:', '=fleet_r_a:', '=fleet_r_b:', '=fleet_r_b:']);
