@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, readState, standIn, startScriptAgents, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, readState, recordingAgent, startScriptAgents, waitFor, writeConfig, type RecordingAgent, type Sandbox } from '../helpers/sandbox.js';
 import { launchChromium, startDashboard, stopAllDashboards, type RunningDashboard } from '../helpers/dashboard.js';
 
 let browser: BrowserContext;
 let profile: string;
 let sb: Sandbox;
 let repo: string;
-let out: string;
+let rec: RecordingAgent;
 let dash: RunningDashboard | null;
 let problems: string[];
 
@@ -32,19 +32,8 @@ afterAll(async () => {
 beforeEach(async () => {
   sb = await makeSandbox();
   repo = await sb.repo();
-  out = path.join(sb.dir, 'received');
-  fs.mkdirSync(out);
-  // The recording agent: its prompt argument byte for byte, then every byte typed into it (raw).
-  const rec = standIn(
-    sb,
-    'rec-agent',
-    `out=$1; shift
-printf '%s' "$1" > "$out/$FLEET_BRANCH.arg"
-echo "agent $FLEET_BRANCH ready"
-stty raw -echo
-exec cat > "$out/$FLEET_BRANCH.input"`,
-  );
-  writeConfig(sb, `default_agent = "shell"\nidle_seconds = 3\n[agents.rec]\ncommand = ["${rec}", "${out}"]\n`);
+  rec = recordingAgent(sb);
+  writeConfig(sb, `default_agent = "shell"\nidle_seconds = 3\n${rec.profile}`);
   dash = null;
   problems = [];
 });
@@ -204,11 +193,7 @@ describe('fleet dashboard in a browser', { timeout: 90_000 }, () => {
     const text = `it's "quoted" $(touch PWNED) \`touch PWNED2\`; touch PWNED3\nsecond line é ünï ✓ \\ back\\slash $HOME %s\n\n  indented`;
     await page.locator('form.prompt textarea').fill(text);
     await page.locator('form.prompt button[type=submit]').click();
-    const file = path.join(out, 'talk.input');
-    const got = await waitFor(() => {
-      const s = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-      return s.endsWith('\r') ? s : null;
-    }, { what: 'the prompt to arrive' });
+    const got = await rec.typed('talk');
     expect(got).toBe(text + '\r'); // the paste, then the separate Enter
     expect(fs.existsSync(path.join(sb.fleetHome, 'worktrees', 'repo', 'talk', 'PWNED'))).toBe(false);
     await waitFor(async () => (await page.locator('.toast').allTextContents()).includes(`sent ${text.length} characters`));
@@ -277,7 +262,7 @@ describe('fleet dashboard in a browser', { timeout: 90_000 }, () => {
     expect(await dialog.locator('.confirm-text').textContent()).toBe('Start a rec agent on branch “from-page”, from the main checkout\'s HEAD, skipping setup commands?');
     await dialog.locator('[data-confirm=create]').click();
     await card(page, 'from-page').waitFor({ timeout: 20_000 });
-    const arg = await waitFor(() => fs.existsSync(path.join(out, 'from-page.arg')) && fs.readFileSync(path.join(out, 'from-page.arg'), 'utf8'));
+    const arg = await rec.prompt('from-page');
     expect(arg).toBe(prompt);
     await waitFor(async () => (await page.locator('.detail h2').textContent()) === 'from-page', { what: 'the new agent selected' });
 
