@@ -183,7 +183,7 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
   const contextFor = async (repo: string): Promise<RepoContext & { said: Said }> => {
     const ui = collectingUi();
     const ctx = await loadContext({ needRepo: true }, { ...base, cwd: repo, ui });
-    return { ...ctx, said: ui };
+    return { ...ctx, said: { notes: ui.notes } };
   };
 
   const knownRepo = async (root: string): Promise<string> => {
