@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { FleetError, UncommittedWorkError } from '../errors.js';
 import type { Context } from '../context.js';
-import { branchExists, commitsAhead, deleteBranch, isAncestor, pinCommit } from '../git/refs.js';
-import { hasUnsavedWork, unsavedWork, type UnsavedWork } from '../git/status.js';
+import { branchExists, commitsAhead, currentBranch, deleteBranch, isAncestor, pinCommit } from '../git/refs.js';
+import { commitsOnNoBranch, hasUnsavedWork, unsavedWork, type UnsavedWork } from '../git/status.js';
 import { removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
@@ -127,11 +127,10 @@ async function endSessionAndWorktree(ctx: Context, record: AgentRecord, force: b
   let rescued: KillResult['rescued'] = null;
   if (fs.existsSync(record.worktree)) {
     // Again, now that the session is gone: the agent may have written or committed meanwhile.
-    // Forced, a worktree git cannot read any more still goes (there is nothing to rescue from it).
-    const work = force ? await agentUnsavedWork(ctx, record).catch(() => null) : await agentUnsavedWork(ctx, record);
+    const work = force ? await forcedLook(ctx, record) : await agentUnsavedWork(ctx, record);
     // The session is gone but the work is not: keep the worktree and the record.
-    if (!force && work && hasUnsavedWork(work)) throw unsavedError(record, work, ctx.env.HOME);
-    if (work && work.commits.length > 0) {
+    if (!force && hasUnsavedWork(work)) throw unsavedError(record, work, ctx.env.HOME);
+    if (work.commits.length > 0) {
       const ref = await pinCommit(ctx.run, record.repo, `${RESCUE_PREFIX}/${record.branch}`, work.commits[0]!);
       rescued = { ref, commits: work.commits.length };
     }
@@ -139,6 +138,21 @@ async function endSessionAndWorktree(ctx: Context, record: AgentRecord, force: b
     worktreeRemoved = true;
   }
   return { sessionKilled, worktreeRemoved, rescued };
+}
+
+/**
+ * The look --force takes before removing a worktree: it goes whatever it holds, but a detached
+ * HEAD's commits are pinned first. When `git status` cannot read the worktree (a broken index,
+ * say), HEAD is still asked for directly; a worktree git cannot read at all has nothing to pin.
+ */
+async function forcedLook(ctx: Context, record: AgentRecord): Promise<UnsavedWork> {
+  try {
+    return await agentUnsavedWork(ctx, record);
+  } catch {
+    const detached = (await currentBranch(ctx.run, record.worktree)) === null;
+    const commits = detached ? await commitsOnNoBranch(ctx.run, record.worktree, 'HEAD').catch(() => []) : [];
+    return { changes: [], commits };
+  }
 }
 
 /**

@@ -23,8 +23,11 @@ const worktreeOf = (branch: string) => path.join(sb.fleetHome, 'worktrees', 'rep
 const hasSession = async (branch: string) => (await sb.tmux('has-session', '-t', `=fleet_repo_${branch}`)).exitCode === 0;
 const agents = () => readState(sb).agents.map((a) => a.branch).sort();
 const headOf = async (branch: string) => (await sb.git(worktreeOf(branch), 'rev-parse', 'HEAD')).trim();
-/** An agent that leaves its branch for a detached HEAD and commits there. */
-const DETACHED_COMMIT = `git checkout -q --detach && echo d > d.txt && git add d.txt && git commit -qm 'detached work'`;
+/**
+ * An agent that leaves its branch for a detached HEAD and commits there. The file names the
+ * branch: two agents making the same commit in the same second would make one commit id.
+ */
+const DETACHED_COMMIT = `git checkout -q --detach && echo "$FLEET_BRANCH" > d.txt && git add d.txt && git commit -qm 'detached work'`;
 
 describe('commits only a detached HEAD holds', () => {
   it('kill keeps the agent whole and says how to save them; the hint works; --force pins them under refs/fleet/rescued/', async () => {
@@ -39,7 +42,7 @@ describe('commits only a detached HEAD holds', () => {
         `hint: save the commit on a branch (git -C ${wt} switch -c <name>, or git branch <name> ${sha.slice(0, 7)}), or fleet kill det-1 --force to end it anyway (fleet then keeps the commit under refs/fleet/rescued/)`,
     );
     expect(await hasSession('det-1')).toBe(true);
-    expect(fs.readFileSync(path.join(wt, 'd.txt'), 'utf8')).toBe('d\n');
+    expect(fs.readFileSync(path.join(wt, 'd.txt'), 'utf8')).toBe('det-1\n');
     expect(agents()).toEqual(['det-1', 'det-2']);
 
     // Doing what the hint says saves the commit, and then kill goes through.

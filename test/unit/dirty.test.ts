@@ -190,6 +190,19 @@ describe('kill decides with the same check', () => {
     expect(order.findIndex((c) => c.includes('update-ref'))).toBeLessThan(order.findIndex((c) => c.includes('worktree remove')));
   });
 
+  it('--force still pins a detached HEAD\'s commits when git status cannot read the worktree', async () => {
+    const { f, ctx, rec, worktree } = await setup();
+    f.on(['tmux', 'kill-session', '-t', '=fleet_repo_w']);
+    f.on(STATUS, { exitCode: 128, stderr: 'fatal: index file corrupt' }, { cwd: worktree });
+    f.on(['git', 'symbolic-ref', '--short', '-q', 'HEAD'], { exitCode: 1 }, { cwd: worktree });
+    f.on(REV_LIST, { stdout: `${C1}\n` }, { cwd: worktree });
+    f.on(/^git update-ref -m .* refs\/fleet\/rescued\/w-\S+ 1{40} $/, {}, { cwd: '/repo' });
+    f.on(['git', 'worktree', 'list', '--porcelain'], { stdout: porcelain([{ path: '/repo', branch: 'main' }, { path: worktree }]) });
+    f.on(['git', 'worktree', 'remove', '--force', '--force', '--', worktree]);
+    f.on(['git', 'show-ref', '--verify', '--quiet', 'refs/heads/w'], { exitCode: 1 });
+    expect((await killAgent(ctx, rec, { force: true })).rescued).toMatchObject({ commits: 1 });
+  });
+
   it('onlyIfUnchanged: a record made again since it was read is left alone, with no tmux or git call', async () => {
     const { f, ctx, rec, worktree } = await setup();
     f.on(STATUS, { stdout: onBranch() }, { cwd: worktree });
