@@ -16,6 +16,9 @@ import { pickCommand } from './commands/pick.js';
 import { templatesCommand } from './commands/templates.js';
 import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
+import { waitCommand } from './commands/wait.js';
+import { nextCommand } from './commands/next.js';
+import { reviveCommand } from './commands/revive.js';
 import { dashboardCommand } from './commands/dashboard.js';
 
 declare const __FLEET_VERSION__: string;
@@ -48,6 +51,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(templatesCommand());
   program.addCommand(initCommand());
   program.addCommand(doctorCommand());
+  for (const make of [waitCommand, nextCommand, reviveCommand]) program.addCommand(make());
   program.addCommand(dashboardCommand());
 
   program.hook('preAction', (_this, action) => {

@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
 import { formatChanges } from '../core/changes.js';
-import { formatAge, formatBytes, tildify } from '../core/format.js';
+import { formatAge, formatBytes, plural, tildify } from '../core/format.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
 import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { needsUser as needsUserNow } from '../core/agent-state.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -30,10 +31,14 @@ export function listCommand(): Command {
     .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
-Statuses: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you),
-exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet prune,
-which keeps a worktree with unsaved work), worktree-missing (its worktree directory was deleted:
-fleet prune), setup-failed (set-up was interrupted: fleet prune).
+Statuses of agents that report their own state (claude, codex, gemini, opencode): starting (has
+not taken its first prompt; a dialog may be open), working, waiting (a permission or question
+dialog: the reason is shown below the table), done (turn finished, ready for the next prompt).
+Of others: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you).
+Of all: exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet
+revive restarts it on its conversation, fleet prune cleans up), worktree-missing (its worktree
+directory was deleted: fleet prune), setup-failed (set-up was interrupted: fleet prune).
+Agents that need you come first, marked "!".
 
 ${USAGE_HELP}
 
@@ -65,7 +70,28 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
     return rows;
   }
   ctx.ui.out(await renderRows(ctx, opts, rows));
+  const footer = await attentionLines(ctx, rows);
+  if (footer.length > 0) ctx.ui.out(`\n${footer.join('\n')}`);
   return rows;
+}
+
+/** Below the table: why each agent that needs the user does, and what to run for the missing ones. */
+async function attentionLines(ctx: Context, rows: readonly ListedAgent[]): Promise<string[]> {
+  const lines = rows.filter(needsUser).map((a) => `! ${a.branch} ${a.status}: ${a.state_reason ?? ''}${a.status === 'waiting' ? ` — fleet attach ${a.branch}` : ''}`);
+  const missing = rows.filter((a) => a.status === 'missing');
+  if (missing.length > 0) {
+    const records = await ctx.state.read();
+    const { revivePlan } = await import('../ops/revive.js');
+    const revivable = missing.filter((a) => {
+      const r = records.find((x) => x.session === a.session);
+      return r !== undefined && revivePlan(ctx, r).ok;
+    });
+    if (revivable.length > 0) {
+      const which = revivable.length === missing.length && missing.length > 1 ? '--all' : revivable.map((a) => a.branch).join(' ');
+      lines.push(`${plural(revivable.length, 'missing agent')} can be revived on ${revivable.length === 1 ? 'its conversation' : 'their conversations'}: fleet revive ${which}`);
+    }
+  }
+  return lines;
 }
 
 /** Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM (which end it normally: exit 0). */
@@ -105,7 +131,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'branch', cell: (a) => a.branch },
     { head: 'batch', cell: (a) => a.batch_id ?? '-' },
     { head: 'agent', cell: (a) => a.agent },
-    { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
+    { head: 'status', cell: (a) => (needsUser(a) ? '! ' : '') + statusCell(a.status, a.exit_code, ctx.ui.color) },
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right' },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
@@ -121,5 +147,10 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */
 function isLive(a: ListedAgent): boolean {
-  return a.status === 'running' || a.status === 'idle';
+  return ['running', 'idle', 'starting', 'working', 'waiting', 'done'].includes(a.status);
+}
+
+/** A row that needs the user now (core/agent-state's rule, on list's fields). */
+function needsUser(a: ListedAgent): boolean {
+  return needsUserNow({ status: a.status, reason: a.state_reason });
 }

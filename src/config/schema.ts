@@ -11,7 +11,9 @@ export interface FleetConfig {
   claude_flags: string;
   /** Seconds without output before an alive agent counts as idle. */
   idle_seconds: number;
-  agents: Record<string, { command: string | string[] }>;
+  agents: Record<string, { command: string | string[]; hooks?: string; resume?: string }>;
+  /** A shell command run on every change of an agent into waiting, done or exited ("" = none). */
+  notify_command: string;
   /** `[hosts.NAME]`: machines reachable by ssh (user config only). */
   hosts: Record<string, HostConfig>;
 }
@@ -41,6 +43,10 @@ export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents' | 'hosts'>,
     check: (v) => ((v as number) >= 1 && (v as number) <= 64 ? null : 'a whole number from 1 to 64'),
   },
   claude_flags: { type: 'string', description: 'extra flags for the claude profile' },
+  notify_command: {
+    type: 'string',
+    description: 'shell command run on every change of an agent into waiting, done or exited (FLEET_BRANCH, FLEET_STATUS, FLEET_REASON, FLEET_REPO, FLEET_SESSION set)',
+  },
   idle_seconds: {
     type: 'int',
     description: 'seconds without output before a live agent shows as idle',
@@ -61,6 +67,7 @@ export function defaultConfig(home: string): FleetConfig {
     setup_commands: [],
     max_parallel: 4,
     claude_flags: '',
+    notify_command: '',
     idle_seconds: 30,
     agents: {},
     hosts: {},
@@ -95,6 +102,11 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # Extra flags for the claude profile.
 # claude_flags = "--model sonnet"
 
+# A shell command run on every change of an agent into waiting, done or exited, with
+# FLEET_BRANCH, FLEET_STATUS, FLEET_REASON, FLEET_REPO and FLEET_SESSION set (fleet also shows
+# a tmux message to attached clients). Applies to agents started after the change.
+# notify_command = "notify-send \"fleet: $FLEET_BRANCH $FLEET_STATUS\" \"$FLEET_REASON\""
+
 # Seconds without output before a live agent shows as idle in fleet list.
 # idle_seconds = 30
 
@@ -102,6 +114,12 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # or appended last when the command has no {prompt}. A profile named like a built-in replaces it.
 # [agents.mytool]
 # command = "mytool --yes {prompt}"
+# A profile that runs claude, codex, gemini or opencode can keep their statuses (working,
+# waiting, done) and fleet revive: say which it is, and how it resumes a conversation.
+# [agents.claude-opus]
+# command = "claude --model opus"
+# hooks = "claude"                 # claude, codex, gemini, opencode, or "none"
+# resume = "claude --model opus --resume {conversation}"
 
 # Machines fleet can run agents on over ssh (only here, never in a repository's .fleet.toml).
 # ssh is the whole ssh command line, or just user@host / an ~/.ssh/config alias.

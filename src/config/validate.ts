@@ -2,6 +2,8 @@ import { FleetError } from '../errors.js';
 import { splitCommandLine } from '../core/shell-words.js';
 import { CONFIG_KEYS, type FleetConfig } from './schema.js';
 import { validateHosts } from './hosts.js';
+import { CONVERSATION_PLACEHOLDER } from '../core/profiles.js';
+import { HOOK_KINDS, isHookKind } from '../hooks/agents.js';
 
 export interface Validated {
   values: Partial<FleetConfig>;
@@ -24,6 +26,31 @@ const EXPECTED: Record<string, string> = {
   int: 'a whole number',
 };
 
+/** The keys of an [agents.NAME] table. */
+const PROFILE_KEYS = ['command', 'hooks', 'resume'];
+
+/**
+ * A profile's `hooks` (which agent it runs, so fleet can follow its statuses) and `resume` (the
+ * command line that resumes a conversation, with {conversation} where the id goes).
+ */
+function profileHooks(p: Record<string, unknown>, where: string, file: string, bad: (key: string, expected: string, got: unknown) => FleetError): { hooks?: string; resume?: string } {
+  const out: { hooks?: string; resume?: string } = {};
+  if (p.hooks !== undefined) {
+    if (typeof p.hooks !== 'string' || !(p.hooks === 'none' || isHookKind(p.hooks))) throw bad(`${where}.hooks`, `one of ${[...HOOK_KINDS, 'none'].map((k) => `"${k}"`).join(', ')}`, p.hooks);
+    out.hooks = p.hooks;
+  }
+  if (p.resume !== undefined) {
+    if (typeof p.resume !== 'string' || !p.resume.includes(CONVERSATION_PLACEHOLDER)) throw bad(`${where}.resume`, `a command line containing ${CONVERSATION_PLACEHOLDER}`, p.resume);
+    try {
+      splitCommandLine(p.resume);
+    } catch (e) {
+      throw new FleetError(`${where}.resume in ${file} cannot be split into words: ${(e as Error).message}`);
+    }
+    out.resume = p.resume;
+  }
+  return out;
+}
+
 /**
  * Check a parsed TOML document against the schema. Type errors throw (naming the key and the
  * expected type); unknown keys are warnings.
@@ -44,7 +71,8 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
         const where = `agents.${name}`;
         if (typeof prof !== 'object' || prof === null || Array.isArray(prof)) throw bad(where, 'a table with a command', prof);
         const p = prof as Record<string, unknown>;
-        for (const k of Object.keys(p)) if (k !== 'command') warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
+        for (const k of Object.keys(p)) if (!PROFILE_KEYS.includes(k)) warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
+        const extra = profileHooks(p, where, file, bad);
         const cmd = p.command;
         if (typeof cmd === 'string') {
           let argv: string[];
@@ -54,9 +82,9 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
             throw new FleetError(`${where}.command in ${file} cannot be split into words: ${(e as Error).message}`);
           }
           if (argv.length === 0) throw bad(`${where}.command`, 'a non-empty command line', cmd);
-          agents[name] = { command: cmd };
+          agents[name] = { command: cmd, ...extra };
         } else if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string')) {
-          agents[name] = { command: cmd };
+          agents[name] = { command: cmd, ...extra };
         } else {
           throw bad(`${where}.command`, 'a string (or a non-empty array of strings)', cmd);
         }

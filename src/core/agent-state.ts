@@ -71,15 +71,33 @@ export function hookedState(f: HookFacts, opts: { now: number; idleSeconds: numb
 }
 
 /** An agent that needs the user now: waiting on a dialog, or starting for so long that one may be open. */
-export function needsUser(v: { status: string; reason: string | null }): boolean {
-  return v.status === 'waiting' || (v.status === 'starting' && v.reason !== null);
+export function needsUser(v: { status: string; reason?: string | null }): boolean {
+  return v.status === 'waiting' || (v.status === 'starting' && Boolean(v.reason));
 }
 
 /**
  * The order `list` shows agents in: the ones that need the user first, longest waiting first;
  * the rest keep their order.
  */
-export function userFirst<T extends { status: string; reason: string | null; since: number | null }>(rows: readonly T[]): T[] {
+export function userFirst<T extends { status: string; reason?: string | null; since?: number | null }>(rows: readonly T[]): T[] {
   const urgent = rows.filter(needsUser).sort((a, b) => (a.since ?? Infinity) - (b.since ?? Infinity));
   return [...urgent, ...rows.filter((r) => !needsUser(r))];
+}
+
+/**
+ * Has an agent settled, for `fleet wait`: it needs the user, finished its turn, ended, or is
+ * gone; an agent without hooks counts once it has been quiet for idle_seconds.
+ */
+export function settled(v: { status: string; reason?: string | null }): boolean {
+  return needsUser(v) || ['done', 'idle', 'exited', 'missing', 'worktree-missing', 'setup-failed'].includes(v.status);
+}
+
+/**
+ * The agent `fleet next` takes the user to: the one waiting longest on a dialog (or starting
+ * so long a dialog may be open), else the one done longest ago, else one without hooks that has
+ * been quiet longest. Null: nobody is waiting.
+ */
+export function nextForUser<T extends { status: string; reason?: string | null; since?: number | null }>(views: readonly T[]): T | null {
+  const oldest = (xs: T[]) => xs.sort((a, b) => (a.since ?? Infinity) - (b.since ?? Infinity))[0] ?? null;
+  return oldest(views.filter(needsUser)) ?? oldest(views.filter((v) => v.status === 'done')) ?? oldest(views.filter((v) => v.status === 'idle'));
 }

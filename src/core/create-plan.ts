@@ -2,6 +2,7 @@ import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
+import type { HookKind } from '../hooks/agents.js';
 
 /** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
@@ -18,6 +19,8 @@ export interface CreatePlan {
   worktree: string;
   agent: string;
   launch: LaunchPlan;
+  /** How the agent reports its state (src/hooks), or null: from its output. */
+  hooks: HookKind | null;
   prompt: string;
   batchId: string | null;
   /** Ref the user asked for (--base), or null for the main checkout's HEAD. */
@@ -65,6 +68,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     worktree: worktreePathFor(input.config.worktree_root, input.repoName, input.branch),
     agent: input.profile.name,
     launch: launchPlanFor(input.profile.argv),
+    hooks: input.profile.hooks,
     prompt: input.prompt,
     batchId: input.batchId ?? null,
     baseRef: input.base ?? null,

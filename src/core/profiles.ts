@@ -6,12 +6,17 @@ import { FleetError } from '../errors.js';
 import { CONFIG_FILE } from '../config/paths.js';
 import { splitCommandLine } from './shell-words.js';
 import type { TranscriptKind } from './usage/parser.js';
+import { isHookKind, type HookKind } from '../hooks/agents.js';
 
 /** An agent profile, resolved: the argv that starts it; `{prompt}` marks where the prompt goes. */
 export interface AgentProfile {
   name: string;
   argv: string[];
   builtin: boolean;
+  /** How it reports working / waiting / done (src/hooks); null: its status comes from its output. */
+  hooks: HookKind | null;
+  /** A user profile's `resume` command line (`{conversation}` marks the id); null: derived from argv for a hooked kind. */
+  resume: string[] | null;
 }
 
 /** What fleet knows about a kind of agent beyond the command that starts it. */
@@ -20,10 +25,8 @@ export interface AgentFacts {
   install?: string;
   /** Milliseconds between pasting a prompt and pressing Enter, so its TUI does not fold the Enter into the paste. */
   enterDelayMs: number;
-  /** How it reports working / waiting / done itself (SPEC "Agent awareness"); unset: status from output activity. */
-  hooks?: 'claude-settings' | 'codex-notify' | 'gemini-hooks';
-  /** The argv that resumes its conversation (`fleet revive`); unset: it cannot be resumed. */
-  resumeArgv?: readonly string[];
+  /** How it reports working / waiting / done itself (SPEC "Agent awareness", src/hooks); unset: status from output activity. */
+  hooks?: HookKind;
   /** The format of the transcript its token usage is read from (SPEC "Cost"); unset: it keeps none fleet can read. */
   transcript?: TranscriptKind;
 }
@@ -36,8 +39,11 @@ export const DEFAULT_FACTS: AgentFacts = { enterDelayMs: 120 };
 /** The part of the config that profiles are made from. */
 export interface ProfileConfig {
   claude_flags: string;
-  agents: Record<string, { command: string | string[] }>;
+  agents: Record<string, { command: string | string[]; hooks?: string; resume?: string }>;
 }
+
+/** Where a user's `resume` command puts the conversation id. */
+export const CONVERSATION_PLACEHOLDER = '{conversation}';
 
 interface BuiltinProfile {
   name: string;
@@ -64,14 +70,20 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     name: 'claude',
     program: 'claude',
     args: (c) => [...splitCommandLine(c.claude_flags), PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude' },
+    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude', hooks: 'claude' },
   },
-  { name: 'codex', program: 'codex', args: () => [PROMPT_PLACEHOLDER], facts: { install: 'npm install -g @openai/codex', enterDelayMs: 120, transcript: 'codex' } },
+  {
+    name: 'codex',
+    program: 'codex',
+    args: () => [PROMPT_PLACEHOLDER],
+    // codex reads an Enter within ~120 ms of typed text as a newline (its paste-burst rule): wait longer.
+    facts: { install: 'npm install -g @openai/codex', enterDelayMs: 250, transcript: 'codex', hooks: 'codex' },
+  },
   {
     name: 'gemini',
     program: 'gemini',
     args: () => ['--prompt-interactive', PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @google/gemini-cli', enterDelayMs: 120, transcript: 'gemini' },
+    facts: { install: 'npm install -g @google/gemini-cli', enterDelayMs: 120, transcript: 'gemini', hooks: 'gemini' },
   },
   {
     name: 'aider',
@@ -79,7 +91,7 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     args: () => ['--message', PROMPT_PLACEHOLDER],
     facts: { install: 'python -m pip install aider-install && aider-install', enterDelayMs: 120 },
   },
-  { name: 'opencode', program: 'opencode', args: () => ['--prompt', PROMPT_PLACEHOLDER], facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120 } },
+  { name: 'opencode', program: 'opencode', args: () => ['--prompt', PROMPT_PLACEHOLDER], facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120, hooks: 'opencode' } },
   { name: 'shell', program: 'bash', args: () => ['-c', PROMPT_PLACEHOLDER], facts: DEFAULT_FACTS },
 ];
 
@@ -100,7 +112,9 @@ export function resolveProfile(config: ProfileConfig, name: string): AgentProfil
   const user = config.agents[name];
   if (user) {
     const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
-    return { name, argv, builtin: false };
+    // A user profile replacing a built-in keeps its hooks unless it says `hooks = "none"`.
+    const hooks = user.hooks === undefined ? (agentFacts(name).hooks ?? null) : isHookKind(user.hooks) ? user.hooks : null;
+    return { name, argv, builtin: false, hooks, resume: user.resume ? splitCommandLine(user.resume) : null };
   }
   const builtin = BUILTIN_PROFILES.find((p) => p.name === name);
   if (!builtin) {
@@ -108,7 +122,7 @@ export function resolveProfile(config: ProfileConfig, name: string): AgentProfil
       hint: `use one of: ${profileNames(config).join(', ')} (or add [agents.${name}] command = "..." to ${CONFIG_FILE})`,
     });
   }
-  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true };
+  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true, hooks: builtin.facts.hooks ?? null, resume: null };
 }
 
 /** Every profile name the config offers, built-in and the user's, sorted. */
@@ -138,6 +152,15 @@ export function launchPlanFor(profileArgv: readonly string[]): LaunchPlan {
     promptIndex: idx,
     prefix: el.slice(0, at),
     suffix: el.slice(at + PROMPT_PLACEHOLDER.length),
+  };
+}
+
+/** `args` inserted into a launch plan's argv at `at`, the prompt's slot moved along. */
+export function insertArgs(plan: LaunchPlan, at: number, args: readonly string[]): LaunchPlan {
+  return {
+    ...plan,
+    argv: [...plan.argv.slice(0, at), ...args, ...plan.argv.slice(at)],
+    promptIndex: plan.promptIndex >= at ? plan.promptIndex + args.length : plan.promptIndex,
   };
 }
 

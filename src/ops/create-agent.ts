@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
-import type { AgentProfile } from '../core/profiles.js';
+import type { AgentProfile, LaunchPlan } from '../core/profiles.js';
+import type { FleetOption } from '../core/parse.js';
 import { planCreate, type CreatePhase, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
@@ -13,6 +14,7 @@ import type { AgentRecord } from '../state/types.js';
 import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
 import { killSession, listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
+import { hookedStart, warnFirstRun } from './agent-hooks.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -46,6 +48,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     quick: req.quick,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  await warnFirstRun(ctx, [plan]);
   return { plan, pre };
 }
 
@@ -195,33 +198,11 @@ export async function createAgent(
 
     checkAbort();
     hooks.onPhase?.('starting');
-    const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
-    try {
-      await newSession(ctx.run, {
-        name: plan.session,
-        cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, promptFile, {
-          PATH: ctx.env.PATH ?? '/usr/bin:/bin',
-          FLEET_REPO: plan.repo,
-          FLEET_BRANCH: plan.branch,
-          FLEET_WORKTREE: plan.worktree,
-          FLEET_BATCH: plan.batchId ?? '',
-          FLEET_AGENT: plan.agent,
-        }),
-        options: {
-          repo: plan.repo,
-          branch: plan.branch,
-          batch: plan.batchId ?? undefined,
-          agent: plan.agent,
-          worktree: plan.worktree,
-          created: record.created_at,
-          base: pre.baseCommit,
-        },
-      });
-    } catch (e) {
-      fs.rmSync(promptFile, { force: true });
-      throw e;
-    }
+    // Flags, environment and tmux options that make the agent report its state (src/hooks).
+    const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
+    record.hooks = start.hooks;
+    record.conversation_id = start.conversation;
+    await startAgentSession(ctx, { ...start, record, text: plan.prompt });
     undo.push(() => killSession(ctx.run, plan.session));
 
     checkAbort();
@@ -233,6 +214,58 @@ export async function createAgent(
   } catch (e) {
     hooks.onPhase?.('failed', e instanceof Error ? e.message : String(e));
     for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Start the agent of `record` in a new tmux session in its worktree: the launch plan's argv
+ * with `text` (the prompt) in its slot, the agent's environment, the @fleet_* options that let
+ * a lost state.json be rebuilt (plus `options`: its hooks and conversation), and the session's
+ * pane-died hook. create and revive both start agents here.
+ */
+export async function startAgentSession(
+  ctx: Context,
+  s: {
+    record: AgentRecord;
+    launch: LaunchPlan;
+    text: string;
+    env: Record<string, string>;
+    options: Partial<Record<FleetOption, string>>;
+    extraOptions: Record<string, string>;
+    paneDied: string;
+  },
+): Promise<void> {
+  const r = s.record;
+  const promptFile = writePromptFile(ctx.configs.home, r.session, s.text);
+  try {
+    await newSession(ctx.run, {
+      name: r.session,
+      cwd: r.worktree,
+      argv: launcherArgv(s.launch, promptFile, {
+        ...s.env,
+        PATH: ctx.env.PATH ?? '/usr/bin:/bin',
+        FLEET_REPO: r.repo,
+        FLEET_BRANCH: r.branch,
+        FLEET_WORKTREE: r.worktree,
+        FLEET_BATCH: r.batch_id ?? '',
+        FLEET_AGENT: r.agent,
+      }),
+      options: {
+        repo: r.repo,
+        branch: r.branch,
+        batch: r.batch_id ?? undefined,
+        agent: r.agent,
+        worktree: r.worktree,
+        created: r.created_at,
+        base: r.base_commit,
+        ...s.options,
+      },
+      extraOptions: s.extraOptions,
+      paneDied: s.paneDied,
+    });
+  } catch (e) {
+    fs.rmSync(promptFile, { force: true });
     throw e;
   }
 }

@@ -5,6 +5,7 @@ import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
 import type { PaneInfo } from '../core/parse.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
+import { userFirst } from '../core/agent-state.js';
 import { pidAlive } from '../process/pids.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
@@ -22,6 +23,12 @@ export interface ListedAgent {
   memory: number | null;
   created_at: string;
   exit_code: number | null;
+  /** Why it is in this status when fleet knows (a dialog's request, a failed turn, a starting agent's dialog); else null. */
+  state_reason: string | null;
+  /** Since when it is in this status (ISO 8601), when known. */
+  state_since: string | null;
+  /** The agent's own conversation (session) id, when known: what fleet revive resumes. */
+  conversation_id: string | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
 }
@@ -76,7 +83,10 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   if (sampler && mine.length > 0) sampler.prepare();
   const panes = await (early ?? listPanes(ctx.run));
   // A stat per record (no process) tells a deleted worktree directory from a live agent.
-  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  const views = reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  await rememberConversations(ctx, views);
+  // The agents that need the user first (a dialog open), longest waiting first.
+  return userFirst(views);
 }
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */
@@ -120,8 +130,31 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     memory: pid === null ? 0 : (u?.memory ?? null),
     created_at: r.created_at,
     exit_code: v.exitCode,
+    state_reason: v.reason ?? null,
+    state_since: typeof v.since === 'number' ? new Date(v.since * 1000).toISOString() : null,
+    conversation_id: v.pane?.fleet.conversation || r.conversation_id || null,
     changes: null,
   };
+}
+
+/**
+ * What the hooks learned that fleet must remember beyond tmux: the conversation id (codex and
+ * opencode tell it only in their hooks, and `fleet revive` needs it once the session is gone)
+ * and the transcript. Written only when it changed, so a list usually writes nothing.
+ */
+async function rememberConversations(ctx: Context, views: readonly AgentView[]): Promise<void> {
+  const learned = new Map<string, { conversation_id: string | null; transcript: string | null }>();
+  for (const v of views) {
+    const conversation = v.pane?.fleet.conversation || null;
+    const transcript = v.pane?.hook.transcript || null;
+    if ((conversation && conversation !== v.record.conversation_id) || (transcript && transcript !== v.record.transcript)) {
+      learned.set(v.record.session, { conversation_id: conversation ?? v.record.conversation_id ?? null, transcript: transcript ?? v.record.transcript ?? null });
+    }
+  }
+  if (learned.size === 0) return;
+  await ctx.state
+    .update((agents) => agents.map((a) => (learned.has(a.session) ? { ...a, ...learned.get(a.session) } : a)))
+    .catch((e: unknown) => ctx.ui.warn(`could not record the agents' conversation ids: ${(e as Error).message}`));
 }
 
 /**
