@@ -13,7 +13,10 @@ export async function startSpinner(ui: Ui, text: string): Promise<Spinner> {
     return { text: () => {}, note: (t) => ui.note(`note: ${t}`), succeed: () => {}, fail: () => {} };
   }
   const { default: ora } = await import('ora');
-  const s = ora({ text, stream: process.stderr }).start();
+  // discardStdin would put the terminal in raw mode (no ISIG) and wait for the ^C byte on a
+  // stdin it never resumes, so Ctrl+C did nothing during create. The terminal stays as it is:
+  // Ctrl+C sends SIGINT, which create turns into a rollback.
+  const s = ora({ text, stream: process.stderr, discardStdin: false }).start();
   return {
     text: (t) => {
       s.text = t;
