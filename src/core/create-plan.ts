@@ -1,4 +1,4 @@
-import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
+import { branchLengthProblem, branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
@@ -49,6 +49,11 @@ export function planCreate(input: CreateInput): CreatePlan {
   const problem = branchNameProblem(input.branch);
   if (problem) {
     throw new UsageError(`invalid branch name "${input.branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
+  }
+  const tooLong = branchLengthProblem(input.branch);
+  if (tooLong) {
+    const shown = input.branch.length > 40 ? `${input.branch.slice(0, 40)}…` : input.branch;
+    throw new UsageError(`branch name "${shown}" is too long: ${tooLong}`, 'use a shorter branch name');
   }
   const bytes = Buffer.byteLength(input.prompt);
   if (bytes >= MAX_ARG_BYTES) {

@@ -79,17 +79,13 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
       }),
     ),
   ]);
-  const sessions = new Set(panes.map((p) => p.session));
+  const sessions = new Map(panes.map((p) => [p.session, p]));
   const home = ctx.env.HOME;
   const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
-    if (sessions.has(plan.session)) {
-      throw new ConflictError(
-        `tmux session "${plan.session}" already exists`,
-        `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      );
-    }
+    const inTheWay = sessions.get(plan.session);
+    if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
@@ -118,6 +114,23 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     out.set(plan.branch, { newBranch: !exists, baseCommit: baseCommit ?? '', baseRef });
   }
   return out;
+}
+
+/**
+ * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
+ * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
+ */
+function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+  if (owner.branch !== undefined) {
+    return new ConflictError(
+      `tmux session "${session}" already exists: it runs fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
+      'pick another branch name; fleet list --all shows that agent',
+    );
+  }
+  return new ConflictError(
+    `tmux session "${session}" already exists and is not one of fleet's agents`,
+    `pick another branch name, or rename that session: tmux rename-session -t '=${session}' NEW-NAME`,
+  );
 }
 
 function agentExists(branch: string): ConflictError {
