@@ -50,6 +50,7 @@ export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOp
         signal,
         onPhase: (phase) => spinner.text(`${plan.branch}: ${phase}`),
         onNote: (n) => spinner.note(n),
+        onWarning: (w) => spinner.warn(w),
       }),
     );
   } catch (e) {

@@ -105,6 +105,7 @@ async function runBatch(
           // createAgent reports "failed" before it undoes its steps; the outcome is reported once they are undone.
           onPhase: (phase) => progress.update(plan.branch, phase === 'failed' ? 'rolling back' : phase),
           onNote: (n) => progress.note(`${plan.branch}: ${n}`),
+          onWarning: (w) => progress.note(`warning: ${plan.branch}: ${w}`),
         });
         progress.update(plan.branch, 'ready');
       } catch (e) {

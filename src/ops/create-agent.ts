@@ -20,6 +20,8 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
+  onWarning?: (warning: string) => void;
 }
 
 export interface CreateRequest {
@@ -192,9 +194,10 @@ export async function createAgent(
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
+      for (const w of warnings) hooks.onWarning?.(w);
     }
 
     if (plan.setupCommands.length > 0) {
