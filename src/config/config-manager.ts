@@ -75,8 +75,9 @@ export class ConfigManager {
       files.push(file);
       const v = validateConfig(doc, file);
       warnings.push(...v.warnings);
-      const { agents, hosts, ...rest } = v.values;
+      const { agents, hosts, env, ...rest } = v.values;
       Object.assign(config, rest);
+      if (env) config.env = { ...config.env, ...env };
       if (agents) config.agents = { ...config.agents, ...agents };
       // Hosts decide where commands run and as whom: only the user's own config may name them.
       if (hosts && file === this.userFile) config.hosts = hosts;

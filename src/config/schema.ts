@@ -11,7 +11,9 @@ export interface FleetConfig {
   claude_flags: string;
   /** Seconds without output before an alive agent counts as idle. */
   idle_seconds: number;
-  agents: Record<string, { command: string | string[] }>;
+  agents: Record<string, { command: string | string[]; env?: Record<string, string> }>;
+  /** `[env]`: variables every agent gets (added to or overriding the caller's environment). */
+  env: Record<string, string>;
   /** `[hosts.NAME]`: machines reachable by ssh (user config only). */
   hosts: Record<string, HostConfig>;
 }
@@ -25,7 +27,7 @@ interface KeySpec {
   check?: (v: unknown) => string | null;
 }
 
-export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents' | 'hosts'>, KeySpec> = {
+export const CONFIG_KEYS: Record<Exclude<keyof FleetConfig, 'agents' | 'hosts' | 'env'>, KeySpec> = {
   default_agent: { type: 'string', description: 'agent profile used when --agent is not given', check: nonEmpty },
   worktree_root: { type: 'string', description: 'where worktrees are made (~ expanded)', check: nonEmpty },
   tmux_prefix: {
@@ -64,6 +66,7 @@ export function defaultConfig(home: string): FleetConfig {
     idle_seconds: 30,
     agents: {},
     hosts: {},
+    env: {},
   };
 }
 

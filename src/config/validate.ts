@@ -44,7 +44,7 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
         const where = `agents.${name}`;
         if (typeof prof !== 'object' || prof === null || Array.isArray(prof)) throw bad(where, 'a table with a command', prof);
         const p = prof as Record<string, unknown>;
-        for (const k of Object.keys(p)) if (k !== 'command') warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
+        for (const k of Object.keys(p)) if (k !== 'command' && k !== 'env') warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
         const cmd = p.command;
         if (typeof cmd === 'string') {
           let argv: string[];
@@ -60,8 +60,13 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
         } else {
           throw bad(`${where}.command`, 'a string (or a non-empty array of strings)', cmd);
         }
+        if (p.env !== undefined) agents[name].env = envTable(p.env, `${where}.env`, bad);
       }
       values.agents = agents;
+      continue;
+    }
+    if (key === 'env') {
+      values.env = envTable(raw, 'env', bad);
       continue;
     }
     if (key === 'hosts') {
@@ -91,4 +96,16 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Vali
     (values as Record<string, unknown>)[key] = v;
   }
   return { values, warnings };
+}
+
+/** `[env]` or `[agents.NAME.env]`: variable name → string value. */
+function envTable(raw: unknown, where: string, bad: (key: string, expected: string, got: unknown) => FleetError): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(where, `a table of NAME = "value" (e.g. [${where}] HTTP_PROXY = "http://proxy:3128")`, raw);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw bad(`${where}.${name}`, 'named with letters, digits and "_" (not starting with a digit)', name);
+    if (typeof value !== 'string' || value.includes('\0')) throw bad(`${where}.${name}`, 'a string (quote it) without NUL bytes', value);
+    env[name] = value;
+  }
+  return env;
 }

@@ -18,6 +18,8 @@ export interface CreatePlan {
   worktree: string;
   agent: string;
   launch: LaunchPlan;
+  /** The profile's own environment (see core/agent-env). */
+  env: AgentProfile['env'];
   prompt: string;
   batchId: string | null;
   /** Ref the user asked for (--base), or null for the main checkout's HEAD. */
@@ -70,6 +72,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     worktree: worktreePathFor(input.config.worktree_root, input.repoName, input.branch),
     agent: input.profile.name,
     launch: launchPlanFor(input.profile.argv),
+    env: input.profile.env,
     prompt: input.prompt,
     batchId: input.batchId ?? null,
     baseRef: input.base ?? null,

@@ -10,7 +10,8 @@ import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git
 import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
+import { launcherArgv, writeLaunchFile } from '../tmux/launcher.js';
+import { agentEnv } from '../core/agent-env.js';
 import { killSession, listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 
@@ -180,6 +181,21 @@ export async function createAgent(
   });
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
 
+  // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  const env = agentEnv({
+    caller: ctx.env,
+    profile: plan.env,
+    config: ctx.config.env,
+    fleet: {
+      FLEET_REPO: plan.repo,
+      FLEET_BRANCH: plan.branch,
+      FLEET_WORKTREE: plan.worktree,
+      FLEET_BATCH: plan.batchId ?? '',
+      FLEET_AGENT: plan.agent,
+    },
+    worktree: plan.worktree,
+  });
+
   try {
     checkAbort();
     hooks.onPhase?.('creating worktree');
@@ -203,24 +219,17 @@ export async function createAgent(
     if (plan.setupCommands.length > 0) {
       checkAbort();
       hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, hooks.signal);
+      await runSetup(ctx, plan, env, hooks.signal);
     }
 
     checkAbort();
     hooks.onPhase?.('starting');
-    const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
+    const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
     try {
       await newSession(ctx.run, {
         name: plan.session,
         cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, promptFile, {
-          PATH: ctx.env.PATH ?? '/usr/bin:/bin',
-          FLEET_REPO: plan.repo,
-          FLEET_BRANCH: plan.branch,
-          FLEET_WORKTREE: plan.worktree,
-          FLEET_BATCH: plan.batchId ?? '',
-          FLEET_AGENT: plan.agent,
-        }),
+        argv: launcherArgv(plan.launch, launchFile),
         options: {
           repo: plan.repo,
           branch: plan.branch,
@@ -232,7 +241,7 @@ export async function createAgent(
         },
       });
     } catch (e) {
-      fs.rmSync(promptFile, { force: true });
+      fs.rmSync(launchFile, { force: true });
       throw e;
     }
     undo.push(() => killSession(ctx.run, plan.session));
@@ -251,7 +260,7 @@ export async function createAgent(
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): Promise<void> {
+async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -267,7 +276,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
         signal,
         // Its own process group: an abort kills the command and everything it started (npm's children).
         detached: true,
-        env: { FLEET_REPO: plan.repo, FLEET_BRANCH: plan.branch, FLEET_WORKTREE: plan.worktree },
+        env,
       });
       exitCode = r.exitCode;
     } catch (e) {
