@@ -33,7 +33,7 @@ export function multiCommand(): Command {
     .addHelpText('after', `
 Every pair is checked before anything is made. Set-up runs like fanout's: at most max_parallel at
 once, a failed agent rolled back alone (exit 1), Ctrl+C keeps the finished ones (exit 130).
-A plain branch (no ":") takes the prompt of --prompt or --prompt-file; pairs keep their own.
+A plain branch (no ":") takes --prompt or --prompt-file; pairs keep their own.
 
 Examples:
   fleet multi fix-login:"Fix login" add-tests:"Add test coverage"

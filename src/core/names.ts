@@ -41,7 +41,7 @@ export function branchLengthProblem(name: string): string | null {
     const bytes = Buffer.byteLength(part);
     if (bytes > MAX_BRANCH_PART_BYTES) {
       const shown = part.length > 24 ? `${part.slice(0, 24)}…` : part;
-      return `its part "${shown}" is ${bytes} bytes long, and git stores a branch as a file whose name can be at most ${MAX_BRANCH_PART_BYTES} bytes (File name too long)`;
+      return `its part "${shown}" is ${bytes} bytes; git keeps a branch as a file, so a part can be at most ${MAX_BRANCH_PART_BYTES} bytes (File name too long)`;
     }
   }
   return null;

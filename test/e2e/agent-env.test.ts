@@ -64,8 +64,8 @@ describe("the agent's environment", () => {
 
     const key = `sk-ant-fake-${path.basename(sb.dir)}-value`;
     const proxy = `http://user:pw-${path.basename(sb.dir)}@proxy.invalid:3128`;
-    const caller: Record<string, string | undefined> = {
-      ...sb.env,
+    // What the user's shell has and the agent must get as it is.
+    const passed = {
       ANTHROPIC_API_KEY: key,
       OPENAI_API_KEY: `${key}-openai`,
       COLORTERM: 'truecolor',
@@ -74,9 +74,8 @@ describe("the agent's environment", () => {
       NO_PROXY: 'localhost,127.0.0.1',
       MULTI_LINE: 'line one\nline two\n',
       QUOTES: `it's "quoted" $(not run) \`nor this\``,
-      LAYERED: 'caller',
-      TERM: 'xterm-kitty',
     };
+    const caller: Record<string, string | undefined> = { ...sb.env, ...passed, LAYERED: 'caller', TERM: 'xterm-kitty' };
     const create = execa(process.execPath, [CLI, 'create', 'envy', '-p', 'go'], { cwd: repo, env: caller, extendEnv: false, reject: false });
     const commandLines = await sampleCommandLines(create);
     const r = await create;
@@ -94,14 +93,7 @@ describe("the agent's environment", () => {
     const env = recordedEnv(out);
     const worktree = path.join(sb.fleetHome, 'worktrees', 'repo', 'envy');
     expect(env).toMatchObject({
-      ANTHROPIC_API_KEY: key,
-      OPENAI_API_KEY: `${key}-openai`,
-      COLORTERM: 'truecolor',
-      HTTPS_PROXY: proxy,
-      https_proxy: proxy,
-      NO_PROXY: 'localhost,127.0.0.1',
-      MULTI_LINE: 'line one\nline two\n',
-      QUOTES: caller.QUOTES,
+      ...passed,
       PATH: caller.PATH,
       HOME: sb.home,
       FROM_CONFIG: 'every agent',
