@@ -103,7 +103,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
     }),
   );
   const collision = findCollisions(plans);
-  if (collision) throw new UsageError(collision, 'give each agent a branch name that differs in more than "." or "/"');
+  if (collision) throw new UsageError(collision, 'rename one of them');
   return plans;
 }
 

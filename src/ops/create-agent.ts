@@ -89,6 +89,9 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
     const inTheWay = sessions.get(plan.session);
     if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);
+    // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
+    const holder = records.find((r) => r.session === plan.session);
+    if (holder) throw sessionInTheWay(plan.session, holder);
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
@@ -126,7 +129,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
 function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
   if (owner.branch !== undefined) {
     return new ConflictError(
-      `tmux session "${session}" already exists: it runs fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
+      `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
       'pick another branch name; fleet list --all shows that agent',
     );
   }
@@ -175,8 +178,9 @@ export async function createAgent(
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
-    const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) throw agentExists(plan.branch);
+    if (agents.some((a) => sameAgent(a, record))) throw agentExists(plan.branch);
+    const holder = agents.find((a) => a.session === record.session);
+    if (holder) throw sessionInTheWay(record.session, holder);
     return [...agents, record];
   });
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));

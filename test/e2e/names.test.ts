@@ -83,7 +83,7 @@ describe('branch names that tmux would fold together', () => {
     }
     const r = await fleet(sb, ['create', 'feat-login', '-p', 'x'], { cwd: repo });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/^error: tmux session "fleet_repo_feat-login" already exists: it runs fleet's agent on branch "feat\/login"/m);
+    expect(r.stderr).toMatch(/^error: the tmux session name "fleet_repo_feat-login" belongs to fleet's agent on branch "feat\/login"/m);
     expect(r.stderr).not.toMatch(/kill/);
     expect((await sb.tmux('has-session', '-t', '=fleet_repo_feat-login')).exitCode).toBe(0);
     expect(readState(sb).agents.map((a) => a.branch)).toEqual(['feat/login']);

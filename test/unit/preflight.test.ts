@@ -89,6 +89,12 @@ const cases: Case[] = [
     error: { type: ConflictError, message: /^tmux session "fleet_repo_x" already exists and is not one of fleet's agents$/, hint: /^pick another branch name, or rename that session: tmux rename-session -t '=fleet_repo_x' NEW-NAME$/ },
   },
   {
+    name: "another branch's agent holds the session name (an older fleet named feat/login and feat-login alike), its session gone",
+    branch: 'feat-login',
+    records: () => [record('feat/login', { session: 'fleet_repo_feat-login' })],
+    error: { type: ConflictError, message: /^the tmux session name "fleet_repo_feat-login" belongs to fleet's agent on branch "feat\/login" of \/repo$/, hint: /^pick another branch name/ },
+  },
+  {
     name: 'a branch checked out in another worktree',
     branch: 'busy',
     world: { branches: { busy: TIP }, worktrees: [{ path: '/elsewhere/busy', branch: 'busy' }] },
