@@ -88,7 +88,8 @@ Examples:
   cmd
     .command('set')
     .description('set one key in your config file (comments are kept)')
-    .argument('<key>')
+    .usage('[options] <key> <value>')
+    .argument('<key>', 'a key (fleet config --help lists them)')
     .argument('<value...>', 'the value, one argument: quote it when it has spaces')
     .allowUnknownOption()
     .passThroughOptions()
