@@ -4,6 +4,7 @@ import { FleetError, UsageError } from '../errors.js';
 import { baseContext, type BaseContext } from '../context.js';
 import { ConfigManager, readRepoConfigFile, settingsOf } from '../config/config-manager.js';
 import { andList } from '../config/ignored.js';
+import { sha256 } from '../config/trust-store.js';
 import { CONFIG_FILE, REPO_CONFIG_FILE } from '../config/paths.js';
 import { validateConfig } from '../config/validate.js';
 import { repoInfo } from '../git/repo.js';
@@ -69,8 +70,9 @@ export async function runTrust(deps: BaseContext, opts: TrustOptions): Promise<T
   const gated = keys.filter((k) => k.cls === 'gated').map((k) => k.key);
   const userOnly = keys.filter((k) => k.cls === 'user-only').map((k) => k.key);
   const entry = store.lookup(repo.root, (m) => deps.ui.warn(m));
-  const short = read.sha256.slice(0, 12);
-  if (entry?.sha256 === read.sha256) {
+  const hash = sha256(read.bytes);
+  const short = hash.slice(0, 12);
+  if (entry?.sha256 === hash) {
     deps.ui.out(`${shown} is already trusted (sha256 ${short})`);
     return { file, trusted: true, changed: false };
   }
@@ -85,7 +87,7 @@ export async function runTrust(deps: BaseContext, opts: TrustOptions): Promise<T
     if (userOnly.length > 0) deps.ui.out(`${andList(userOnly)} stay ignored: only your own ${CONFIG_FILE} may set them.`);
     if (!(await confirm(`trust ${shown}?`))) throw new FleetError(`${shown} not trusted; nothing changed`);
   }
-  await store.trust(repo.root, read.sha256, read.text);
+  await store.trust(repo.root, hash, read.text);
   const applies = gated.length > 0 ? `; its ${andList(gated)} now apply` : '';
   deps.ui.out(`trusted ${shown} (sha256 ${short})${applies}`);
   return { file, trusted: true, changed: true };

@@ -22,7 +22,8 @@ export interface IgnoredKey {
 /** A repository's `.fleet.toml` as fleet read it. */
 export interface RepoConfigFile {
   path: string;
-  sha256: string;
+  /** SHA-256 of its bytes; null when nothing in it needs trust (then it is not hashed at all). */
+  sha256: string | null;
   /**
    * `trusted`: its content is trusted; `untrusted`: never trusted; `changed`: trusted once, with
    * other content; `not-needed`: it sets nothing that needs trust (the store was not read).
@@ -143,12 +144,14 @@ export class ConfigManager {
         files.push(file);
         const v = validateConfig(await ConfigManager.parseText(read.text, file), file);
         warnings.push(...v.warnings);
-        const repoFile: RepoConfigFile = { path: file, sha256: read.sha256, trust: 'not-needed' };
+        const repoFile: RepoConfigFile = { path: file, sha256: null, trust: 'not-needed' };
         report.repoFile = repoFile;
         const keys = settingsOf(v.values, config);
+        // Only a file that sets a gated key is hashed and looked up (hashing starts OpenSSL: ~2 ms).
         if (keys.some((k) => k.cls === 'gated')) {
+          repoFile.sha256 = sha256(read.bytes);
           const entry = this.trustStore().lookup(repoRoot, (m) => warnings.push(m));
-          repoFile.trust = entry?.sha256 === read.sha256 ? 'trusted' : entry ? 'changed' : 'untrusted';
+          repoFile.trust = entry?.sha256 === repoFile.sha256 ? 'trusted' : entry ? 'changed' : 'untrusted';
         }
         for (const { key, value, cls } of keys) {
           const reason = cls === 'user-only' ? 'user-only' : cls === 'gated' && repoFile.trust !== 'trusted' ? 'untrusted' : null;
@@ -198,7 +201,7 @@ export function resolveConfigPath(value: string, file: string, home: string): st
  * name any file on the machine, or /dev/zero), only a regular file of sane size. The bytes that
  * are hashed are the bytes that are parsed.
  */
-export function readRepoConfigFile(file: string): { text: string; bytes: Buffer; sha256: string } | { problem: string } | null {
+export function readRepoConfigFile(file: string): { text: string; bytes: Buffer } | { problem: string } | null {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -213,7 +216,7 @@ export function readRepoConfigFile(file: string): { text: string; bytes: Buffer;
     if (!st.isFile()) return { problem: 'it is not a regular file' };
     if (st.size > MAX_REPO_CONFIG_BYTES) return { problem: `it is larger than ${MAX_REPO_CONFIG_BYTES / 1024} KiB` };
     const bytes = fs.readFileSync(fd);
-    return { text: bytes.toString('utf8'), bytes, sha256: sha256(bytes) };
+    return { text: bytes.toString('utf8'), bytes };
   } finally {
     fs.closeSync(fd);
   }

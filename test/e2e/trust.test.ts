@@ -102,14 +102,15 @@ describe("a repository's .fleet.toml", () => {
     expect((await fleet(sb, ['trust', '--yes'], { cwd: repo })).exitCode).toBe(0);
     const file = path.join(repo, '.fleet.toml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('max_parallel = 3', 'max_parallel = 5\nclaude_flags = "--dangerously-skip-permissions"'));
-    // A real terminal: a pane of the sandbox's own tmux server.
-    const screen = async () => (await sb.tmux('capture-pane', '-p', '-J', '-t', '=ask:')).stdout;
+    // A real terminal: a pane of the sandbox's own tmux server, one session per answer.
     const ask = async (answer: string) => {
-      await sb.tmux('kill-session', '-t', '=ask');
-      await sb.tmux('new-session', '-d', '-s', 'ask', '-x', '200', '-y', '60', '-c', repo, `${process.execPath} ${CLI} trust; echo "exit=$?"; sleep 600`);
-      await waitFor(async () => (await screen()).includes('[y/N]'), { timeout: 20_000, what: 'the question' });
-      await sb.tmux('send-keys', '-t', '=ask:', answer, 'Enter');
-      return waitFor(async () => /exit=\d+/.test(await screen()) && screen(), { timeout: 20_000, what: 'fleet trust to finish' });
+      const session = `ask-${answer}`;
+      const screen = async () => (await sb.tmux('capture-pane', '-p', '-J', '-t', `=${session}:`)).stdout;
+      const started = await sb.tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '60', '-c', repo, `${process.execPath} ${CLI} trust; echo "exit=$?"; sleep 600`);
+      expect(started.exitCode).toBe(0);
+      await waitFor(async () => (await screen()).includes('[y/N]'), { timeout: 30_000, what: 'the question' });
+      await sb.tmux('send-keys', '-t', `=${session}:`, answer, 'Enter');
+      return waitFor(async () => /exit=\d+/.test(await screen()) && screen(), { timeout: 30_000, what: 'fleet trust to finish' });
     };
 
     const no = await ask('n');
