@@ -1,4 +1,4 @@
-import { BUILTIN_NAMES } from '../core/profiles.js';
+import { BUILTIN_NAMES, agentFacts } from '../core/profiles.js';
 import { validateHosts, type HostConfig } from './hosts.js';
 import { validateAgents, validateEnv, type AgentConfig, type Bad, type TableEntries } from './tables.js';
 
@@ -104,9 +104,14 @@ export function trustClassOf(spec: KeySpec, value: unknown, before: ConfigBefore
   return typeof spec.trust === 'function' ? (spec.trust as (v: unknown, b: ConfigBefore) => TrustClass)(value, before) : spec.trust;
 }
 
-/** default_agent picks a program: harmless only when it names a built-in or one of the user's own profiles. */
+/**
+ * default_agent picks a program: harmless only when it names one of the user's own profiles or a
+ * built-in agent. Not the built-in shell: it runs its prompt with bash, and a prompt may be text
+ * the repository or an issue's author wrote (--template, --issue).
+ */
 function defaultAgentTrust(value: string, before: ConfigBefore): TrustClass {
-  return BUILTIN_NAMES.includes(value) || Object.hasOwn(before.agents, value) ? 'harmless' : 'gated';
+  if (Object.hasOwn(before.agents, value)) return 'harmless';
+  return BUILTIN_NAMES.includes(value) && !agentFacts(value).runsPrompt ? 'harmless' : 'gated';
 }
 
 function nonEmpty(v: string): string | null {

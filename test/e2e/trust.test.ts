@@ -137,7 +137,7 @@ describe("a repository's .fleet.toml", () => {
     expect(r.stderr).toContain('error: unknown host "evil"');
   });
 
-  it('a default_agent that names a profile only the untrusted file defines is ignored; one naming a built-in applies', async () => {
+  it('a default_agent that names a profile only the untrusted file defines, or the shell, is ignored; one naming a built-in agent applies', async () => {
     fs.writeFileSync(path.join(repo, '.fleet.toml'), `default_agent = "mine"\n[agents.mine]\ncommand = "touch ${marks.agent}"\n`);
     const show = await fleet(sb, ['config', 'show'], { cwd: repo });
     expect(show.stdout).toMatch(/^default_agent = "shell" +# user file$/m);
@@ -145,6 +145,11 @@ describe("a repository's .fleet.toml", () => {
     expect(show.stdout).toMatch(/^# agents\.mine\.command = ".*" +# repository file, ignored until trusted$/m);
     fs.writeFileSync(path.join(repo, '.fleet.toml'), 'default_agent = "codex"\n');
     expect((await fleet(sb, ['config', 'show'], { cwd: repo })).stdout).toMatch(/^default_agent = "codex" +# repository file$/m);
+    // Not the built-in shell: it would run prompts (and a repository's templates, an issue's text) as bash.
+    writeConfig(sb, '');
+    fs.writeFileSync(path.join(repo, '.fleet.toml'), 'default_agent = "shell"\n');
+    const shell = (await fleet(sb, ['config', 'show'], { cwd: repo })).stdout;
+    expect(shell).toMatch(/^default_agent = "claude" +# default\n# default_agent = "shell" +# repository file, ignored until trusted$/m);
   });
 
   it('a .fleet.toml that is a symbolic link is not followed: ignored, with a warning', async () => {

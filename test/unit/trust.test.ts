@@ -71,6 +71,7 @@ describe('trust classes', () => {
     });
     const agent = (name: string) => settingsOf({ default_agent: name }, before)[0]!.cls;
     expect(agent('codex')).toBe('harmless'); // a built-in
+    expect(agent('shell')).toBe('gated'); // a built-in that runs its prompt as a bash command
     expect(agent('mine')).toBe('harmless'); // the user's own profile
     expect(agent('evil')).toBe('gated'); // only the repository could define it
   });
