@@ -20,6 +20,8 @@ export interface PrunePlan {
   stale: { path: string; branch: string | null }[];
   /** Worktrees fleet leaves alone, and why (a locked worktree was locked by someone on purpose). */
   skipped: { path: string; why: string }[];
+  /** This repository's records, reconciled (what the plan was made from). */
+  views: readonly AgentView[];
 }
 
 export interface PruneFacts {
@@ -37,7 +39,7 @@ export interface PruneFacts {
 }
 
 export function planPrune(f: PruneFacts): PrunePlan {
-  const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [] };
+  const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [], views: f.views };
 
   for (const v of f.views) {
     if (v.status === 'missing' || v.status === 'setup-failed') plan.records.push({ record: v.record, reason: v.status });

@@ -4,10 +4,11 @@ import type { Context } from '../context.js';
 import { branchExists, commitsAhead, deleteBranch, isAncestor } from '../git/refs.js';
 import { dirtyPaths } from '../git/status.js';
 import { removeWorktree } from '../git/worktrees.js';
+import { setupOwner } from '../state/owner.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { killSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
+import { endAgentProcesses } from './end-agent.js';
 
 export interface KillOptions {
   force?: boolean;
@@ -37,12 +38,22 @@ export function dirtyError(record: AgentRecord, paths: string[], home: string | 
   );
 }
 
+/** An agent another fleet process is still setting up: ending it now would pull its worktree from under it. */
+export function stillSettingUp(record: AgentRecord, owner: number): FleetError {
+  return new FleetError(`"${record.branch}" is still being set up by fleet (pid ${owner}); left it alone`, {
+    hint: `wait until fleet list shows it running, then fleet kill ${record.branch}; or stop that fleet (Ctrl+C, or kill -INT ${owner}) to roll it back`,
+  });
+}
+
 /**
- * End one agent: session, worktree, record; the branch stays unless deleteBranch. Uncommitted
- * work stops it before anything is touched (unless force), and is checked again after the
- * session ends, since the agent may have written in between.
+ * End one agent: its processes (the whole tree, see endAgentProcesses), session, worktree,
+ * record; the branch stays unless deleteBranch. Uncommitted work stops it before anything is
+ * touched (unless force), and is checked again after the session ends, since the agent may
+ * have written in between. An agent still being set up by a live fleet is refused, force or not.
  */
 export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOptions = {}): Promise<KillResult> {
+  const owner = setupOwner(record);
+  if (owner !== null) throw stillSettingUp(record, owner);
   if (!opts.force) {
     const dirty = await uncommittedWork(ctx, record);
     if (dirty.length > 0) throw dirtyError(record, dirty, ctx.env.HOME);
@@ -57,7 +68,7 @@ export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOpt
     }
   }
 
-  const sessionKilled = await killSession(ctx.run, record.session);
+  const { sessionKilled } = await endAgentProcesses(ctx, { session: record.session, worktree: record.worktree });
 
   let worktreeRemoved = false;
   if (fs.existsSync(record.worktree)) {

@@ -5,6 +5,7 @@ import type { ChangeStats } from '../core/changes.js';
 import type { PaneInfo } from '../core/parse.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
+import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
 
@@ -72,7 +73,9 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
   if (sampler && mine.length > 0) sampler.prepare();
   const panes = await (early ?? listPanes(ctx.run));
-  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
+  const views = reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
+  await recordUnrecorded(ctx.state, views); // a write only when a fleet died just before recording an agent ready
+  return views;
 }
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */

@@ -8,8 +8,10 @@ import { realpath } from '../git/repo.js';
 import { dirtyPaths } from '../git/status.js';
 import { listWorktrees, removeWorktree } from '../git/worktrees.js';
 import { pidAlive } from '../process/pids.js';
+import { recordUnrecorded } from '../state/owner.js';
 import type { AgentRecord } from '../state/types.js';
-import { killSession, listPanes } from '../tmux/sessions.js';
+import { listPanes } from '../tmux/sessions.js';
+import { endAgentProcesses } from './end-agent.js';
 import { killAgent, uncommittedWork } from './kill-agent.js';
 import { recordsOfRepo } from './find.js';
 
@@ -67,6 +69,8 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
   const noteUnmerged = (branch: string, commits: number, base: string) => {
     if (commits > 0) report.unmerged.push({ branch, commits, range: `${base}..${branch}` });
   };
+  // An agent whose fleet died just before recording it ready is running, not a failed set-up: say so in state.
+  if (!opts.dryRun) await recordUnrecorded(ctx.state, plan.views);
 
   for (const { record, reason } of plan.records) {
     const why = reason === 'missing' ? 'its session is gone' : 'its set-up never finished';
@@ -108,7 +112,8 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
 
   for (const s of plan.sessions) {
     const detail = s.alive ? 'no record; its program was still running' : 'no record';
-    if (!opts.dryRun && !(await killSession(ctx.run, s.name))) continue; // already gone
+    // The whole tree of its panes, not only what a hang-up ends (its worktree, if any, is checked below).
+    if (!opts.dryRun && !(await endAgentProcesses(ctx, { session: s.name, worktree: null })).sessionKilled) continue; // already gone
     act({ kind: 'session', target: s.name, detail });
   }
 
@@ -125,7 +130,10 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
         });
         continue;
       }
-      if (!opts.dryRun) await removeWorktree(ctx.run, ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
+      if (!opts.dryRun) {
+        await endAgentProcesses(ctx, { session: null, worktree: w.path });
+        await removeWorktree(ctx.run, ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
+      }
       act({ kind: 'worktree', target: w.path, detail: 'no record; clean' });
       if (w.branch) noteUnmerged(w.branch, await commitsAhead(ctx.run, ctx.repo.root, 'HEAD', w.branch), 'HEAD');
     } catch (e) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UncommittedWorkError } from '../../src/errors.js';
 import { dirtyPaths } from '../../src/git/status.js';
 import { killAgent } from '../../src/ops/kill-agent.js';
-import { fakeContext, fakeRunner, porcelain, record } from '../helpers/fake-runner.js';
+import { fakeContext, fakeRunner, onSessionPanes, porcelain, record } from '../helpers/fake-runner.js';
 
 /** The one status call of the dirty check: read-only (no index refresh), untracked files included, NUL-separated. */
 const STATUS = ['git', '--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'];
@@ -91,6 +91,7 @@ describe('kill decides with the same check', () => {
     const { f, ctx, rec, worktree } = await setup();
     // Checked before the session ends and again after (the agent may write in between).
     f.on(STATUS, { stdout: z('?? .env') }, { cwd: worktree, times: 2 });
+    onSessionPanes(f, 'fleet_repo_w', [4300]);
     f.on(['tmux', 'kill-session', '-t', '=fleet_repo_w']);
     f.on(['git', 'worktree', 'list', '--porcelain'], { stdout: porcelain([{ path: '/repo', branch: 'main' }, { path: worktree, branch: 'w' }]) }, { cwd: '/repo' });
     f.on(['git', 'worktree', 'remove', '--force', '--force', '--', worktree], {}, { cwd: '/repo' });
@@ -107,6 +108,7 @@ describe('kill decides with the same check', () => {
   it('keeps the worktree and the record when the agent wrote something while its session was ending', async () => {
     const { f, ctx, rec, worktree } = await setup();
     f.on(STATUS, { stdout: '' }, { cwd: worktree });
+    onSessionPanes(f, 'fleet_repo_w', [4300]);
     f.on(['tmux', 'kill-session', '-t', '=fleet_repo_w']);
     f.on(STATUS, { stdout: z('?? late.txt') }, { cwd: worktree });
     await expect(killAgent(ctx, rec)).rejects.toBeInstanceOf(UncommittedWorkError);
@@ -116,6 +118,7 @@ describe('kill decides with the same check', () => {
 
   it('--force skips the check and removes the worktree whatever it holds', async () => {
     const { f, ctx, rec, worktree } = await setup();
+    onSessionPanes(f, 'fleet_repo_w', null);
     f.on(['tmux', 'kill-session', '-t', '=fleet_repo_w'], { exitCode: 1, stderr: "can't find session" });
     f.on(['git', 'worktree', 'list', '--porcelain'], { stdout: porcelain([{ path: '/repo', branch: 'main' }, { path: worktree, branch: 'w' }]) });
     f.on(['git', 'worktree', 'remove', '--force', '--force', '--', worktree]);
@@ -130,6 +133,7 @@ it('kill of an agent whose worktree is gone drops the record without asking git 
   const f = fakeRunner();
   const ctx = await fakeContext(f);
   await ctx.state.update(() => [record('gone')]);
+  onSessionPanes(f, 'fleet_repo_gone', null);
   f.on(['tmux', 'kill-session', '-t', '=fleet_repo_gone'], { exitCode: 1 });
   f.on(['git', 'show-ref', '--verify', '--quiet', 'refs/heads/gone'], { exitCode: 1 });
   expect(await killAgent(ctx, record('gone'))).toMatchObject({ sessionKilled: false, worktreeRemoved: false });
