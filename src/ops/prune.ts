@@ -14,10 +14,11 @@ import { listPanes } from '../tmux/sessions.js';
 import { endAgentProcesses } from './end-agent.js';
 import { killAgent, uncommittedWork } from './kill-agent.js';
 import { recordsOfRepo } from './find.js';
+import { describeLeftover, findLeftovers, removeLeftover } from './leftovers.js';
 
 /** One thing prune did (or, with dryRun, would do). */
 export interface PruneAction {
-  kind: 'record' | 'session' | 'worktree' | 'stale-worktree' | 'branch';
+  kind: 'record' | 'session' | 'worktree' | 'stale-worktree' | 'branch' | 'leftover';
   /** Branch, session name or worktree path. */
   target: string;
   detail: string;
@@ -46,6 +47,7 @@ export async function gatherPrunePlan(ctx: RepoContext): Promise<PrunePlan> {
   const [panes, worktrees] = await Promise.all([listPanes(ctx.run), listWorktrees(ctx.run, ctx.repo.root)]);
   const views = reconcile(recordsOfRepo(records, ctx.repo), panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
   return planPrune({
+    leftovers: findLeftovers(ctx, worktrees),
     repo: ctx.repo,
     views,
     allRecords: records,
@@ -147,6 +149,15 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
       act({ kind: 'stale-worktree', target: w.path, detail: 'its directory is gone' });
     } catch (e) {
       report.kept.push({ target: w.path, branch: w.branch, why: toFleetError(e).message, paths: [], hint: null });
+    }
+  }
+
+  for (const l of plan.leftovers) {
+    try {
+      if (!opts.dryRun) await removeLeftover(ctx, l);
+      act({ kind: 'leftover', target: l.path, detail: describeLeftover(l) });
+    } catch (e) {
+      report.kept.push({ target: l.path, branch: null, why: toFleetError(e).message, paths: [], hint: null });
     }
   }
 
