@@ -92,13 +92,18 @@ export function agentProcesses(table: readonly ProcEntry[], target: AgentProcess
   const inWorktree = (p: ProcEntry) =>
     target.worktrees.some((w) => (p.cwd !== null && isInside(w, p.cwd)) || p.fleetWorktree === w);
 
-  const victims: ProcEntry[] = [];
+  const agents: ProcEntry[] = [];
+  const found: ProcEntry[] = [];
   const spared: ProcEntry[] = [];
   for (const p of table) {
     if (untouchable.has(p.pid) || guard.uid === null || p.uid !== guard.uid) continue;
     const inSession = p.sid !== null && rootSet.has(p.sid);
-    if (tree.has(p.pid) || inSession) victims.push(p);
-    else if (inWorktree(p)) (p.tty ? spared : victims).push(p);
+    if (tree.has(p.pid) || inSession) agents.push(p);
+    else if (inWorktree(p)) (p.tty ? spared : found).push(p);
   }
-  return { victims, spared };
+  // What holds a spared terminal open (`script`, a terminal program started in the worktree)
+  // is part of it: ending it would hang up on the very shell that was spared.
+  const holders = ancestry(byPid, spared.map((p) => p.pid));
+  for (const p of found) if (holders.has(p.pid)) spared.push(p);
+  return { victims: [...agents, ...found.filter((p) => !holders.has(p.pid))], spared };
 }

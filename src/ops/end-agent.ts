@@ -83,7 +83,10 @@ export async function endAgentProcesses(ctx: BaseContext, target: EndTarget): Pr
   const left = union(first.left, second.left);
   const spared = union(before.spared, after.spared, last.spared);
   const where = target.worktree ? tildify(target.worktree, ctx.env.HOME) : 'its worktree';
-  for (const p of spared) ctx.ui.warn(`left pid ${p.pid} (${p.command}) running in ${where}: it is on another terminal, not the agent's`);
-  for (const p of left) ctx.ui.warn(`could not end pid ${p.pid} (${p.command}), started by the agent; it is still running`);
+  const named = (ps: ProcEntry[]) => ps.map((p) => `${p.pid} (${p.command})`).join(', ');
+  if (spared.length === 1) ctx.ui.warn(`left pid ${named(spared)} running in ${where}: it is on another terminal, not the agent's`);
+  if (spared.length > 1) ctx.ui.warn(`left ${spared.length} processes running in ${where}: they are on another terminal, not the agent's (pids ${named(spared)})`);
+  if (left.length === 1) ctx.ui.warn(`could not end pid ${named(left)}, started by the agent; it is still running`);
+  if (left.length > 1) ctx.ui.warn(`could not end ${left.length} processes started by the agent; they are still running (pids ${named(left)})`);
   return { sessionKilled, ended: first.ended + second.ended, left, spared };
 }

@@ -64,6 +64,9 @@ describe('which processes are the agent\'s', () => {
   it('a process in the worktree on another terminal is the user\'s: spared and named', () => {
     const t = table([...base, [300, 1, 300, { tty: true, cwd: WT, command: 'vim' }], [301, 300, 300, { tty: true, cwd: WT }]]);
     expect(pick(t, [])).toEqual({ victims: [], spared: [300, 301] });
+    // And the program holding that terminal open, though it has none itself (script, a terminal emulator).
+    const held = table([...base, [310, 1, 310, { cwd: WT, command: 'script' }], [311, 310, 311, { tty: true, cwd: WT }], [320, 1, 320, { cwd: WT }]]);
+    expect(pick(held, [])).toEqual({ victims: [320], spared: [311, 310] });
   });
 
   it('pane pids that are gone pick nothing; no worktree picks only the tree', () => {
