@@ -60,22 +60,21 @@ function entries(dir: string): string[] {
  */
 export function findLeftovers(ctx: RepoContext, worktrees: readonly WorktreeEntry[], now = Date.now()): Leftover[] {
   const home = ctx.configs.home;
+  const run = path.join(home, 'run');
+  const rules: { dir: string; name: RegExp; kind: Leftover['kind'] }[] = [
+    { dir: home, name: TEMP, kind: 'temp-file' },
+    { dir: home, name: DEAD_LOCK, kind: 'lock' },
+    { dir: run, name: TEMP, kind: 'temp-file' },
+    { dir: run, name: PROMPT, kind: 'prompt-file' },
+  ];
   const out: Leftover[] = [];
   const pidOf = (m: RegExpExecArray | null) => (m?.[1] ? Number(m[1]) : null);
-  for (const name of entries(home)) {
-    const file = path.join(home, name);
-    const temp = TEMP.exec(name);
-    if (temp && abandoned(file, pidOf(temp), now)) out.push({ kind: 'temp-file', path: file, pid: pidOf(temp) });
-    const lock = DEAD_LOCK.exec(name);
-    if (lock && abandoned(file, pidOf(lock), now)) out.push({ kind: 'lock', path: file, pid: pidOf(lock) });
-  }
-  const run = path.join(home, 'run');
-  for (const name of entries(run)) {
-    const file = path.join(run, name);
-    const temp = TEMP.exec(name);
-    if (temp && abandoned(file, pidOf(temp), now)) out.push({ kind: 'temp-file', path: file, pid: pidOf(temp) });
-    const prompt = PROMPT.exec(name);
-    if (prompt && abandoned(file, pidOf(prompt), now)) out.push({ kind: 'prompt-file', path: file, pid: pidOf(prompt) });
+  for (const rule of rules) {
+    for (const name of entries(rule.dir)) {
+      const m = rule.name.exec(name);
+      const file = path.join(rule.dir, name);
+      if (m && abandoned(file, pidOf(m), now)) out.push({ kind: rule.kind, path: file, pid: pidOf(m) });
+    }
   }
   const tmp = realpath(os.tmpdir());
   for (const w of worktrees) {
