@@ -72,16 +72,13 @@ export async function endAgentProcesses(ctx: BaseContext, target: EndTarget): Pr
 
   const before = await find();
   const sessionKilled = target.session !== null ? await killSession(ctx.run, target.session) : false;
-  // Again once the session is gone: children forked meanwhile, and whatever the hang-up re-parented.
-  const after = await find();
-  const victims = union(before.victims, after.victims);
-  const first = await terminate(ctx.procs, victims);
-  // A dying agent may have started something during the grace: one more look, a short grace.
-  const last = victims.length > 0 ? await find() : { victims: [], spared: [] };
+  const first = await terminate(ctx.procs, before.victims);
+  // Once more: what was forked since the first look, or by a dying agent during its grace.
+  const last = await find();
   const second = await terminate(ctx.procs, last.victims, { graceMs: 500 });
 
   const left = union(first.left, second.left);
-  const spared = union(before.spared, after.spared, last.spared);
+  const spared = union(before.spared, last.spared);
   const where = target.worktree ? tildify(target.worktree, ctx.env.HOME) : 'its worktree';
   const named = (ps: ProcEntry[]) => ps.map((p) => `${p.pid} (${p.command})`).join(', ');
   if (spared.length === 1) ctx.ui.warn(`left pid ${named(spared)} running in ${where}: it is on another terminal, not the agent's`);
