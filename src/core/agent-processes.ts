@@ -8,9 +8,11 @@
  * re-parented to init. So an agent's processes are, besides the pane's own tree:
  * - everything in a pane's session (the pane's process leads it; a double-forked child keeps
  *   the session id after its parent is gone),
- * - everything whose working directory is inside the agent's worktree or that was started with
- *   the agent's FLEET_WORKTREE in its environment (both are inherited across setsid and fork),
- *   unless it sits on another terminal: that is the user's shell or editor, not the agent's.
+ * - everything started with the agent's FLEET_WORKTREE in its environment (inherited across
+ *   setsid and fork, even by a terminal the agent opened, a nested tmux say),
+ * - everything whose working directory is inside the agent's worktree, unless it sits on a
+ *   terminal of its own: that is the user's shell or editor there, not the agent's (and so is
+ *   the program holding that terminal open).
  */
 import { isInside } from './names.js';
 import type { ProcEntry } from '../process/process-table.js';
@@ -89,8 +91,8 @@ export function agentProcesses(table: readonly ProcEntry[], target: AgentProcess
   const roots = target.roots.filter((r) => byPid.has(r));
   const rootSet = new Set(roots);
   const tree = subtree(children, roots);
-  const inWorktree = (p: ProcEntry) =>
-    target.worktrees.some((w) => (p.cwd !== null && isInside(w, p.cwd)) || p.fleetWorktree === w);
+  const startedByAgent = (p: ProcEntry) => p.fleetWorktree !== null && target.worktrees.includes(p.fleetWorktree);
+  const inWorktree = (p: ProcEntry) => p.cwd !== null && target.worktrees.some((w) => isInside(w, p.cwd!));
 
   const agents: ProcEntry[] = [];
   const found: ProcEntry[] = [];
@@ -98,7 +100,8 @@ export function agentProcesses(table: readonly ProcEntry[], target: AgentProcess
   for (const p of table) {
     if (untouchable.has(p.pid) || guard.uid === null || p.uid !== guard.uid) continue;
     const inSession = p.sid !== null && rootSet.has(p.sid);
-    if (tree.has(p.pid) || inSession) agents.push(p);
+    if (tree.has(p.pid) || inSession || startedByAgent(p)) agents.push(p);
+    // Only there, on a terminal of its own, and not started by the agent: your shell or editor.
     else if (inWorktree(p)) (p.tty ? spared : found).push(p);
   }
   // What holds a spared terminal open (`script`, a terminal program started in the worktree)

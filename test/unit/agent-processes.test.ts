@@ -67,6 +67,9 @@ describe('which processes are the agent\'s', () => {
     // And the program holding that terminal open, though it has none itself (script, a terminal emulator).
     const held = table([...base, [310, 1, 310, { cwd: WT, command: 'script' }], [311, 310, 311, { tty: true, cwd: WT }], [320, 1, 320, { cwd: WT }]]);
     expect(pick(held, [])).toEqual({ victims: [320], spared: [311, 310] });
+    // A terminal the agent opened itself (a nested tmux server and its shells) carries its FLEET_WORKTREE: the agent's.
+    const nested = table([...base, [330, 1, 330, { cwd: WT, fleetWorktree: WT }], [331, 330, 331, { tty: true, cwd: WT, fleetWorktree: WT }]]);
+    expect(pick(nested, [])).toEqual({ victims: [330, 331], spared: [] });
   });
 
   it('pane pids that are gone pick nothing; no worktree picks only the tree', () => {
