@@ -20,6 +20,7 @@ import { waitCommand } from './commands/wait.js';
 import { nextCommand } from './commands/next.js';
 import { reviveCommand } from './commands/revive.js';
 import { dashboardCommand } from './commands/dashboard.js';
+import { trustCommand } from './commands/trust.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -53,6 +54,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(doctorCommand());
   for (const make of [waitCommand, nextCommand, reviveCommand]) program.addCommand(make());
   program.addCommand(dashboardCommand());
+  program.addCommand(trustCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
@@ -60,6 +62,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
   const override = (c: Command) => {
     c.exitOverride();
+    // commander's "(Did you mean set?)" line becomes our hint line.
+    c.configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.+)\?\)\n?$/, '\nhint: did you mean $1?\n')) });
     c.commands.forEach(override);
   };
   override(program);
@@ -69,8 +73,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 function printError(err: unknown, verbose: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    // commander has already printed "error: …"
-    process.stderr.write('hint: add --help to see the usage\n');
+    // commander has already printed "error: …" (and a "did you mean" hint when it had one)
+    if (!/\(Did you mean /.test(err.message)) process.stderr.write('hint: add --help to see the usage\n');
     return 2;
   }
   if (err instanceof FleetError) {

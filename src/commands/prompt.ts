@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadContext, type RepoContext } from '../context.js';
 import { sendPrompt } from '../ops/agent-session.js';
+import { promptFromFlags } from '../ops/prompt-file.js';
 import { UsageError } from '../errors.js';
 import { withInterrupts } from '../process/interrupts.js';
 
@@ -9,6 +10,7 @@ export function promptCommand(): Command {
     .description('send a follow-up to an agent, as typed input followed by Enter')
     .argument('<branch>', "the agent's branch")
     .argument('[text...]', 'what to send (words are joined with spaces; quote multi-line text)')
+    .option('--prompt-file <file>', 'send the text of a file, byte for byte (- reads stdin)')
     .option('--no-enter', 'paste the text without pressing Enter')
     .option('--wait [seconds]', `while the agent is starting or has a dialog open, wait for it to take input (default ${DEFAULT_WAIT_S} s) instead of refusing`)
     .option('--force', 'type even while the agent is starting or has a dialog open (the text may answer the dialog)')
@@ -19,18 +21,22 @@ fleet prompt refuses and sends nothing.
 
 Examples:
   fleet prompt fix-auth "Now run the tests and fix what fails"
-  fleet prompt fix-auth "$(cat review-notes.md)"
+  fleet prompt fix-auth --prompt-file review-notes.md
   fleet prompt fix-auth --wait 120 "Then update the changelog"`)
-    .action(async (branch: string, words: string[], opts: { enter: boolean; force?: boolean; wait?: string | true }) => {
+    .action(async (branch: string, words: string[], opts: { enter: boolean; promptFile?: string; force?: boolean; wait?: string | true }) => {
       // "--wait TEXT": the option took the first word of the text as its number.
       if (typeof opts.wait === 'string' && !/^\s*\d+(\.\d+)?\s*$/.test(opts.wait)) {
         words.unshift(opts.wait);
         opts.wait = true;
       }
-      if (words.length === 0) throw new UsageError('missing the text to send', `e.g. fleet prompt ${branch} "Now run the tests"`);
       const wait = waitSeconds(opts.wait);
+      if (words.length > 0 && opts.promptFile !== undefined) {
+        throw new UsageError('give the text as arguments or with --prompt-file, not both', `e.g. fleet prompt ${branch} --prompt-file notes.md`);
+      }
+      const fromFile = await promptFromFlags({ promptFile: opts.promptFile }, { cwd: process.cwd() });
+      if (!fromFile && words.length === 0) throw new UsageError('missing the text to send', `e.g. fleet prompt ${branch} "Now run the tests", or --prompt-file notes.md`);
       const ctx = await loadContext({ needRepo: true });
-      await runPrompt(ctx, branch, words.join(' '), { enter: opts.enter, force: opts.force, wait });
+      await runPrompt(ctx, branch, fromFile?.text ?? words.join(' '), { enter: opts.enter, force: opts.force, wait });
     });
 }
 

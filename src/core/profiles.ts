@@ -17,6 +17,12 @@ export interface AgentProfile {
   hooks: HookKind | null;
   /** A user profile's `resume` command line (`{conversation}` marks the id); null: derived from argv for a hooked kind. */
   resume: string[] | null;
+  /**
+   * Variables this agent gets on top of the caller's environment: `defaults` are fleet's (the
+   * kind's AgentFacts.env, also when the user's config replaces a built-in's command), `own` the
+   * user's `[agents.NAME.env]`. Config `[env]` goes between the two (see core/agent-env).
+   */
+  env: { defaults: Readonly<Record<string, string>>; own: Readonly<Record<string, string>> };
 }
 
 /** What fleet knows about a kind of agent beyond the command that starts it. */
@@ -29,6 +35,13 @@ export interface AgentFacts {
   hooks?: HookKind;
   /** The format of the transcript its token usage is read from (SPEC "Cost"); unset: it keeps none fleet can read. */
   transcript?: TranscriptKind;
+  /**
+   * Environment variables this kind of agent needs under fleet (e.g. DISABLE_AUTOUPDATER=1), on
+   * top of the caller's environment; the user's [env] and [agents.NAME.env] override them.
+   */
+  env?: Readonly<Record<string, string>>;
+  /** It runs its prompt as a program (shell): text someone else wrote (an issue, a template) becomes code. */
+  runsPrompt?: boolean;
 }
 
 export const PROMPT_PLACEHOLDER = '{prompt}';
@@ -39,7 +52,7 @@ export const DEFAULT_FACTS: AgentFacts = { enterDelayMs: 120 };
 /** The part of the config that profiles are made from. */
 export interface ProfileConfig {
   claude_flags: string;
-  agents: Record<string, { command: string | string[]; hooks?: string; resume?: string }>;
+  agents: Record<string, { command: string | string[]; env?: Record<string, string>; hooks?: string; resume?: string }>;
 }
 
 /** Where a user's `resume` command puts the conversation id. */
@@ -70,7 +83,8 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     name: 'claude',
     program: 'claude',
     args: (c) => [...splitCommandLine(c.claude_flags), PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude', hooks: 'claude' },
+    // Each claude would otherwise run its auto-updater (an npm install -g) as it starts.
+    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude', hooks: 'claude', env: { DISABLE_AUTOUPDATER: '1' } },
   },
   {
     name: 'codex',
@@ -91,8 +105,13 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     args: () => ['--message', PROMPT_PLACEHOLDER],
     facts: { install: 'python -m pip install aider-install && aider-install', enterDelayMs: 120 },
   },
-  { name: 'opencode', program: 'opencode', args: () => ['--prompt', PROMPT_PLACEHOLDER], facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120, hooks: 'opencode' } },
-  { name: 'shell', program: 'bash', args: () => ['-c', PROMPT_PLACEHOLDER], facts: DEFAULT_FACTS },
+  {
+    name: 'opencode',
+    program: 'opencode',
+    args: () => ['--prompt', PROMPT_PLACEHOLDER],
+    facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120, hooks: 'opencode', env: { OPENCODE_DISABLE_AUTOUPDATE: '1' } },
+  },
+  { name: 'shell', program: 'bash', args: () => ['-c', PROMPT_PLACEHOLDER], facts: { ...DEFAULT_FACTS, runsPrompt: true } },
 ];
 
 export const BUILTIN_NAMES: readonly string[] = BUILTIN_PROFILES.map((p) => p.name);
@@ -110,11 +129,12 @@ export function installHintFor(program: string): string | undefined {
 /** Resolve an agent profile by name: a user profile replaces a built-in of the same name. */
 export function resolveProfile(config: ProfileConfig, name: string): AgentProfile {
   const user = config.agents[name];
+  const env = { defaults: agentFacts(name).env ?? {}, own: user?.env ?? {} };
   if (user) {
     const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
     // A user profile replacing a built-in keeps its hooks unless it says `hooks = "none"`.
     const hooks = user.hooks === undefined ? (agentFacts(name).hooks ?? null) : isHookKind(user.hooks) ? user.hooks : null;
-    return { name, argv, builtin: false, hooks, resume: user.resume ? splitCommandLine(user.resume) : null };
+    return { name, argv, builtin: false, env, hooks, resume: user.resume ? splitCommandLine(user.resume) : null };
   }
   const builtin = BUILTIN_PROFILES.find((p) => p.name === name);
   if (!builtin) {
@@ -122,7 +142,7 @@ export function resolveProfile(config: ProfileConfig, name: string): AgentProfil
       hint: `use one of: ${profileNames(config).join(', ')} (or add [agents.${name}] command = "..." to ${CONFIG_FILE})`,
     });
   }
-  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true, hooks: builtin.facts.hooks ?? null, resume: null };
+  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true, env, hooks: builtin.facts.hooks ?? null, resume: null };
 }
 
 /** Every profile name the config offers, built-in and the user's, sorted. */

@@ -42,8 +42,7 @@ export function prepareHooks(kind: HookKind, req: HookLaunchRequest): HookLaunch
       return {
         kind,
         flags: [...(id ? ['--session-id', id] : []), '--settings', claudeSettings(script)],
-        // Each claude would otherwise run its auto-updater (an npm install -g) on start.
-        env: { DISABLE_AUTOUPDATER: '1' },
+        env: {},
         conversation: id,
         note: null,
       };
@@ -77,7 +76,7 @@ export function prepareHooks(kind: HookKind, req: HookLaunchRequest): HookLaunch
     case 'opencode': {
       const content = opencodeConfigContent(ensureOpencodePlugin(req.home, script), req.env.OPENCODE_CONFIG_CONTENT);
       if (!content) return none('OPENCODE_CONFIG_CONTENT in your environment is not a JSON object, so fleet cannot add its plugin; its status comes from its output');
-      return { kind, flags: [], env: { OPENCODE_CONFIG_CONTENT: content, OPENCODE_DISABLE_AUTOUPDATE: '1' }, conversation: null, note: null };
+      return { kind, flags: [], env: { OPENCODE_CONFIG_CONTENT: content }, conversation: null, note: null };
     }
   }
 }

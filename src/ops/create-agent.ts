@@ -9,11 +9,14 @@ import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
 import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
+import { sameClaim, thisOwner } from '../state/owner.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
-import { killSession, listPanes, newSession } from '../tmux/sessions.js';
+import { launcherArgv, writeLaunchFile } from '../tmux/launcher.js';
+import { agentEnv } from '../core/agent-env.js';
+import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
+import { endAgentProcesses } from './end-agent.js';
 import { hookedStart, warnFirstRun } from './agent-hooks.js';
 
 export interface CreateHooks {
@@ -22,6 +25,8 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
+  onWarning?: (warning: string) => void;
 }
 
 export interface CreateRequest {
@@ -82,17 +87,16 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
       }),
     ),
   ]);
-  const sessions = new Set(panes.map((p) => p.session));
+  const sessions = new Map(panes.map((p) => [p.session, p]));
   const home = ctx.env.HOME;
   const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
-    if (sessions.has(plan.session)) {
-      throw new ConflictError(
-        `tmux session "${plan.session}" already exists`,
-        `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      );
-    }
+    const inTheWay = sessions.get(plan.session);
+    if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);
+    // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
+    const holder = records.find((r) => r.session === plan.session);
+    if (holder) throw sessionInTheWay(plan.session, holder);
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
@@ -126,6 +130,30 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
   return out;
 }
 
+/**
+ * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
+ * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
+ */
+function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+  if (owner.branch !== undefined) {
+    return new ConflictError(
+      `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
+      'pick another branch name; fleet list --all shows that agent',
+    );
+  }
+  return new ConflictError(
+    `tmux session "${session}" already exists and is not one of fleet's agents`,
+    `pick another branch name, or rename that session: tmux rename-session -t '=${session}' NEW-NAME`,
+  );
+}
+
+/** The claim of an agent being set up was removed meanwhile (by hand, or by an older fleet's kill or prune). */
+function claimLost(branch: string): FleetError {
+  return new FleetError(`"${branch}" was removed while it was being set up; rolled back what was made for it`, {
+    hint: `fleet create ${branch} again if you still want it`,
+  });
+}
+
 function agentExists(branch: string): ConflictError {
   return new ConflictError(`branch "${branch}" already has an agent`, `fleet attach ${branch}, or fleet kill ${branch} first`);
 }
@@ -133,7 +161,9 @@ function agentExists(branch: string): ConflictError {
 /**
  * Make one agent: claim the branch in state, worktree, credential files, setup commands,
  * tmux session, then mark it ready. Any failure (or abort) undoes every step made so far, in
- * reverse, and drops the claim.
+ * reverse, and drops the claim. The claim must still be there before the session starts and
+ * when it is marked ready; if it was taken away meanwhile, that is a failure too, so no session
+ * ever runs without a record and no agent is reported ready that someone removed.
  */
 export async function createAgent(
   ctx: Context,
@@ -160,22 +190,37 @@ export async function createAgent(
     created_at: new Date().toISOString(),
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
-    owner_pid: process.pid,
+    ...thisOwner(),
   };
+  const claim = { ...record };
+  const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
-    const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) throw agentExists(plan.branch);
+    if (agents.some((a) => sameAgent(a, record))) throw agentExists(plan.branch);
+    const holder = agents.find((a) => a.session === record.session);
+    if (holder) throw sessionInTheWay(record.session, holder);
     return [...agents, record];
   });
-  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
+  // Only this claim: a record someone made on the branch since is theirs.
+  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
+
+  // Flags, environment and tmux options that make the agent report its state (src/hooks).
+  const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
+  record.hooks = start.hooks;
+  record.conversation_id = start.conversation;
+  // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  const env = launchEnv(ctx, { ...record, batch_id: plan.batchId }, plan.env, start.env);
 
   try {
     checkAbort();
     hooks.onPhase?.('creating worktree');
     await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    let sessionStarted = false;
     undo.push(async () => {
+      // The session (once started) and everything still running in the worktree: the agent's
+      // processes, and anything a setup command left behind (a dev server it started, say).
+      await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
       await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
       });
@@ -185,30 +230,32 @@ export async function createAgent(
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
+      for (const w of warnings) hooks.onWarning?.(w);
     }
 
     if (plan.setupCommands.length > 0) {
       checkAbort();
       hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, hooks.signal);
+      await runSetup(ctx, plan, env, hooks.signal);
     }
 
     checkAbort();
+    if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
-    // Flags, environment and tmux options that make the agent report its state (src/hooks).
-    const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
-    record.hooks = start.hooks;
-    record.conversation_id = start.conversation;
-    await startAgentSession(ctx, { ...start, record, text: plan.prompt });
-    undo.push(() => killSession(ctx.run, plan.session));
+    await startAgentSession(ctx, { ...start, record, env, text: plan.prompt });
+    sessionStarted = true;
 
     checkAbort();
     record.phase = 'ready';
     record.owner_pid = null;
-    await ctx.state.update((agents) => agents.map((a) => (sameAgent(a, record) ? { ...record } : a)));
+    record.owner_start = null;
+    await ctx.state.update((agents) => {
+      if (!agents.some(isClaim)) throw claimLost(plan.branch);
+      return agents.map((a) => (isClaim(a) ? { ...record } : a));
+    });
     hooks.onPhase?.('ready');
     return record;
   } catch (e) {
@@ -219,10 +266,31 @@ export async function createAgent(
 }
 
 /**
+ * The environment an agent starts with (core/agent-env): the caller's, then the kind's defaults
+ * with what its hooks need on top (GEMINI_CLI_HOME, OPENCODE_CONFIG_CONTENT), the config's [env],
+ * the profile's own, and the FLEET_* variables.
+ */
+export function launchEnv(
+  ctx: Context,
+  r: Pick<AgentRecord, 'repo' | 'branch' | 'worktree' | 'batch_id' | 'agent'>,
+  profileEnv: AgentProfile['env'],
+  hookEnv: Record<string, string>,
+): Record<string, string> {
+  return agentEnv({
+    caller: ctx.env,
+    profile: { defaults: { ...profileEnv.defaults, ...hookEnv }, own: profileEnv.own },
+    config: ctx.config.env,
+    fleet: { FLEET_REPO: r.repo, FLEET_BRANCH: r.branch, FLEET_WORKTREE: r.worktree, FLEET_BATCH: r.batch_id ?? '', FLEET_AGENT: r.agent },
+    worktree: r.worktree,
+  });
+}
+
+/**
  * Start the agent of `record` in a new tmux session in its worktree: the launch plan's argv
- * with `text` (the prompt) in its slot, the agent's environment, the @fleet_* options that let
- * a lost state.json be rebuilt (plus `options`: its hooks and conversation), and the session's
- * pane-died hook. create and revive both start agents here.
+ * with `text` (the prompt) in its slot and `env` as its environment, both through the 0600
+ * launch file; the @fleet_* options that let a lost state.json be rebuilt (plus `options`: its
+ * hooks and conversation), and the session's pane-died hook. create and revive both start
+ * agents here.
  */
 export async function startAgentSession(
   ctx: Context,
@@ -237,20 +305,12 @@ export async function startAgentSession(
   },
 ): Promise<void> {
   const r = s.record;
-  const promptFile = writePromptFile(ctx.configs.home, r.session, s.text);
+  const launchFile = writeLaunchFile(ctx.configs.home, r.session, s.env, s.text);
   try {
     await newSession(ctx.run, {
       name: r.session,
       cwd: r.worktree,
-      argv: launcherArgv(s.launch, promptFile, {
-        ...s.env,
-        PATH: ctx.env.PATH ?? '/usr/bin:/bin',
-        FLEET_REPO: r.repo,
-        FLEET_BRANCH: r.branch,
-        FLEET_WORKTREE: r.worktree,
-        FLEET_BATCH: r.batch_id ?? '',
-        FLEET_AGENT: r.agent,
-      }),
+      argv: launcherArgv(s.launch, launchFile),
       options: {
         repo: r.repo,
         branch: r.branch,
@@ -265,13 +325,13 @@ export async function startAgentSession(
       paneDied: s.paneDied,
     });
   } catch (e) {
-    fs.rmSync(promptFile, { force: true });
+    fs.rmSync(launchFile, { force: true });
     throw e;
   }
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): Promise<void> {
+async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -287,7 +347,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
         signal,
         // Its own process group: an abort kills the command and everything it started (npm's children).
         detached: true,
-        env: { FLEET_REPO: plan.repo, FLEET_BRANCH: plan.branch, FLEET_WORKTREE: plan.worktree },
+        env,
       });
       exitCode = r.exitCode;
     } catch (e) {

@@ -7,6 +7,7 @@ import type { PaneInfo } from '../core/parse.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
 import { userFirst } from '../core/agent-state.js';
 import { pidAlive } from '../process/pids.js';
+import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
 
@@ -84,6 +85,7 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   const panes = await (early ?? listPanes(ctx.run));
   // A stat per record (no process) tells a deleted worktree directory from a live agent.
   const views = reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  await recordUnrecorded(ctx.state, views); // a write only when a fleet died just before recording an agent ready
   await rememberConversations(ctx, views);
   // The agents that need the user first (a dialog open), longest waiting first.
   return userFirst(views);

@@ -15,7 +15,7 @@ import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { killSession } from '../tmux/sessions.js';
 import { hookedStart } from './agent-hooks.js';
-import { startAgentSession } from './create-agent.js';
+import { launchEnv, startAgentSession } from './create-agent.js';
 
 /** How an agent would be revived, or why it cannot be. */
 export type RevivePlan = { ok: true; profile: AgentProfile; kind: HookKind | null } | { ok: false; why: string };
@@ -80,7 +80,8 @@ export async function reviveAgent(ctx: Context, view: AgentView, opts: { prompt?
   const { launch, text } = resumeLaunch(plan, conversation, opts.prompt ?? null);
   const start = hookedStart(ctx, { kind: plan.kind, launch, repo: record.repo, resuming: true, onNote: opts.onNote });
   if (view.status === 'exited') await killSession(ctx.run, record.session);
-  await startAgentSession(ctx, { ...start, record, text, options: { ...start.options, ...(conversation ? { conversation } : {}) } });
+  const env = launchEnv(ctx, record, plan.profile.env, start.env);
+  await startAgentSession(ctx, { ...start, record, env, text, options: { ...start.options, ...(conversation ? { conversation } : {}) } });
   const updated: AgentRecord = { ...record, hooks: start.hooks };
   await ctx.state.update((agents) => agents.map((a) => (sameAgent(a, record) ? { ...a, hooks: start.hooks } : a)));
   return updated;

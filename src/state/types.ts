@@ -30,6 +30,11 @@ export interface AgentRecord {
   conversation_id?: string | null;
   /** The agent's transcript, as its hooks reported it. */
   transcript?: string | null;
+  /**
+   * When that process started (process-table's ProcEntry.start), so a reused pid is not taken
+   * for the owner. Absent in records written before it was kept: then the pid alone decides.
+   */
+  owner_start?: string | null;
 }
 
 export interface StateFile {

@@ -38,8 +38,15 @@ describe('profiles', () => {
     const c = { ...defaultConfig('/h'), claude_flags: '--model sonnet' };
     expect(resolveProfile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
     c.agents = { claude: { command: 'my-claude --fast' } };
-    // A profile that replaces a built-in keeps its hooks (hooks = "none" drops them).
-    expect(resolveProfile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false, hooks: 'claude', resume: null });
+    // A profile that replaces a built-in keeps the kind's facts: its hooks (hooks = "none" drops them) and environment defaults.
+    expect(resolveProfile(c, 'claude')).toEqual({
+      name: 'claude',
+      argv: ['my-claude', '--fast'],
+      builtin: false,
+      env: { defaults: { DISABLE_AUTOUPDATER: '1' }, own: {} },
+      hooks: 'claude',
+      resume: null,
+    });
   });
   it('refuses an unknown profile with the list of known ones', () => {
     expect(() => resolveProfile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);
@@ -64,5 +71,10 @@ describe('setKeyInText', () => {
     const text = 'a = 1\n[agents.t]\ncommand = "old"\n';
     const out = setKeyInText(setKeyInText(text, 'setup_commands', ['npm ci']), 'agents.t.command', 'new {prompt}');
     expect(out).toBe('a = 1\nsetup_commands = ["npm ci"]\n\n[agents.t]\ncommand = "new {prompt}"\n');
+  });
+  it('sets a variable in [env] or [agents.NAME.env], making the table when it is missing', () => {
+    const text = 'max_parallel = 2\n\n[env]  # for every agent\nA = "1"\n\n[agents.t]\ncommand = "t"\n';
+    const out = setKeyInText(setKeyInText(setKeyInText(text, 'env.B', '2'), 'env.A', 'one'), 'agents.t.env.X', 'x');
+    expect(out).toBe('max_parallel = 2\n\n[env]  # for every agent\nB = "2"\nA = "one"\n\n[agents.t]\ncommand = "t"\n\n[agents.t.env]\nX = "x"\n');
   });
 });
