@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeBenchEnv, median, report } from './lib.mjs';
+import { importBundled, makeBenchEnv, median, report } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,19 +18,7 @@ const arg = (name, dflt) => {
 const RUNS = arg('runs', 40);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const libFile = path.join(root, 'node_modules', '.cache', 'fleet-bench', 'hooks-lib.mjs');
-const { build } = await import('esbuild');
-await build({
-  stdin: { contents: "export { ensureHookScript, ensureNotifyFile } from './src/hooks/hook-script.ts';", resolveDir: root, loader: 'ts' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile: libFile,
-  logLevel: 'error',
-});
-const lib = await import(libFile);
+const lib = await importBundled('hooks-lib', ["export { ensureHookScript, ensureNotifyFile } from './src/hooks/hook-script.ts';"]);
 
 const { dir, env, cleanup } = makeBenchEnv('fbench-hooks-');
 process.on('SIGINT', () => {
