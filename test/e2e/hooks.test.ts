@@ -206,8 +206,25 @@ describe('wait, next, notify_command', () => {
     expect(all.stdout).toMatch(/^w2 {2}done/m);
     await ok(['prompt', 'w2', 'needs-perm now']);
     await untilStatus('w2', 'waiting');
-    await waitFor(() => fs.existsSync(notes) && fs.readFileSync(notes, 'utf8').includes('w2 waiting'), { what: 'the notifications' });
-    expect(fs.readFileSync(notes, 'utf8').trim().split('\n').map((l) => l.trim()).sort()).toEqual(['w1 done', 'w2 done', 'w2 waiting permission: Bash(touch perm-test.txt)']);
+    // An agent without hooks notifies too, when it exits (tmux's pane-died hook).
+    await ok(['create', 'sh1', '--agent', 'shell', '-p', 'exit 3']);
+    // (A tmux built with libutempter may notice a pane's exit only when something makes it reap; fleet list does.)
+    await waitFor(
+      async () => {
+        await run(['list', '--json']);
+        return fs.existsSync(notes) && fs.readFileSync(notes, 'utf8').includes('w2 waiting') && fs.readFileSync(notes, 'utf8').includes('sh1');
+      },
+      { what: 'the notifications', timeout: 20_000 },
+    );
+    expect(fs.readFileSync(notes, 'utf8').trim().split('\n').map((l) => l.trim()).sort()).toEqual([
+      'sh1 exited exit code 3',
+      'w1 done',
+      'w2 done',
+      'w2 waiting permission: Bash(touch perm-test.txt)',
+    ]);
+    // Ending an agent is not news: fleet kill ends the session before its processes, so no pane dies in it.
+    await ok(['kill', 'w1', '--yes']);
+    expect(await waitFor(() => fs.readFileSync(notes, 'utf8').split('\n').length === 5 ? 'five lines' : null)).toBe('five lines');
   });
 
   it('next names the agent waiting longest, then the ones done; says when nobody waits', async () => {
