@@ -10,9 +10,11 @@
  * claude and gemini fire no hook when the user declines a permission, and none while an
  * approved command runs, so "waiting" is left by the next hook (the next prompt, the tool's
  * end, the turn's end) or by this: the user has typed into the session since the request
- * (tmux's session_activity, which key presses move and fleet's own send-keys do not) and the
- * agent has written output since then and within idle_seconds. A declined request whose agent
- * then sits quiet still reads "waiting" until the next prompt.
+ * (tmux's session_activity, which key presses and attaching move and fleet's own send-keys do
+ * not) and the agent has gone on writing output for more than a second after that, within
+ * idle_seconds (a running command's spinner; the redraw that a key press or an attach causes
+ * comes at once). A declined request whose agent then sits quiet still reads "waiting" until
+ * the next prompt.
  */
 
 export type HookedStatus = 'starting' | 'working' | 'waiting' | 'done';
@@ -57,8 +59,11 @@ export function hookedState(f: HookFacts, opts: { now: number; idleSeconds: numb
     case 'waiting': {
       const at = f.at ?? 0;
       const typed = f.sessionActivity !== null && f.sessionActivity > at;
-      // tmux keeps activity in whole seconds, rounded down: count quiet time from the end of that second.
-      const talking = typed && f.activity !== null && f.activity >= f.sessionActivity! && nowS - (f.activity + 1) < opts.idleSeconds;
+      // Output that goes on after the key press (a running command's spinner), not the redraw a
+      // key press or an attach causes at once (that is a second or less after it): an answered
+      // dialog. tmux keeps activity in whole seconds, rounded down: count quiet time from the
+      // end of that second.
+      const talking = typed && f.activity !== null && f.activity > f.sessionActivity! + 1 && nowS - (f.activity + 1) < opts.idleSeconds;
       if (talking) return { status: 'working', reason: null, since: f.sessionActivity };
       return { status: 'waiting', reason: f.reason || 'needs your answer', since: f.at };
     }

@@ -21,12 +21,14 @@ describe('status of an agent with hooks', () => {
     expect(at({ state: 'waiting', at: T - 9, reason: 'permission: Bash(npm test)' })).toEqual({ status: 'waiting', reason: 'permission: Bash(npm test)', since: T - 9 });
   });
 
-  it('a dialog the user answered in the session (typed, then output flows) reads working; quiet again, waiting', () => {
+  it('a dialog the user answered in the session (typed, then output goes on) reads working; quiet again, waiting', () => {
     const answered = { state: 'waiting', at: T - 20, reason: 'permission: Bash(npm test)', sessionActivity: T - 10 };
     expect(at({ ...answered, activity: T - 2 })).toMatchObject({ status: 'working', reason: null, since: T - 10 });
     // Output, but long ago (a declined request whose agent sits at its prompt): still waiting, never "done".
-    expect(at({ ...answered, activity: T - 9 }, T + 60)).toMatchObject({ status: 'waiting' });
-    // Looked at only before the request (typing before it does not count).
+    expect(at({ ...answered, activity: T - 7 }, T + 60)).toMatchObject({ status: 'waiting' });
+    // Only the redraw an attach or a key press causes at once (the dialog still open): waiting.
+    expect(at({ ...answered, activity: T - 9 })).toMatchObject({ status: 'waiting' });
+    // Typing before the request does not count.
     expect(at({ ...answered, sessionActivity: T - 30, activity: T - 2 })).toMatchObject({ status: 'waiting' });
   });
 
