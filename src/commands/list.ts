@@ -31,14 +31,16 @@ export function listCommand(): Command {
     .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
-Statuses of agents that report their own state (claude, codex, gemini, opencode): starting (has
-not taken its first prompt; a dialog may be open), working, waiting (a permission or question
-dialog: the reason is shown below the table), done (turn finished, ready for the next prompt).
-Of others: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you).
-Of all: exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet
-revive restarts it on its conversation, fleet prune cleans up), worktree-missing (its worktree
-directory was deleted: fleet prune), setup-failed (set-up was interrupted: fleet prune).
-Agents that need you come first, marked "!".
+Statuses of agents that report their own state (claude, codex, gemini,
+opencode): starting (has not taken its first prompt; a dialog may be open),
+working, waiting (a permission or question dialog: the reason is shown below the
+table), done (turn finished, ready for the next prompt). Of others: running
+(output in the last idle_seconds), idle (alive, quiet: likely waiting for you).
+Of all: exited (the agent ended; its screen is kept: fleet logs), missing
+(session gone: fleet revive restarts it on its conversation, fleet prune cleans
+up), worktree-missing (its worktree directory was deleted: fleet prune),
+setup-failed (set-up was interrupted: fleet prune). Agents that need you come
+first, marked "!".
 
 ${USAGE_HELP}
 

@@ -11,9 +11,10 @@ export function nextCommand(): Command {
     .description('attach to the agent that has waited for you longest (then the ones that are done)')
     .option('--print', 'print its branch instead of attaching')
     .addHelpText('after', `
-Order: agents waiting on a permission or question dialog (or starting so long that a dialog may
-be open), longest first; then agents done with their turn, longest first; then agents without
-hooks that have been quiet longest. Says so when nobody is waiting.
+Order: agents waiting on a permission or question dialog (or starting so long
+that a dialog may be open), longest first; then agents done with their turn,
+longest first; then agents without hooks that have been quiet longest. Says so
+when nobody is waiting.
 
 Examples:
   fleet next

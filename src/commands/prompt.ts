@@ -15,9 +15,9 @@ export function promptCommand(): Command {
     .option('--wait [seconds]', `while the agent is starting or has a dialog open, wait for it to take input (default ${DEFAULT_WAIT_S} s) instead of refusing`)
     .option('--force', 'type even while the agent is starting or has a dialog open (the text may answer the dialog)')
     .addHelpText('after', `
-An agent that reports its state (claude, codex, gemini, opencode) is not typed into while it is
-starting (a trust or sign-in dialog may be up) or waiting on a permission or question dialog:
-fleet prompt refuses and sends nothing.
+An agent that reports its state (claude, codex, gemini, opencode) is not typed
+into while it is starting (a trust or sign-in dialog may be up) or waiting on a
+permission or question dialog: fleet prompt refuses and sends nothing.
 
 Examples:
   fleet prompt fix-auth "Now run the tests and fix what fails"

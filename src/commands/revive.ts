@@ -21,13 +21,14 @@ export function reviveCommand(): Command {
     .option('-p, --prompt <text>', 'a first prompt for the resumed conversation')
     .option('--json', 'print the revived records as JSON')
     .addHelpText('after', `
-After a reboot or a lost tmux server an agent shows "missing". revive starts it again in its
-worktree and tmux session name on its conversation (claude --resume ID, codex resume ID,
-gemini --resume ID, opencode --session ID; a profile's resume = "... {conversation}"), with
-its statuses followed as before. When its id was never learned, it resumes the last
-conversation of its worktree. A named agent that exited is revived too (its pane is replaced).
-codex reports nothing until its first prompt: without --prompt a revived codex shows
-"starting" until you type into it (fleet attach, or fleet prompt --force).
+After a reboot or a lost tmux server an agent shows "missing". revive starts it
+again in its worktree and tmux session name on its conversation (claude --resume
+ID, codex resume ID, gemini --resume ID, opencode --session ID; a profile's
+resume = "... {conversation}"), with its statuses followed as before. When its
+id was never learned, it resumes the last conversation of its worktree. A named
+agent that exited is revived too (its pane is replaced). codex reports nothing
+until its first prompt: without --prompt a revived codex shows "starting" until
+you type into it (fleet attach, or fleet prompt --force).
 
 Examples:
   fleet revive --all

@@ -22,15 +22,15 @@ export function waitCommand(): Command {
     .option('-t, --timeout <seconds>', 'give up after this long: exit 1, naming the agents still at work')
     .option('--json', 'print the agents as fleet list --json does, once they have settled')
     .addHelpText('after', `
-An agent has settled when it is waiting (a permission or question dialog, or starting for so
-long that a dialog may be open), done, exited or missing; an agent without hooks (shell,
-aider, your own) once it has been quiet for idle_seconds. Exit status: 0 when all have settled,
-1 on timeout, 130 on Ctrl+C.
+An agent has settled when it is waiting (a permission or question dialog, or
+starting for so long that a dialog may be open), done, exited or missing; an
+agent without hooks (shell, aider, your own) once it has been quiet for
+idle_seconds. Exit status: 0 when all have settled, 1 on timeout, 130 on Ctrl+C.
 
 Examples:
   fleet wait
   fleet wait fix-auth --timeout 600
-  fleet fanout 3 speed --prompt "Make the tests faster" && fleet wait --batch speed && fleet diff speed-1`)
+  fleet fanout 3 speed -p "Make the tests faster" && fleet wait --batch speed`)
     .action(async (branches: string[], opts: WaitOptions) => {
       const ctx = await loadContext({ needRepo: true, json: opts.json });
       await runWait(ctx, branches, opts);
