@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { FleetError } from './errors.js';
+import { FleetError, StoppedError } from './errors.js';
 import { runnerLog } from './process/runner.js';
 import { createCommand } from './commands/create.js';
 import { fanoutCommand } from './commands/fanout.js';
@@ -67,6 +67,7 @@ function printError(err: unknown, verbose: boolean): number {
     process.stderr.write('hint: add --help to see the usage\n');
     return 2;
   }
+  if (err instanceof StoppedError) return err.exitCode; // Ctrl+C on a watch: the ^C says it all
   if (err instanceof FleetError) {
     const [first, ...rest] = err.message.split('\n');
     process.stderr.write(`error: ${first}\n`);

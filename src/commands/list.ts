@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
+import { StoppedError } from '../errors.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes, tildify } from '../core/format.js';
 import type { PaneInfo } from '../core/parse.js';
@@ -67,13 +68,13 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
   return rows;
 }
 
-/** Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM (which end it normally: exit 0). */
-async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
-  let rows: ListedAgent[] = [];
+/** Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM, which end it with exit status 130 (as create and fanout). */
+async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<never> {
   // A second Ctrl+C is ignored quietly: the watch is already ending.
   await withInterrupts(async (signal) => {
     while (!signal.aborted) {
       const started = Date.now();
+      let rows: ListedAgent[];
       try {
         rows = await collectRows(ctx, opts, { sampler, panes: firstPanes });
       } catch (e) {
@@ -93,7 +94,8 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler,
       await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), signal);
     }
   }, { onSignal: () => undefined });
-  return rows;
+  // The loop only ends on a signal.
+  throw new StoppedError();
 }
 
 /** The table of rows (columns are one entry each, so more can be added). */

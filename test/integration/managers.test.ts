@@ -7,7 +7,7 @@ import { copyFiles } from '../../src/git/copy-files.js';
 import { branchExists, resolveCommit } from '../../src/git/refs.js';
 import { repoInfo } from '../../src/git/repo.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../../src/git/worktrees.js';
-import { capture, hasSession, killSession, listPanes, newSession } from '../../src/tmux/sessions.js';
+import { hasSession, killSession, listPanes, newSession, readPane } from '../../src/tmux/sessions.js';
 import { StateManager } from '../../src/state/state-manager.js';
 import type { AgentRecord } from '../../src/state/types.js';
 
@@ -88,7 +88,8 @@ describe('tmux sessions', () => {
     await newSession(run, { name: 'quick', cwd: sb.dir, argv: ['bash', '-c', 'echo bye; exit 4'], options: {} });
     const pane = await waitFor(async () => (await listPanes(run)).find((p) => p.session === 'quick' && p.dead && p.deadStatus !== null));
     expect(pane.deadStatus).toBe(4);
-    expect(await capture(run, 'quick')).toEqual(['bye']);
+    expect(await readPane(run, 'quick')).toEqual({ lines: ['bye'], dead: true, exitStatus: 4, exitSignal: null });
+    expect(await readPane(run, 'no-such-session')).toBeNull();
   });
 
   it('reports no panes (not an error) when no server runs', async () => {
