@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
 import { StoppedError } from '../errors.js';
 import { formatChanges } from '../core/changes.js';
-import { formatAge, formatBytes, tildify } from '../core/format.js';
+import { formatAge, formatBytes } from '../core/format.js';
+import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
 import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
@@ -98,26 +99,33 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler,
   throw new StoppedError();
 }
 
-/** The table of rows (columns are one entry each, so more can be added). */
+/**
+ * The table of rows (columns are one entry each, so more can be added). On a terminal it is
+ * fitted into the terminal's width: cells cut and columns left out in the order of their
+ * `fit.drop` (see renderTable); piped, every column is whole.
+ */
 export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAgent[]): Promise<string> {
   const now = Date.now();
+  const home = ctx.env.HOME;
+  const repos = opts.all ? repoLabels(rows.map((a) => a.repo), home) : new Map<string, string>();
   const columns: Column<ListedAgent>[] = [
-    ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => a.repo.split('/').pop() ?? a.repo }] : []),
-    { head: 'branch', cell: (a) => a.branch },
-    { head: 'batch', cell: (a) => a.batch_id ?? '-' },
-    { head: 'agent', cell: (a) => a.agent },
+    ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
+    { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
+    { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
-    { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right' },
-    { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
-    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
-    { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
-    { head: 'worktree', cell: (a) => tildify(a.worktree, ctx.env.HOME) },
+    { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
+    { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
+    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
+    { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
+    { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
+  const width = ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
   if (opts.grouped) {
     const { renderGrouped } = await import('../ui/grouped.js');
-    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read() });
+    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
   }
-  return renderTable(columns, rows, { color: ctx.ui.color });
+  return renderTable(columns, rows, { color: ctx.ui.color, width });
 }
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */

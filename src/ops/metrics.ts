@@ -43,6 +43,8 @@ export interface TreeUsage {
   memory: number;
   /** How many processes the tree has. */
   processes: number;
+  /** `cpu` is averaged since the previous look (1 s to 10 min ago), not over the processes' lifetimes. */
+  windowed: boolean;
 }
 
 /** Two samples with starts this close are the same process (the start time is derived, not exact). */
@@ -77,7 +79,7 @@ export function treeUsage(stats: readonly ProcStat[], book: SampleBook, now: num
     else if (rootBase && p.start >= rootBase.at) cpu += p.ctime / (now - rootBase.at);
     else cpu += p.ctime / Math.max(now - p.start, MIN_WINDOW_MS);
   }
-  return { cpu: Math.round(cpu * 1000) / 10, memory, processes: stats.length };
+  return { cpu: Math.round(cpu * 1000) / 10, memory, processes: stats.length, windowed: rootBase !== null };
 }
 
 /**

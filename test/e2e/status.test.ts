@@ -68,6 +68,20 @@ describe('list statuses, from tmux pane facts', () => {
     await waitFor(async () => (await agent('quiet'))?.status === 'running', { what: 'quiet to run again' });
   });
 
+  it('an agent that prints nothing but keeps the CPU busy is running, not idle', async () => {
+    // A busy loop that never writes: its pane has been quiet since it started.
+    await create('busy', 'while :; do :; done');
+    await create('quiet', 'sleep 60');
+    await waitFor(async () => (await agent('quiet'))?.status === 'idle', { what: 'quiet to turn idle (idle_seconds passed)' });
+    // Polled: on a loaded machine the loop may get less than a core between two looks.
+    const busy = await waitFor(async () => {
+      const a = await agent('busy');
+      return a?.status === 'running' && (a.cpu ?? 0) >= 5 ? a : null;
+    }, { what: 'busy to show running', timeout: 15_000 });
+    expect(busy.cpu).toBeGreaterThanOrEqual(5);
+    expect((await agent('quiet'))!.status).toBe('idle');
+  });
+
   it('a session killed behind fleet\'s back shows missing', async () => {
     await create('doomed', 'sleep 60');
     await create('alive', 'sleep 60');
@@ -106,7 +120,7 @@ describe('list cpu and memory', () => {
     expect(table.stdout).toMatch(/heavy\s+-\s+shell\s+(running|idle)\s+\d+\.\d%\s+\d+ MiB/);
   });
 
-  it('--watch redraws every 2 s until Ctrl+C, which ends it with status 0', async () => {
+  it('--watch redraws every 2 s until Ctrl+C, which ends it with status 130', async () => {
     await create('w1', 'sleep 60');
     const watcher = execa(process.execPath, [CLI, 'list', '--watch', '--json'], { cwd: repo, env: sb.env, extendEnv: false, reject: false });
     const stamps: number[] = [];
@@ -118,10 +132,29 @@ describe('list cpu and memory', () => {
     await waitFor(() => stamps.length >= 2, { timeout: 8_000, what: 'two frames' });
     watcher.kill('SIGINT');
     const r = await watcher;
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).toBe('');
     const frames = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Listed[]);
     expect(frames.length).toBeGreaterThanOrEqual(2);
     for (const f of frames) expect(f.map((a) => a.branch)).toEqual(['w1']);
     expect(stamps[1]! - stamps[0]!).toBeGreaterThan(1_500);
+  });
+
+  it('--watch ends with 130 on SIGTERM too, and on Ctrl+C in a terminal', async () => {
+    await create('w1', 'sleep 60');
+    const watcher = execa(process.execPath, [CLI, 'list', '--watch'], { cwd: repo, env: sb.env, extendEnv: false, reject: false });
+    let out = '';
+    watcher.stdout.on('data', (d) => (out += String(d)));
+    await waitFor(() => out.includes('w1'), { what: 'a frame' });
+    watcher.kill('SIGTERM');
+    expect((await watcher).exitCode).toBe(130);
+
+    // A tmux pane of the test's server as the terminal: Ctrl+C there is the terminal's own SIGINT.
+    const cmd = `'${process.execPath}' '${CLI}' list --watch; echo "exit status $?"; sleep 600`;
+    expect((await sb.tmux('new-session', '-d', '-s', 'viewer', '-x', '100', '-y', '10', '-c', repo, cmd)).exitCode).toBe(0);
+    const screen = async () => (await sb.tmux('capture-pane', '-p', '-t', '=viewer:')).stdout;
+    await waitFor(async () => /\bw1\b/.test(await screen()), { what: 'the watch drawn on the terminal' });
+    await sb.tmux('send-keys', '-t', '=viewer:', 'C-c');
+    await waitFor(async () => /exit status 130/.test(await screen()), { what: 'exit status 130 after Ctrl+C' });
   });
 });
