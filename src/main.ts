@@ -52,8 +52,11 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
   });
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
+  // Help wraps at 80 columns even on a wider terminal: long lines are hard to read.
+  const helpWidth = Math.min(80, process.stdout.columns || 80);
   const override = (c: Command) => {
     c.exitOverride();
+    c.configureHelp({ helpWidth });
     c.commands.forEach(override);
   };
   override(program);

@@ -6,6 +6,7 @@ import { FleetError, UsageError } from '../errors.js';
 import { baseContext, loadContext, type BaseContext, type Context } from '../context.js';
 import { ConfigManager } from '../config/config-manager.js';
 import { profileNames, resolveProfile } from '../core/profiles.js';
+import { wrapWords } from '../core/format.js';
 import { CONFIG_KEYS } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { setKeyInText, tomlValue } from '../config/edit.js';
@@ -17,7 +18,7 @@ export function configCommand(): Command {
   const cmd = new Command('config')
     .description('show or change the configuration (~/.ai_fleet/config.toml, overridden by .fleet.toml)')
     .addHelpText('after', `
-Keys: ${Object.keys(CONFIG_KEYS).join(', ')}, agents.NAME.command
+${wrapWords(`Keys: ${Object.keys(CONFIG_KEYS).join(', ')}, agents.NAME.command`)}
 
 Examples:
   fleet config show

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
 import { StoppedError } from '../errors.js';
+import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
 import { repoLabels, worktreeLabel } from '../core/labels.js';
@@ -32,11 +33,17 @@ export function listCommand(): Command {
     .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
-Statuses: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you),
-exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet prune),
-setup-failed (set-up was interrupted: fleet prune).
+Statuses: running (output in the last idle_seconds, or its processes use at
+least ${BUSY_CPU_PERCENT}% CPU), idle (alive, quiet: likely waiting for you), exited (the
+agent ended; its screen is kept: fleet logs), missing (session gone: fleet
+prune), setup-failed (set-up was interrupted: fleet prune).
 
 ${USAGE_HELP}
+
+WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
+columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
+BATCH, MEMORY, CPU, AGENT, CHANGES. Piped output and --json have them all.
+Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
   fleet list

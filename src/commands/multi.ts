@@ -24,12 +24,14 @@ export function multiCommand(): Command {
     .option('-q, --quick', 'skip setup_commands')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
-Every pair is checked before anything is made. Set-up runs like fanout's: at most max_parallel at
-once, a failed agent rolled back alone (exit 1), Ctrl+C keeps the finished ones (exit 130).
+Every pair is checked before anything is made. Set-up runs like fanout's: at
+most max_parallel at once, a failed agent rolled back alone (exit 1), Ctrl+C
+keeps the finished ones (exit 130).
 
 Examples:
   fleet multi fix-login:"Fix login" add-tests:"Add test coverage"
-  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename --agent codex`)
+  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename \\
+    --agent codex`)
     .action(async (args: string[], opts: MultiOptions) => {
       const pairs = multiArgs(args, opts);
       const ctx = await loadContext({ needRepo: true, json: opts.json });

@@ -7,7 +7,7 @@ export function promptCommand(): Command {
     .description('send a follow-up to an agent, as typed input followed by Enter')
     .argument('<branch>', "the agent's branch")
     .argument('<text...>', 'what to send (words are joined with spaces; quote multi-line text)')
-    .option('--no-enter', 'paste the text without pressing Enter')
+    .option('--no-enter', 'type the text without pressing Enter (not sent: review it in fleet attach)')
     .addHelpText('after', `
 Examples:
   fleet prompt fix-auth "Now run the tests and fix what fails"
@@ -20,5 +20,8 @@ Examples:
 
 export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
   await sendPrompt(ctx, branch, text, opts);
-  ctx.ui.note(`sent ${text.length} characters to ${branch}`);
+  const n = [...text].length; // characters as a person counts them, not UTF-16 units
+  const chars = `${n} character${n === 1 ? '' : 's'}`;
+  if (opts.enter === false) ctx.ui.note(`typed ${chars} into ${branch}, not sent (no Enter): fleet attach ${branch} to send it`);
+  else ctx.ui.note(`sent ${chars} to ${branch}`);
 }

@@ -19,11 +19,12 @@ export function pruneCommand(): Command {
     .option('-y, --yes', 'do not ask first')
     .option('--json', 'print what was done as JSON')
     .addHelpText('after', `
-Removes: records whose tmux session is gone (and their clean worktrees), records whose set-up
-died half-way, fleet worktrees no record claims, fleet sessions no record claims, and git's
-entries for worktree directories that were deleted. Branches are kept (a branch with commits
-its base lacks is named). A worktree with uncommitted changes is never removed: it is listed,
-with the command that would discard them.
+Removes: records whose tmux session is gone (and their clean worktrees), records
+whose set-up died half-way, fleet worktrees no record claims, fleet sessions no
+record claims, and git's entries for worktree directories that were deleted.
+Branches are kept (a branch with commits its base lacks is named). A worktree
+with uncommitted changes is never removed: it is listed, with the command that
+would discard them.
 
 Examples:
   fleet prune --dry-run

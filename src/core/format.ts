@@ -30,3 +30,17 @@ export function formatBytes(n: number): string {
 export function tildify(p: string, home: string | undefined): string {
   return home && home !== '/' && (p === home || p.startsWith(home + '/')) ? '~' + p.slice(home.length) : p;
 }
+
+/** `text` wrapped at spaces into lines of at most `width` characters (a longer word stays whole). */
+export function wrapWords(text: string, width = 80): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
+}

@@ -5,10 +5,11 @@ import { atomicWrite } from '../fs/atomic-write.js';
 import { runnerLog, type Runner } from '../process/runner.js';
 
 /** What `list --help` says about the numbers. */
-export const USAGE_HELP = `CPU is the percent of one core (100% = one core busy) used by the agent and every process it
-started, averaged since the previous fleet list when that was 1 s to 10 min ago, otherwise over
-each process's lifetime; list --watch averages over each 2 s redraw. MEMORY is the resident
-memory (RSS) of the same processes, summed.`;
+export const USAGE_HELP = `CPU is the percent of one core (100% = one core busy) used by the agent and
+every process it started, averaged since the previous fleet list when that was
+1 s to 10 min ago, otherwise over each process's lifetime; list --watch
+averages over each 2 s redraw. MEMORY is the resident memory (RSS) of the same
+processes, summed.`;
 
 /** A baseline younger than this is too short to measure (CPU time moves in 10 ms ticks). */
 export const MIN_WINDOW_MS = 1_000;
