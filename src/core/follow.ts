@@ -146,6 +146,11 @@ export function settledRows(snap: PaneSnapshot): { settled: string[]; writing: s
 /** C0 and C1 control characters: never sent on to the user's terminal (an agent's output may be hostile). */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
+/** `line` without control characters (tmux keeps none in a pane's cells; this is the guarantee). */
+export function stripControls(line: string): string {
+  return line.replace(CONTROL, '');
+}
+
 /** Field separator of the snapshot's format line. */
 const SEP = '\x1f';
 
@@ -168,7 +173,7 @@ export function parseSnapshot(out: string, mark: string): PaneSnapshot | null {
   const [historySize, historyLimit, height, cursorY] = facts.slice(0, 4).map(Number) as [number, number, number, number];
   const split = lines.lastIndexOf(mark);
   if (split === -1 || ![historySize, historyLimit, height, cursorY].every(Number.isFinite)) return null;
-  const clean = (l: string) => l.replace(CONTROL, '').trimEnd();
+  const clean = (l: string) => stripControls(l).trimEnd();
   // Asked for history with no history, tmux returns the screen's first row instead: ignore it.
   const history = historySize === 0 ? [] : lines.slice(1, split).slice(-historySize).map(clean);
   const screen = lines.slice(split + 1).map(clean);

@@ -2,7 +2,7 @@
 import { ConflictError, FleetError } from '../errors.js';
 import { runInteractive, type Runner } from '../process/runner.js';
 import { sleep } from '../process/sleep.js';
-import { parseSnapshot, SNAPSHOT_FORMAT, type PaneSnapshot } from '../core/follow.js';
+import { parseSnapshot, SNAPSHOT_FORMAT, stripControls, type PaneSnapshot } from '../core/follow.js';
 import { FS, PANE_FORMAT, parsePanes, type FleetOption, type PaneInfo } from '../core/parse.js';
 
 /**
@@ -139,7 +139,8 @@ export async function readPane(run: Runner, name: string): Promise<PaneText | nu
     if (sessionGone(r.stderr)) return null;
     throw new FleetError(`tmux could not read the screen of session "${name}": ${r.stderr.trim()}`);
   }
-  const [facts = '', ...lines] = r.stdout.split('\n');
+  const [facts = '', ...raw] = r.stdout.split('\n');
+  const lines = raw.map(stripControls);
   const [dead, status, signal] = facts.split(FS);
   const trimEnd = () => {
     while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
