@@ -16,6 +16,7 @@ import { pickCommand } from './commands/pick.js';
 import { templatesCommand } from './commands/templates.js';
 import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
+import { dashboardCommand } from './commands/dashboard.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -47,6 +48,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(templatesCommand());
   program.addCommand(initCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(dashboardCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

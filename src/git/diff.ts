@@ -21,3 +21,12 @@ export function showDiff(repo: string, from: string, to: string, format: 'patch'
   const flags = format === 'stat' ? ['--stat'] : format === 'name-only' ? ['--name-only'] : [];
   return runInteractive('git', ['diff', ...flags, from, to, '--'], { cwd: repo });
 }
+
+/**
+ * The patch between two commit-ish or trees, as text without colour codes. No external diff
+ * driver or textconv filter: either would run a program the repository's config names.
+ */
+export async function diffPatch(run: Runner, repo: string, from: string, to: string): Promise<string> {
+  const r = await run('git', ['diff', '--no-color', '--no-ext-diff', '--no-textconv', from, to, '--'], { cwd: repo, keepTrailingNewline: true });
+  return r.stdout;
+}

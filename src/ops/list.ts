@@ -30,6 +30,8 @@ export interface RowOptions {
   all?: boolean;
   /** Add what each agent changed since its base (git calls per agent, so only on request). */
   changes?: boolean;
+  /** Measure CPU and memory (the default); false skips the process-table read, and live agents' figures are null. */
+  measure?: boolean;
 }
 
 /** The facts list needs that do not depend on the repository or the config. */
@@ -127,9 +129,9 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
  * and the sampler to measure with (one per watch, so CPU is measured since the last redraw).
  */
 export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFacts = {}): Promise<ListedAgent[]> {
-  const sampler = facts.sampler ?? usageSampler(ctx);
+  const sampler = opts.measure === false ? undefined : (facts.sampler ?? usageSampler(ctx));
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
-  const usage = await measureViews(ctx, views, sampler);
+  const usage = sampler ? await measureViews(ctx, views, sampler) : undefined;
   const rows = views.map((v) => toListed(v, usage));
   if (opts.changes) {
     // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.

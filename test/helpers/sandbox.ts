@@ -148,6 +148,51 @@ export function standIn(sb: Sandbox, name: string, body: string): string {
   return p;
 }
 
+export interface RecordingAgent {
+  /** Config lines that declare it as the agent profile "rec" (append them to the config). */
+  profile: string;
+  /** What it recorded for `branch` so far: its prompt argument ('arg') or the bytes typed into it ('input'); null before it wrote any. */
+  read(branch: string, what: 'arg' | 'input'): string | null;
+  /** Wait for the prompt argument the agent on `branch` was started with. */
+  prompt(branch: string): Promise<string>;
+  /** Wait until what was typed into the agent on `branch` ends with Enter (CR on a raw terminal), and return all of it. */
+  typed(branch: string): Promise<string>;
+}
+
+/**
+ * The recording stand-in agent: it writes its prompt argument byte for byte to
+ * `<branch>.arg` (renamed into place once whole, so a reader never sees half of it), prints
+ * "agent <branch> ready", then records every byte typed into it, on a raw terminal, in
+ * `<branch>.input`.
+ */
+export function recordingAgent(sb: Sandbox): RecordingAgent {
+  const dir = path.join(sb.dir, 'received');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = standIn(
+    sb,
+    'rec-agent',
+    `out=$1; shift
+printf '%s' "$1" > "$out/$FLEET_BRANCH.arg.tmp" && mv "$out/$FLEET_BRANCH.arg.tmp" "$out/$FLEET_BRANCH.arg"
+echo "agent $FLEET_BRANCH ready"
+stty raw -echo
+exec cat > "$out/$FLEET_BRANCH.input"`,
+  );
+  const read = (branch: string, what: 'arg' | 'input') => {
+    const f = path.join(dir, `${branch}.${what}`);
+    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null;
+  };
+  return {
+    profile: `[agents.rec]\ncommand = ["${bin}", "${dir}"]\n`,
+    read,
+    prompt: (branch) => waitFor(() => read(branch, 'arg'), { what: `the prompt of the agent on "${branch}"` }),
+    typed: (branch) =>
+      waitFor(() => {
+        const s = read(branch, 'input') ?? '';
+        return s.endsWith('\r') ? s : null;
+      }, { what: `input typed into the agent on "${branch}"` }),
+  };
+}
+
 /** Write the user config for the sandbox. */
 export function writeConfig(sb: Sandbox, toml: string): void {
   fs.mkdirSync(sb.fleetHome, { recursive: true });
