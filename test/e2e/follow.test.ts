@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, fleet, makeSandbox, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { CLI, fleet, makeSandbox, onTerminal, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 /**
  * `logs --follow` on agents that redraw their screen instead of printing lines: a full-screen
@@ -96,20 +96,8 @@ describe('logs --follow, piped', () => {
 });
 
 describe('logs --follow, on a terminal', () => {
-  /** Run `fleet logs <branch> --follow` in a tmux pane of `rows` x `cols`, as a user's terminal; its exit status is printed after it. */
-  async function followInTerminal(branch: string, rows: number, cols: number, ...args: string[]): Promise<{ screen: () => Promise<string>; scrollback: () => Promise<string> }> {
-    const cmd = `'${process.execPath}' '${CLI}' logs ${branch} --follow ${args.join(' ')}; echo "exit status $?"; sleep 600`;
-    const r = await sb.tmux('new-session', '-d', '-s', 'viewer', '-x', String(cols), '-y', String(rows), '-c', repo, cmd);
-    expect(r.exitCode).toBe(0);
-    return {
-      screen: async () => (await sb.tmux('capture-pane', '-p', '-t', '=viewer:')).stdout,
-      scrollback: async () => {
-        // Asked for history when there is none, tmux returns the screen's first row.
-        if ((await sb.tmux('display-message', '-p', '-t', '=viewer:', '#{history_size}')).stdout.trim() === '0') return '';
-        return (await sb.tmux('capture-pane', '-p', '-S', '-', '-E', '-1', '-t', '=viewer:')).stdout;
-      },
-    };
-  }
+  const followInTerminal = (branch: string, rows: number, cols: number, ...args: string[]) =>
+    onTerminal(sb, ['logs', branch, '--follow', ...args].join(' '), { rows, cols, cwd: repo });
 
   it('redraws a full-screen agent in place: one frame on screen, the newest; Ctrl+C exits 130', async () => {
     await create('tui', REDRAW);
@@ -126,8 +114,8 @@ describe('logs --follow, on a terminal', () => {
     expect(values(later, 'frame').filter((v) => v > first)).toHaveLength(1);
     expect(later.split('\n').filter((l) => l === '? for shortcuts')).toHaveLength(1);
     expect(values(await term.scrollback(), 'frame').filter((v) => v >= first)).toEqual([]);
-    expect((await sb.tmux('send-keys', '-t', '=viewer:', 'C-c')).exitCode).toBe(0);
-    await waitFor(async () => /exit status 130/.test(await term.screen()), { what: 'exit status 130 after Ctrl+C' });
+    await term.keys('C-c');
+    expect((await term.ended()).exitCode).toBe(130);
   });
 
   it('a \\r spinner stays one line that counts up', async () => {

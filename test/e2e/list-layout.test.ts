@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, fleet, makeSandbox, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, onTerminal, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 /** How `fleet list` fits a terminal, and tells repositories apart. */
 
@@ -17,25 +17,19 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-/** Run `fleet <args>` in a tmux pane `cols` wide (a user's terminal) and return its screen once it printed. */
-async function onTerminal(args: string, cols: number, cwd = repo): Promise<string[]> {
-  const cmd = `'${process.execPath}' '${CLI}' ${args}; echo "exit status $?"; sleep 600`;
-  const name = `term${Math.random().toString(36).slice(2, 8)}`;
-  expect((await sb.tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', '40', '-c', cwd, cmd)).exitCode).toBe(0);
-  const screen = await waitFor(async () => {
-    const out = (await sb.tmux('capture-pane', '-p', '-t', `=${name}:`)).stdout;
-    return out.includes('exit status') ? out : null;
-  }, { what: `fleet ${args} on a ${cols}-column terminal` });
-  await sb.tmux('kill-session', '-t', `=${name}`);
-  const lines = screen.split('\n');
-  return lines.slice(0, lines.findIndex((l) => l.startsWith('exit status')));
+/** The lines `fleet <args>` prints on a terminal `cols` wide. */
+async function onNarrow(args: string, cols: number): Promise<string[]> {
+  const term = await onTerminal(sb, args, { cols, rows: 40, cwd: repo });
+  const { exitCode, lines } = await term.ended();
+  expect(exitCode).toBe(0);
+  return lines;
 }
 
 describe('list on a narrow terminal', () => {
   it('fits 60 columns: one line a row, the least useful columns left out; piped and --json keep everything', async () => {
     const r = await fleet(sb, ['fanout', '3', 'authentication-refactor', '--quick', '-p', 'sleep 600'], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
-    const rows = await onTerminal('list', 60);
+    const rows = await onNarrow('list', 60);
     expect(rows).toHaveLength(4); // the header and one line per agent: nothing wrapped
     for (const l of rows) expect(l.length).toBeLessThanOrEqual(60);
     // Left out first: WORKTREE, AGE, BATCH (the branch names carry the batch anyway).
@@ -53,7 +47,7 @@ describe('list on a narrow terminal', () => {
 
   it('--grouped fits too, and a PROMPT column with nothing in it is not shown', async () => {
     expect((await fleet(sb, ['create', 'solo-agent-with-a-long-name', '--quick', '-p', 'sleep 600'], { cwd: repo })).exitCode).toBe(0);
-    const withPrompt = await onTerminal('list --grouped', 60);
+    const withPrompt = await onNarrow('list --grouped', 60);
     expect(withPrompt.every((l) => l.length <= 60)).toBe(true);
     expect(withPrompt).toHaveLength(3); // header, group title, the row
 

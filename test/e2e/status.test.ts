@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, fleet, makeSandbox, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { CLI, fleet, makeSandbox, onTerminal, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 interface Listed {
   branch: string;
@@ -149,12 +149,10 @@ describe('list cpu and memory', () => {
     watcher.kill('SIGTERM');
     expect((await watcher).exitCode).toBe(130);
 
-    // A tmux pane of the test's server as the terminal: Ctrl+C there is the terminal's own SIGINT.
-    const cmd = `'${process.execPath}' '${CLI}' list --watch; echo "exit status $?"; sleep 600`;
-    expect((await sb.tmux('new-session', '-d', '-s', 'viewer', '-x', '100', '-y', '10', '-c', repo, cmd)).exitCode).toBe(0);
-    const screen = async () => (await sb.tmux('capture-pane', '-p', '-t', '=viewer:')).stdout;
-    await waitFor(async () => /\bw1\b/.test(await screen()), { what: 'the watch drawn on the terminal' });
-    await sb.tmux('send-keys', '-t', '=viewer:', 'C-c');
-    await waitFor(async () => /exit status 130/.test(await screen()), { what: 'exit status 130 after Ctrl+C' });
+    // On a terminal, Ctrl+C is the terminal's own SIGINT.
+    const term = await onTerminal(sb, 'list --watch', { cols: 100, rows: 10, cwd: repo });
+    await waitFor(async () => /\bw1\b/.test(await term.screen()), { what: 'the watch drawn on the terminal' });
+    await term.keys('C-c');
+    expect((await term.ended()).exitCode).toBe(130);
   });
 });
