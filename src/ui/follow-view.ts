@@ -97,10 +97,12 @@ export class TerminalFollowView implements FollowView {
     const columns = Math.max(1, this.size().columns);
     let out = SYNC_START;
     if (this.drawn > 0) out += '\r' + (this.drawn > 1 ? `${CSI}${this.drawn - 1}A` : '');
-    for (const l of above) out += `${l}${ERASE_LINE}\n`;
-    // Cut to the width as code points; wide characters may still overflow, which the terminal
-    // then clips (wrap is off) instead of wrapping onto a row the region does not count.
-    const rows = live.map((l) => [...l].slice(0, columns).join(''));
+    // Erase what is left of the old row after the text, unless the text filled its last row
+    // (then the cursor waits in the last column and an erase would take that character).
+    for (const l of above) out += `${l}${[...l].length % columns === 0 && l !== '' ? '' : ERASE_LINE}\n`;
+    // Cut short of the last column, for the same reason; wide characters may still overflow,
+    // which the terminal then clips (wrap is off) instead of wrapping onto an uncounted row.
+    const rows = live.map((l) => [...l].slice(0, Math.max(1, columns - 1)).join(''));
     // The cursor must not end in column 0 (the corner, for a one-row region at the top).
     if (rows.length === 0 || rows[rows.length - 1] === '') rows[Math.max(0, rows.length - 1)] = ' ';
     out += WRAP_OFF + rows.map((r) => r + ERASE_LINE).join('\n') + ERASE_DOWN + WRAP_ON;
