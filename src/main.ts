@@ -17,6 +17,7 @@ import { templatesCommand } from './commands/templates.js';
 import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dashboardCommand } from './commands/dashboard.js';
+import { trustCommand } from './commands/trust.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -49,6 +50,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(initCommand());
   program.addCommand(doctorCommand());
   program.addCommand(dashboardCommand());
+  program.addCommand(trustCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
@@ -59,6 +61,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   const override = (c: Command) => {
     c.exitOverride();
     c.configureHelp({ helpWidth });
+    // commander's "(Did you mean set?)" line becomes our hint line.
+    c.configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.+)\?\)\n?$/, '\nhint: did you mean $1?\n')) });
     c.commands.forEach(override);
   };
   override(program);
@@ -68,8 +72,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 function printError(err: unknown, verbose: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    // commander has already printed "error: …"
-    process.stderr.write('hint: add --help to see the usage\n');
+    // commander has already printed "error: …" (and a "did you mean" hint when it had one)
+    if (!/\(Did you mean /.test(err.message)) process.stderr.write('hint: add --help to see the usage\n');
     return 2;
   }
   if (err instanceof StoppedError) return err.exitCode; // Ctrl+C on a watch: the ^C says it all

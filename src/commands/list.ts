@@ -36,7 +36,9 @@ export function listCommand(): Command {
 Statuses: running (output in the last idle_seconds, or its processes use at
 least ${BUSY_CPU_PERCENT}% CPU), idle (alive, quiet: likely waiting for you), exited (the
 agent ended; its screen is kept: fleet logs), missing (session gone: fleet
-prune), setup-failed (set-up was interrupted: fleet prune).
+prune, which keeps a worktree with unsaved work), worktree-missing (its
+worktree directory was deleted: fleet prune), setup-failed (set-up was
+interrupted: fleet prune).
 
 ${USAGE_HELP}
 

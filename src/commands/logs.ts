@@ -65,7 +65,7 @@ async function followLogs(ctx: RepoContext, branch: string, n: number): Promise<
   const last = await withInterrupts(
     (signal) => {
       signal.addEventListener('abort', () => (stopped = true), { once: true });
-      return followScreen(ctx, branch, record.session, { lines: n, signal, view, write });
+      return followScreen(ctx, record, { lines: n, signal, view, write });
     },
     { onSignal: () => undefined },
   );

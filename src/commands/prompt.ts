@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadContext, type RepoContext } from '../context.js';
+import { plural } from '../core/format.js';
 import { sendPrompt } from '../ops/agent-session.js';
 
 export function promptCommand(): Command {
@@ -20,8 +21,7 @@ Examples:
 
 export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
   await sendPrompt(ctx, branch, text, opts);
-  const n = [...text].length; // characters as a person counts them, not UTF-16 units
-  const chars = `${n} character${n === 1 ? '' : 's'}`;
+  const chars = plural([...text].length, 'character'); // as a person counts them, not UTF-16 units
   if (opts.enter === false) ctx.ui.note(`typed ${chars} into ${branch}, not sent (no Enter): fleet attach ${branch} to send it`);
   else ctx.ui.note(`sent ${chars} to ${branch}`);
 }

@@ -3,6 +3,7 @@
  * the lines that scrolled off it; in a pipe, readable text (new lines as they come, a marked
  * redraw when rows already printed change). Both only build strings; the caller writes them.
  */
+import { plural } from '../core/format.js';
 import { commonPrefix, settledRows, startsWith, usedRows, type PaneChange, type PaneSnapshot } from '../core/follow.js';
 
 /** A follow view: the first look, each later look with what changed, and the end. */
@@ -192,10 +193,6 @@ export class PipeFollowView implements FollowView {
     }
     return out;
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function joinLines(lines: readonly string[]): string {

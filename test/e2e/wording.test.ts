@@ -59,9 +59,9 @@ describe('--help', () => {
   it('and on a terminal wider than 80 columns too', async () => {
     for (const c of ['list', 'logs', 'create', 'config']) {
       const { exitCode, lines } = await (await onTerminal(sb, `${c} --help`, { cols: 200, rows: 100, cwd: repo })).ended();
-      expect(exitCode).toBe(0);
-      expect(lines.join('\n')).toMatch(/^Usage: fleet/);
-      expect(lines.filter((l) => l.length > 80)).toEqual([]);
+      expect(exitCode, `fleet ${c} --help`).toBe(0);
+      expect(lines.join('\n'), `fleet ${c} --help`).toMatch(/^Usage: fleet/);
+      expect(lines.filter((l) => l.length > 80), `fleet ${c} --help`).toEqual([]);
     }
   });
 });

@@ -195,7 +195,7 @@ exec cat > "$out/$FLEET_BRANCH.input"`,
 
 /** Write the user config for the sandbox. */
 export function writeConfig(sb: Sandbox, toml: string): void {
-  fs.mkdirSync(sb.fleetHome, { recursive: true });
+  fs.mkdirSync(sb.fleetHome, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(sb.fleetHome, 'config.toml'), toml);
 }
 
@@ -260,10 +260,14 @@ export async function onTerminal(sb: Sandbox, args: string, opts: { cols: number
       await sb.tmux('send-keys', '-t', `=${name}:`, ...keys);
     },
     async ended() {
-      const lines = (await waitFor(async () => ((await screen()).includes('exit status') ? screen() : null), { what: `fleet ${args} to end` })).split('\n');
       // After a Ctrl+C the note follows the terminal's "^C" on the same line.
-      const at = lines.findIndex((l) => /exit status \d+$/.test(l));
-      return { exitCode: Number(/exit status (\d+)$/.exec(lines[at]!)![1]), lines: lines.slice(0, at) };
+      const note = /exit status (\d+)$/;
+      const lines = await waitFor(async () => {
+        const l = (await screen()).split('\n');
+        return l.some((x) => note.test(x)) ? l : null;
+      }, { what: `fleet ${args} to end` });
+      const at = lines.findIndex((l) => note.test(l));
+      return { exitCode: Number(note.exec(lines[at]!)![1]), lines: lines.slice(0, at) };
     },
   };
 }

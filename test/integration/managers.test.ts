@@ -88,7 +88,13 @@ describe('tmux sessions', () => {
     await newSession(run, { name: 'quick', cwd: sb.dir, argv: ['bash', '-c', 'echo bye; exit 4'], options: {} });
     const pane = await waitFor(async () => (await listPanes(run)).find((p) => p.session === 'quick' && p.dead && p.deadStatus !== null));
     expect(pane.deadStatus).toBe(4);
-    expect(await readPane(run, 'quick')).toEqual({ lines: ['bye'], dead: true, exitStatus: 4, exitSignal: null });
+    // tmux can reap the process a moment before it has read the last output from the pty (seen
+    // under load): the output arrives, but not necessarily by the time the exit status does.
+    const screen = await waitFor(async () => {
+      const pane = await readPane(run, 'quick');
+      return pane && pane.lines.length > 0 ? pane : null;
+    });
+    expect(screen).toEqual({ lines: ['bye'], dead: true, exitStatus: 4, exitSignal: null });
     expect(await readPane(run, 'no-such-session')).toBeNull();
   });
 

@@ -39,6 +39,23 @@ describe('reconcile', () => {
   });
 });
 
+describe('a record whose worktree directory was deleted', () => {
+  const exists = (dir: string) => dir !== '/w/deleted' && dir !== '/w/making';
+  const statusOf = (records: AgentRecord[], panes: PaneInfo[]) =>
+    reconcile(records, panes, { now: 1010_000, idleSeconds: 30, pidAlive: () => true, worktreeExists: exists }).map((v) => [v.record.branch, v.status, v.exitCode]);
+
+  it('is worktree-missing whatever its pane says (exited, alive, gone), not "exited (0)"', () => {
+    expect(statusOf([rec('deleted')], [pane('s_deleted', { dead: true, deadStatus: 0 })])).toEqual([['deleted', 'worktree-missing', 0]]);
+    expect(statusOf([rec('deleted')], [pane('s_deleted', {})])).toEqual([['deleted', 'worktree-missing', null]]);
+    expect(statusOf([rec('deleted')], [])).toEqual([['deleted', 'worktree-missing', null]]);
+  });
+
+  it('leaves alone a set-up still making its worktree, a rebuilt record that names none, and agents whose worktree is there', () => {
+    const records = [rec('making', { worktree: '/w/making', phase: 'creating', owner_pid: 7 }), rec('rebuilt', { worktree: '' }), rec('fine')];
+    expect(statusOf(records, [pane('s_fine', { activity: 1000 })])).toEqual([['making', 'creating', null], ['rebuilt', 'missing', null], ['fine', 'running', null]]);
+  });
+});
+
 describe('busyByCpu', () => {
   it('an idle agent busy on the CPU since the last look is running', () => {
     expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT, windowed: true })).toBe('running');
