@@ -54,10 +54,11 @@ export function reconcile(
 export const BUSY_CPU_PERCENT = 5;
 /**
  * The same when there is no previous look to measure from and the figure is each process's
- * lifetime average: higher, since a fresh agent's start-up alone averages 5-10% over its
- * first minute.
+ * lifetime average: higher, since an agent's start-up burst is in it. An idle agent has been
+ * quiet for idle_seconds (30), so its lifetime is at least that: Claude Code's ~2-3 s of
+ * start-up CPU make 5-10% then; a busy loop on a loaded machine still shows 30-40%.
  */
-export const BUSY_CPU_LIFETIME_PERCENT = 50;
+export const BUSY_CPU_LIFETIME_PERCENT = 20;
 
 /**
  * idle → running when the agent's process tree is busy. Only `idle` changes: it is the guess
