@@ -10,6 +10,7 @@ import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAg
 import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
+import { stdoutClosed } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
 
 export interface ListOptions {
@@ -63,7 +64,10 @@ Examples:
 
 export async function runList(ctx: Context, opts: ListOptions, early: ListFacts = {}): Promise<ListedAgent[]> {
   const sampler = early.sampler ?? usageSampler(ctx);
-  if (opts.watch) return watchList(ctx, opts, sampler, early.panes);
+  if (opts.watch) {
+    await watchList(ctx, opts, sampler, early.panes);
+    return [];
+  }
   const rows = await collectRows(ctx, opts, { sampler, panes: early.panes });
   if (opts.json) {
     ctx.ui.out(JSON.stringify(rows, null, 2));
@@ -78,10 +82,16 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
   return rows;
 }
 
-/** Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM, which end it with exit status 130 (as create and fanout). */
-async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<never> {
+/**
+ * Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM, which end it with exit status 130 (as
+ * create and fanout), or until stdout's reader goes away (`| head`: exit 0).
+ */
+async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<void> {
+  const closed = stdoutClosed();
+  let frames = 0;
   // A second Ctrl+C is ignored quietly: the watch is already ending.
-  await withInterrupts(async (signal) => {
+  await withInterrupts(async (interrupted) => {
+    const signal = AbortSignal.any([interrupted, closed.signal]);
     while (!signal.aborted) {
       const started = Date.now();
       let rows: ListedAgent[];
@@ -98,14 +108,19 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler,
       else {
         const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
         const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
-        // On a terminal, draw over the previous frame; elsewhere, append frames.
-        ctx.ui.out(ctx.ui.isTTY ? `\x1b[H\x1b[2J${title}\n\n${body}` : `${title}\n${body}\n`);
+        // On a terminal, draw over the previous frame (cleared once, then rewritten row by row: a
+        // clear each time would push a copy of every frame into tmux's scrollback); elsewhere,
+        // append frames.
+        if (ctx.ui.isTTY) {
+          const rows = `${title}\n\n${body}`.split('\n').map((l) => `${l}\x1b[K`);
+          ctx.ui.out(`${frames === 0 ? '\x1b[2J' : ''}\x1b[H${rows.join('\n')}\x1b[J`);
+        } else ctx.ui.out(`${title}\n${body}\n`);
+        frames++;
       }
       await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), signal);
     }
-  }, { onSignal: () => undefined });
-  // The loop only ends on a signal.
-  throw new StoppedError();
+  }, { onSignal: () => undefined }).finally(() => closed.dispose());
+  if (!closed.signal.aborted) throw new StoppedError();
 }
 
 /**

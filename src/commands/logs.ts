@@ -6,6 +6,7 @@ import { followScreen, readScreen } from '../ops/agent-session.js';
 import { findAgent } from '../ops/find.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { PipeFollowView, TerminalFollowView, type FollowView } from '../ui/follow-view.js';
+import { stdoutClosed } from '../ui/output.js';
 
 export interface LogsOptions {
   lines?: string;
@@ -55,21 +56,25 @@ export async function runLogs(ctx: RepoContext, branch: string, opts: LogsOption
 /** Follow until the agent exits (exit 0) or Ctrl+C / SIGTERM (exit 130, like create and fanout). */
 async function followLogs(ctx: RepoContext, branch: string, n: number): Promise<void> {
   const record = await findAgent(ctx, branch);
-  const view: FollowView = ctx.ui.isTTY
+  // A terminal that can move its cursor gets the screen redrawn in place; anything else, text.
+  const view: FollowView = ctx.ui.isTTY && ctx.env.TERM !== 'dumb'
     ? new TerminalFollowView(() => ({ rows: process.stdout.rows || 24, columns: process.stdout.columns || 80 }))
     : new PipeFollowView();
+  // Output closed (`| head`): the follow is over, as for tail -f.
+  const closed = stdoutClosed();
   const write = (text: string) => {
-    if (text !== '') process.stdout.write(text);
+    if (text !== '' && !closed.signal.aborted) process.stdout.write(text);
   };
   let stopped = false;
   const last = await withInterrupts(
     (signal) => {
       signal.addEventListener('abort', () => (stopped = true), { once: true });
-      return followScreen(ctx, record, { lines: n, signal, view, write });
+      return followScreen(ctx, record, { lines: n, signal: AbortSignal.any([signal, closed.signal]), view, write });
     },
     { onSignal: () => undefined },
-  );
+  ).finally(() => closed.dispose());
   if (stopped) throw new StoppedError();
+  if (closed.signal.aborted) return;
   if (!last) ctx.ui.note(`[the tmux session of "${branch}" is gone]`);
   else if (last.dead) ctx.ui.note(`[the agent on "${branch}" ${describeExit(last.exitStatus, last.exitSignal)}]`);
 }

@@ -95,6 +95,19 @@ describe('logs --follow, piped', () => {
   });
 });
 
+describe('logs --follow into a reader that goes away', () => {
+  it('`| head -1` ends the follow quietly, with exit status 0', async () => {
+    await create('spin', SPINNER);
+    await waitFor(async () => (await paneCounter('fleet_repo_spin', 'spinning')) > 0, { what: 'the spinner' });
+    const r = await execa('bash', ['-c', `'${process.execPath}' '${CLI}' logs spin --follow | head -1; exit "\${PIPESTATUS[0]}"`], {
+      cwd: repo, env: sb.env, extendEnv: false, reject: false, timeout: 30_000,
+    });
+    expect(r.stdout).toBe('start');
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+});
+
 describe('logs --follow, on a terminal', () => {
   const followInTerminal = (branch: string, rows: number, cols: number, ...args: string[]) =>
     onTerminal(sb, ['logs', branch, '--follow', ...args].join(' '), { rows, cols, cwd: repo });

@@ -140,6 +140,16 @@ describe('list cpu and memory', () => {
     expect(stamps[1]! - stamps[0]!).toBeGreaterThan(1_500);
   });
 
+  it('--watch into a reader that goes away (`| head -1`) ends quietly, with exit status 0', async () => {
+    await create('w1', 'sleep 60');
+    const r = await execa('bash', ['-c', `'${process.execPath}' '${CLI}' list --watch | head -1; exit "\${PIPESTATUS[0]}"`], {
+      cwd: repo, env: sb.env, extendEnv: false, reject: false, timeout: 30_000,
+    });
+    expect(r.stdout).toMatch(/^fleet list, every 2 s/);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
   it('--watch ends with 130 on SIGTERM too, and on Ctrl+C in a terminal', async () => {
     await create('w1', 'sleep 60');
     const watcher = execa(process.execPath, [CLI, 'list', '--watch'], { cwd: repo, env: sb.env, extendEnv: false, reject: false });
@@ -152,6 +162,12 @@ describe('list cpu and memory', () => {
     // On a terminal, Ctrl+C is the terminal's own SIGINT.
     const term = await onTerminal(sb, 'list --watch', { cols: 100, rows: 10, cwd: repo });
     await waitFor(async () => /\bw1\b/.test(await term.screen()), { what: 'the watch drawn on the terminal' });
+    // Redrawn in place: a later frame replaces the first, and no copy of a frame scrolls away.
+    const title = async () => /fleet list, every 2 s.*$/m.exec(await term.screen())?.[0];
+    const first = await title();
+    await waitFor(async () => (await title()) !== first, { what: 'a second frame' });
+    expect((await term.screen()).match(/fleet list, every/g)).toHaveLength(1);
+    expect(await term.scrollback()).not.toMatch(/fleet list, every/);
     await term.keys('C-c');
     expect((await term.ended()).exitCode).toBe(130);
   });
