@@ -8,11 +8,14 @@ import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
 import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
+import { sameClaim, thisOwner } from '../state/owner.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
-import { killSession, listPanes, newSession } from '../tmux/sessions.js';
+import { launcherArgv, writeLaunchFile } from '../tmux/launcher.js';
+import { agentEnv } from '../core/agent-env.js';
+import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
+import { endAgentProcesses } from './end-agent.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -20,6 +23,8 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
+  onWarning?: (warning: string) => void;
 }
 
 export interface CreateRequest {
@@ -79,17 +84,16 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
       }),
     ),
   ]);
-  const sessions = new Set(panes.map((p) => p.session));
+  const sessions = new Map(panes.map((p) => [p.session, p]));
   const home = ctx.env.HOME;
   const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
-    if (sessions.has(plan.session)) {
-      throw new ConflictError(
-        `tmux session "${plan.session}" already exists`,
-        `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      );
-    }
+    const inTheWay = sessions.get(plan.session);
+    if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);
+    // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
+    const holder = records.find((r) => r.session === plan.session);
+    if (holder) throw sessionInTheWay(plan.session, holder);
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
@@ -123,6 +127,30 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
   return out;
 }
 
+/**
+ * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
+ * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
+ */
+function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+  if (owner.branch !== undefined) {
+    return new ConflictError(
+      `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
+      'pick another branch name; fleet list --all shows that agent',
+    );
+  }
+  return new ConflictError(
+    `tmux session "${session}" already exists and is not one of fleet's agents`,
+    `pick another branch name, or rename that session: tmux rename-session -t '=${session}' NEW-NAME`,
+  );
+}
+
+/** The claim of an agent being set up was removed meanwhile (by hand, or by an older fleet's kill or prune). */
+function claimLost(branch: string): FleetError {
+  return new FleetError(`"${branch}" was removed while it was being set up; rolled back what was made for it`, {
+    hint: `fleet create ${branch} again if you still want it`,
+  });
+}
+
 function agentExists(branch: string): ConflictError {
   return new ConflictError(`branch "${branch}" already has an agent`, `fleet attach ${branch}, or fleet kill ${branch} first`);
 }
@@ -130,7 +158,9 @@ function agentExists(branch: string): ConflictError {
 /**
  * Make one agent: claim the branch in state, worktree, credential files, setup commands,
  * tmux session, then mark it ready. Any failure (or abort) undoes every step made so far, in
- * reverse, and drops the claim.
+ * reverse, and drops the claim. The claim must still be there before the session starts and
+ * when it is marked ready; if it was taken away meanwhile, that is a failure too, so no session
+ * ever runs without a record and no agent is reported ready that someone removed.
  */
 export async function createAgent(
   ctx: Context,
@@ -157,22 +187,45 @@ export async function createAgent(
     created_at: new Date().toISOString(),
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
-    owner_pid: process.pid,
+    ...thisOwner(),
   };
+  const claim = { ...record };
+  const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
-    const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) throw agentExists(plan.branch);
+    if (agents.some((a) => sameAgent(a, record))) throw agentExists(plan.branch);
+    const holder = agents.find((a) => a.session === record.session);
+    if (holder) throw sessionInTheWay(record.session, holder);
     return [...agents, record];
   });
-  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
+  // Only this claim: a record someone made on the branch since is theirs.
+  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
+
+  // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  const env = agentEnv({
+    caller: ctx.env,
+    profile: plan.env,
+    config: ctx.config.env,
+    fleet: {
+      FLEET_REPO: plan.repo,
+      FLEET_BRANCH: plan.branch,
+      FLEET_WORKTREE: plan.worktree,
+      FLEET_BATCH: plan.batchId ?? '',
+      FLEET_AGENT: plan.agent,
+    },
+    worktree: plan.worktree,
+  });
 
   try {
     checkAbort();
     hooks.onPhase?.('creating worktree');
     await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    let sessionStarted = false;
     undo.push(async () => {
+      // The session (once started) and everything still running in the worktree: the agent's
+      // processes, and anything a setup command left behind (a dev server it started, say).
+      await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
       await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
       });
@@ -182,32 +235,27 @@ export async function createAgent(
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
+      for (const w of warnings) hooks.onWarning?.(w);
     }
 
     if (plan.setupCommands.length > 0) {
       checkAbort();
       hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, hooks.signal);
+      await runSetup(ctx, plan, env, hooks.signal);
     }
 
     checkAbort();
+    if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
-    const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
+    const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
     try {
       await newSession(ctx.run, {
         name: plan.session,
         cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, promptFile, {
-          PATH: ctx.env.PATH ?? '/usr/bin:/bin',
-          FLEET_REPO: plan.repo,
-          FLEET_BRANCH: plan.branch,
-          FLEET_WORKTREE: plan.worktree,
-          FLEET_BATCH: plan.batchId ?? '',
-          FLEET_AGENT: plan.agent,
-        }),
+        argv: launcherArgv(plan.launch, launchFile),
         options: {
           repo: plan.repo,
           branch: plan.branch,
@@ -219,15 +267,19 @@ export async function createAgent(
         },
       });
     } catch (e) {
-      fs.rmSync(promptFile, { force: true });
+      fs.rmSync(launchFile, { force: true });
       throw e;
     }
-    undo.push(() => killSession(ctx.run, plan.session));
+    sessionStarted = true;
 
     checkAbort();
     record.phase = 'ready';
     record.owner_pid = null;
-    await ctx.state.update((agents) => agents.map((a) => (sameAgent(a, record) ? { ...record } : a)));
+    record.owner_start = null;
+    await ctx.state.update((agents) => {
+      if (!agents.some(isClaim)) throw claimLost(plan.branch);
+      return agents.map((a) => (isClaim(a) ? { ...record } : a));
+    });
     hooks.onPhase?.('ready');
     return record;
   } catch (e) {
@@ -238,7 +290,7 @@ export async function createAgent(
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): Promise<void> {
+async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -254,7 +306,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
         signal,
         // Its own process group: an abort kills the command and everything it started (npm's children).
         detached: true,
-        env: { FLEET_REPO: plan.repo, FLEET_BRANCH: plan.branch, FLEET_WORKTREE: plan.worktree },
+        env,
       });
       exitCode = r.exitCode;
     } catch (e) {
