@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { loadContext, type RepoContext } from '../context.js';
 import { nextForUser } from '../core/agent-state.js';
 import { plural } from '../core/format.js';
-import { gatherViews } from '../ops/list.js';
+import { gatherViews, toListed } from '../ops/list.js';
 import { runAttach } from './attach.js';
 import { describe } from './wait.js';
 
@@ -39,7 +39,7 @@ export async function runNext(ctx: RepoContext, opts: { print?: boolean }): Prom
     ctx.ui.out(next.record.branch);
     return next.record.branch;
   }
-  ctx.ui.note(`next: ${describe(next)}`);
+  ctx.ui.note(`next: ${describe(toListed(next))}`);
   await runAttach(ctx, next.record.branch);
   return next.record.branch;
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadContext, type RepoContext } from '../context.js';
+import { plural } from '../core/format.js';
 import { sendPrompt } from '../ops/agent-session.js';
 import { promptFromFlags } from '../ops/prompt-file.js';
 import { UsageError } from '../errors.js';
@@ -11,7 +12,7 @@ export function promptCommand(): Command {
     .argument('<branch>', "the agent's branch")
     .argument('[text...]', 'what to send (words are joined with spaces; quote multi-line text)')
     .option('--prompt-file <file>', 'send the text of a file, byte for byte (- reads stdin)')
-    .option('--no-enter', 'paste the text without pressing Enter')
+    .option('--no-enter', 'type the text without pressing Enter (not sent: review it in fleet attach)')
     .option('--wait [seconds]', `while the agent is starting or has a dialog open, wait for it to take input (default ${DEFAULT_WAIT_S} s) instead of refusing`)
     .option('--force', 'type even while the agent is starting or has a dialog open (the text may answer the dialog)')
     .addHelpText('after', `
@@ -54,5 +55,7 @@ export function waitSeconds(value: string | true | undefined, option = '--wait')
 
 export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean; force?: boolean; wait?: number } = {}): Promise<void> {
   await withInterrupts((signal) => sendPrompt(ctx, branch, text, { ...opts, signal }));
-  ctx.ui.note(`sent ${text.length} characters to ${branch}`);
+  const chars = plural([...text].length, 'character'); // as a person counts them, not UTF-16 units
+  if (opts.enter === false) ctx.ui.note(`typed ${chars} into ${branch}, not sent (no Enter): fleet attach ${branch} to send it`);
+  else ctx.ui.note(`sent ${chars} to ${branch}`);
 }

@@ -2,10 +2,8 @@ import { Command } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { formatAge, listSome, plural } from '../core/format.js';
-import { settled } from '../core/agent-state.js';
-import type { AgentView } from '../core/reconcile.js';
-import { toListed } from '../ops/list.js';
-import { selectAgents, waitForAgents } from '../ops/wait.js';
+import type { ListedAgent } from '../ops/list.js';
+import { rowSettled, selectAgents, waitForAgents } from '../ops/wait.js';
 import { withInterrupts } from '../process/interrupts.js';
 
 export interface WaitOptions {
@@ -37,27 +35,27 @@ Examples:
     });
 }
 
-export async function runWait(ctx: RepoContext, branches: string[], opts: WaitOptions): Promise<AgentView[]> {
+export async function runWait(ctx: RepoContext, branches: string[], opts: WaitOptions): Promise<ListedAgent[]> {
   const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeoutS !== undefined && (!Number.isFinite(timeoutS) || timeoutS < 0 || opts.timeout!.trim() === '')) {
     throw new UsageError(`--timeout takes a number of seconds, not "${opts.timeout}"`, 'e.g. --timeout 600');
   }
   const agents = await selectAgents(ctx, branches, opts.batch);
-  const { views, timedOut } = await withInterrupts((signal) => waitForAgents(ctx, agents, { timeoutS, signal }));
-  if (opts.json) ctx.ui.out(JSON.stringify(views.map((v) => toListed(v)), null, 2));
-  else for (const v of views) ctx.ui.out(describe(v));
+  const { rows, timedOut } = await withInterrupts((signal) => waitForAgents(ctx, agents, { timeoutS, signal }));
+  if (opts.json) ctx.ui.out(JSON.stringify(rows, null, 2));
+  else for (const r of rows) ctx.ui.out(describe(r));
   if (timedOut) {
-    const busy = views.filter((v) => !settled(v)).map((v) => v.record.branch);
+    const busy = rows.filter((r) => !rowSettled(r)).map((r) => r.branch);
     throw new FleetError(`${plural(busy.length, 'agent')} still at work after ${timeoutS} s: ${listSome(busy, 5)}`, {
       hint: 'fleet list shows what each is doing; wait again with a longer --timeout',
     });
   }
-  return views;
+  return rows;
 }
 
 /** "fix-auth  waiting 2m  permission: Bash(npm test)". */
-export function describe(v: AgentView): string {
-  const status = v.status === 'exited' && v.exitCode !== null ? `exited (${v.exitCode})` : v.status;
-  const since = typeof v.since === 'number' ? ` ${formatAge(Date.now() - v.since * 1000)}` : '';
-  return `${v.record.branch}  ${status}${since}${v.reason ? `  ${v.reason}` : ''}`;
+export function describe(r: Pick<ListedAgent, 'branch' | 'status' | 'exit_code' | 'state_since' | 'state_reason'>): string {
+  const status = r.status === 'exited' && r.exit_code !== null ? `exited (${r.exit_code})` : r.status;
+  const since = r.state_since ? ` ${formatAge(Date.now() - Date.parse(r.state_since))}` : '';
+  return `${r.branch}  ${status}${since}${r.state_reason ? `  ${r.state_reason}` : ''}`;
 }

@@ -4,7 +4,7 @@ import { FleetError } from '../errors.js';
 import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
 import type { PaneInfo } from '../core/parse.js';
-import { reconcile, type AgentView } from '../core/reconcile.js';
+import { busyByCpu, reconcile, type AgentView } from '../core/reconcile.js';
 import { userFirst } from '../core/agent-state.js';
 import { pidAlive } from '../process/pids.js';
 import { recordUnrecorded } from '../state/owner.js';
@@ -114,18 +114,20 @@ export async function measureViews(ctx: Context, views: readonly AgentView[], sa
 
 /**
  * One list row. cpu/memory: the live agent's tree (null when it could not be measured), 0
- * when no agent process is running (exited, missing).
+ * when no agent process is running (exited, missing). An idle agent whose tree is busy on
+ * the CPU is running (busyByCpu).
  */
 export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): ListedAgent {
   const r = v.record;
   const pid = livePid(v);
   const u = pid !== null ? usage?.get(pid) : undefined;
+  const status = busyByCpu(v.status, u);
   return {
     repo: r.repo,
     branch: r.branch,
     batch_id: r.batch_id,
     agent: r.agent,
-    status: v.status,
+    status,
     session: r.session,
     worktree: r.worktree,
     cpu: pid === null ? 0 : (u?.cpu ?? null),
@@ -133,7 +135,7 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     created_at: r.created_at,
     exit_code: v.exitCode,
     state_reason: v.reason ?? null,
-    state_since: typeof v.since === 'number' ? new Date(v.since * 1000).toISOString() : null,
+    state_since: status === v.status && typeof v.since === 'number' ? new Date(v.since * 1000).toISOString() : null,
     conversation_id: v.pane?.fleet.conversation || r.conversation_id || null,
     changes: null,
   };

@@ -1,11 +1,10 @@
 import { FleetError, InterruptedError } from '../errors.js';
 import type { RepoContext } from '../context.js';
 import { settled } from '../core/agent-state.js';
-import type { AgentView } from '../core/reconcile.js';
 import { sleep } from '../process/sleep.js';
 import type { AgentRecord } from '../state/types.js';
 import { matchAgents, recordsOfRepo, unknownAgent } from './find.js';
-import { gatherViews } from './list.js';
+import { collectRows, usageSampler, type ListedAgent } from './list.js';
 
 /** How often `fleet wait` looks again (one tmux call each time). */
 export const WAIT_POLL_MS = 1_000;
@@ -28,20 +27,28 @@ export async function selectAgents(ctx: RepoContext, branches: readonly string[]
 
 /**
  * Look at the agents until every one has settled (needs the user, done, ended or gone), the
- * timeout passes or `signal` fires (InterruptedError). One tmux call per look.
+ * timeout passes or `signal` fires (InterruptedError). Each look is what `fleet list` does (one
+ * tmux call, one process-table read: an agent without hooks that is quiet but busy on the CPU
+ * is running, not settled), with CPU measured since the look before.
  */
 export async function waitForAgents(
   ctx: RepoContext,
   agents: readonly AgentRecord[],
   opts: { timeoutS?: number; signal?: AbortSignal; pollMs?: number },
-): Promise<{ views: AgentView[]; timedOut: boolean }> {
+): Promise<{ rows: ListedAgent[]; timedOut: boolean }> {
   const sessions = new Set(agents.map((a) => a.session));
   const deadline = opts.timeoutS === undefined ? Infinity : Date.now() + opts.timeoutS * 1000;
+  const sampler = usageSampler(ctx);
   for (;;) {
-    const views = (await gatherViews(ctx, false)).filter((v) => sessions.has(v.record.session));
-    if (views.every(settled)) return { views, timedOut: false };
-    if (Date.now() >= deadline) return { views, timedOut: true };
+    const rows = (await collectRows(ctx, {}, { sampler })).filter((r) => sessions.has(r.session));
+    if (rows.every(rowSettled)) return { rows, timedOut: false };
+    if (Date.now() >= deadline) return { rows, timedOut: true };
     await sleep(Math.min(opts.pollMs ?? WAIT_POLL_MS, deadline - Date.now()), opts.signal);
     if (opts.signal?.aborted) throw new InterruptedError('interrupted: stopped waiting');
   }
+}
+
+/** core/agent-state's rule, on a list row. */
+export function rowSettled(r: ListedAgent): boolean {
+  return settled({ status: r.status, reason: r.state_reason });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../src/core/reconcile.js';
+import { BUSY_CPU_LIFETIME_PERCENT, BUSY_CPU_PERCENT, busyByCpu, reconcile } from '../../src/core/reconcile.js';
 import type { PaneInfo } from '../../src/core/parse.js';
 import type { AgentRecord } from '../../src/state/types.js';
 
@@ -105,5 +105,21 @@ describe('reconcile, agents with hooks', () => {
 
   it('an agent without hooks keeps running/idle even if something set a state option', () => {
     expect(views([rec('p')], [pane('s_p', { activity: 960, hook: { state: 'waiting', at: 1, transcript: '', reason: 'x' } })], 1010)).toEqual([['idle', null, 960]]);
+  });
+});
+
+describe('busyByCpu', () => {
+  it('an idle agent busy on the CPU since the last look is running', () => {
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT, windowed: true })).toBe('running');
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT - 0.1, windowed: true })).toBe('idle');
+  });
+  it('over a lifetime average (no earlier look), only a much busier one: start-up alone is not work', () => {
+    expect(busyByCpu('idle', { cpu: 8, windowed: false })).toBe('idle');
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_LIFETIME_PERCENT, windowed: false })).toBe('running');
+  });
+  it('leaves every other status, and agents not measured, alone', () => {
+    expect(busyByCpu('exited', { cpu: 100, windowed: true })).toBe('exited');
+    expect(busyByCpu('running', { cpu: 0, windowed: true })).toBe('running');
+    expect(busyByCpu('idle', undefined)).toBe('idle');
   });
 });
