@@ -2,7 +2,7 @@ import { FleetError, InterruptedError, UsageError } from '../errors.js';
 import type { AgentRecord } from '../state/types.js';
 import type { CreatePlan } from './create-plan.js';
 import { branchNameProblem } from './names.js';
-import { shJoin } from '../remote/shell-quote.js';
+import { shJoin } from './shell-words.js';
 
 /** The most agents one fanout makes: plenty for comparing, and a typo like 1000 is refused. */
 export const MAX_FANOUT = 100;
