@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes, tildify } from '../core/format.js';
+import { shortIssueLabel } from '../core/issue.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
 import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
@@ -103,6 +104,8 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
   const columns: Column<ListedAgent>[] = [
     ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => a.repo.split('/').pop() ?? a.repo }] : []),
     { head: 'branch', cell: (a) => a.branch },
+    // Only when some agent was started from an issue (--issue): #123, ENG-42.
+    ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-') }] : []),
     { head: 'batch', cell: (a) => a.batch_id ?? '-' },
     { head: 'agent', cell: (a) => a.agent },
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },

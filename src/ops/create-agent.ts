@@ -33,6 +33,8 @@ export interface CreateRequest {
   base: string | null;
   /** Skip setup_commands. */
   quick: boolean;
+  /** The URL of the issue it starts from (--issue). */
+  issue?: string | null;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -47,6 +49,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     config: ctx.config,
     base: req.base,
     quick: req.quick,
+    issue: req.issue,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   return { plan, pre };
@@ -177,6 +180,7 @@ export async function createAgent(
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
     owner_pid: process.pid,
+    issue: plan.issue,
   };
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.

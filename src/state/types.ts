@@ -24,6 +24,8 @@ export interface AgentRecord {
   phase: 'creating' | 'ready';
   /** The pid of the fleet process setting it up (a "creating" record whose owner died failed). */
   owner_pid: number | null;
+  /** The URL of the issue it was started from (--issue), or null; absent in records of older fleets. */
+  issue?: string | null;
 }
 
 export interface StateFile {
