@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fleet, makeSandbox, readState, standIn, waitFor, writeConfig, type CliResult, type Sandbox } from '../helpers/sandbox.js';
+import { linearStandIn, type LinearStandIn } from '../helpers/linear.js';
 import { GH_ISSUE_JSON, GH_NOT_FOUND, GH_NOT_LOGGED_IN, GH_OFFLINE } from '../fixtures/gh.js';
 
 /**
@@ -234,54 +233,37 @@ describe('--issue through the stand-in gh', () => {
 });
 
 describe('--issue through the Linear stand-in', () => {
-  let server: http.Server;
-  let requests: Array<{ authorization: string | undefined; variables: unknown }>;
-  let answer: { status: number; doc: unknown };
+  let linear: LinearStandIn;
 
   beforeEach(async () => {
-    requests = [];
-    answer = {
-      status: 200,
-      doc: {
-        data: {
-          issue: {
-            identifier: 'ENG-42',
-            title: 'Fix the login redirect',
-            description: 'After login we land on `/undefined`: $(next)\n',
-            url: 'https://linear.app/acme/issue/ENG-42/fix-the-login-redirect',
-            labels: { nodes: [{ name: 'Bug' }] },
-          },
+    linear = await linearStandIn(200, {
+      data: {
+        issue: {
+          identifier: 'ENG-42',
+          title: 'Fix the login redirect',
+          description: 'After login we land on `/undefined`: $(next)\n',
+          url: 'https://linear.app/acme/issue/ENG-42/fix-the-login-redirect',
+          labels: { nodes: [{ name: 'Bug' }] },
         },
       },
-    };
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        requests.push({ authorization: req.headers.authorization, variables: (JSON.parse(body) as { variables: unknown }).variables });
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(answer.doc));
-      });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    env = { ...env, LINEAR_API_KEY: 'lin_api_test', FLEET_LINEAR_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
+    env = { ...env, LINEAR_API_KEY: 'lin_api_test', FLEET_LINEAR_URL: linear.url };
   });
   afterEach(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await linear.close();
   });
 
   it('create: branch eng-42-<slug>, the issue as the prompt, the URL recorded; a missing issue makes nothing', async () => {
     const r = await run(['create', '--issue', 'eng-42']);
     expectOk(r);
-    expect(requests).toEqual([{ authorization: 'lin_api_test', variables: { id: 'ENG-42' } }]);
+    expect(linear.requests.map((r) => [r.headers.authorization, r.body.variables])).toEqual([['lin_api_test', { id: 'ENG-42' }]]);
     expect(await agentArgs('eng-42-fix-the-login-redirect')).toEqual([
       'Linear issue ENG-42: Fix the login redirect\nhttps://linear.app/acme/issue/ENG-42/fix-the-login-redirect\nLabels: Bug\n\nAfter login we land on `/undefined`: $(next)',
     ]);
     expect(readState(sb).agents).toEqual([expect.objectContaining({ branch: 'eng-42-fix-the-login-redirect', issue: 'https://linear.app/acme/issue/ENG-42/fix-the-login-redirect' })]);
     expect((await run(['list'])).stdout.split('\n')[1]).toMatch(/^eng-42-fix-the-login-redirect +ENG-42 /);
 
-    answer = { status: 200, doc: { data: null, errors: [{ message: 'Entity not found: Issue', extensions: { userPresentableMessage: 'Could not find referenced Issue.' } }] } };
+    linear.answer(200, { data: null, errors: [{ message: 'Entity not found: Issue', extensions: { userPresentableMessage: 'Could not find referenced Issue.' } }] });
     const missing = await run(['fanout', '2', '--issue', 'ENG-999']);
     expect(missing.stderr).toMatch(/^error: Linear issue ENG-999 not found\nhint: /);
     expect(missing.exitCode).toBe(1);
