@@ -39,15 +39,17 @@ export function multiCommand(): Command {
     .option('-q, --quick', 'skip setup_commands')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
-Every pair is checked before anything is made. Set-up runs like fanout's: at most max_parallel at
-once, a failed agent rolled back alone (exit 1), Ctrl+C keeps the finished ones (exit 130).
-A plain branch (no ":") takes --prompt or --prompt-file; pairs keep their own.
-With --template, each agent's prompt is the template rendered for it (a pair's
-text as its {{prompt}}), and a plain branch needs no prompt of its own.
+Every pair is checked before anything is made. Set-up runs like fanout's: at
+most max_parallel at once, a failed agent rolled back alone (exit 1), Ctrl+C
+keeps the finished ones (exit 130). A plain branch (no ":") takes --prompt or
+--prompt-file; pairs keep their own. With --template, each agent's prompt is
+the template rendered for it (a pair's text as its {{prompt}}), and a plain
+branch needs no prompt of its own.
 
 Examples:
   fleet multi fix-login:"Fix login" add-tests:"Add test coverage"
-  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename --agent codex
+  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename \\
+    --agent codex
   fleet multi try-a try-b review:"Review both" --prompt-file task.md
   fleet multi api:"Check the API" ui:"Check the UI" --template review`)
     .action(async (args: string[], opts: MultiOptions) => {

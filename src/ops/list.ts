@@ -4,8 +4,9 @@ import { FleetError } from '../errors.js';
 import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
 import type { PaneInfo } from '../core/parse.js';
-import { reconcile, type AgentView } from '../core/reconcile.js';
+import { busyByCpu, reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
+import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
 
@@ -78,7 +79,9 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   if (sampler && mine.length > 0) sampler.prepare();
   const panes = await (early ?? listPanes(ctx.run));
   // A stat per record (no process) tells a deleted worktree directory from a live agent.
-  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  const views = reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  await recordUnrecorded(ctx.state, views); // a write only when a fleet died just before recording an agent ready
+  return views;
 }
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */
@@ -104,7 +107,8 @@ export async function measureViews(ctx: Context, views: readonly AgentView[], sa
 
 /**
  * One list row. cpu/memory: the live agent's tree (null when it could not be measured), 0
- * when no agent process is running (exited, missing).
+ * when no agent process is running (exited, missing). An idle agent whose tree is busy on
+ * the CPU is running (busyByCpu).
  */
 export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): ListedAgent {
   const r = v.record;
@@ -115,7 +119,7 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     branch: r.branch,
     batch_id: r.batch_id,
     agent: r.agent,
-    status: v.status,
+    status: busyByCpu(v.status, u),
     session: r.session,
     worktree: r.worktree,
     cpu: pid === null ? 0 : (u?.cpu ?? null),

@@ -1,6 +1,6 @@
 import type { AgentRecord } from '../state/types.js';
 import { paint } from './output.js';
-import { renderTable, type Column } from './table.js';
+import { cutTo, renderTable, type Column } from './table.js';
 
 /** What grouping needs of a list row. */
 export interface GroupableRow {
@@ -23,22 +23,27 @@ interface Group<T> {
 export async function renderGrouped<T extends GroupableRow>(
   columns: Column<T>[],
   rows: readonly T[],
-  opts: { color: boolean; records: readonly AgentRecord[] },
+  opts: { color: boolean; records: readonly AgentRecord[]; width?: number },
 ): Promise<string> {
   const groups = groupRows(rows, opts.records);
   // A batch with one prompt per agent (multi) and agents without a batch show each prompt in a
-  // prompt column; a batch with one prompt for all has it in its header already.
+  // prompt column; a batch with one prompt for all has it in its header already. No prompt
+  // to show (none recorded): no column.
   const variedRows = new Map<T, string>();
   for (const g of groups) if (g.batch === null || new Set(g.prompts).size > 1) g.rows.forEach((r, i) => variedRows.set(r, g.prompts[i]!));
-  const cols: Column<T>[] = variedRows.size > 0 ? [...columns, { head: 'prompt', cell: (r) => oneLine(variedRows.get(r) ?? '', 40) }] : columns;
+  const anyPrompt = [...variedRows.values()].some((p) => p.trim() !== '');
+  const promptColumn: Column<T> = { head: 'prompt', cell: (r) => oneLine(variedRows.get(r) ?? '', 40), fit: { cut: 'end', min: 12, drop: 2 } };
+  const cols: Column<T>[] = anyPrompt ? [...columns, promptColumn] : columns;
   const ordered = groups.flatMap((g) => g.rows);
-  const lines = (await renderTable(cols, ordered, { color: opts.color })).split('\n');
-  const header = (g: Group<T>) => paint(groupTitle(g), 'bold', opts.color);
+  // Rows are indented by 2 under their batch's title.
+  const width = opts.width === undefined ? undefined : Math.max(1, opts.width - 2);
+  const lines = (await renderTable(cols, ordered, { color: opts.color, width })).split('\n');
+  const header = (g: Group<T>) => paint(opts.width === undefined ? groupTitle(g) : cutTo(groupTitle(g), opts.width, 'end'), 'bold', opts.color);
 
   if (lines.length !== ordered.length + 1) {
     // A cell spread over several lines: fall back to one table per batch.
     const parts: string[] = [];
-    for (const g of groups) parts.push(header(g), indent(await renderTable(cols, g.rows, { color: opts.color })));
+    for (const g of groups) parts.push(header(g), indent(await renderTable(cols, g.rows, { color: opts.color, width })));
     return parts.join('\n');
   }
   const out = [`  ${lines[0]}`];
