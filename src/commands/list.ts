@@ -4,6 +4,7 @@ import { StoppedError } from '../errors.js';
 import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
+import { shortIssueLabel } from '../core/issue.js';
 import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
@@ -45,7 +46,7 @@ ${USAGE_HELP}
 
 WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
 columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
-BATCH, MEMORY, CPU, AGENT, CHANGES. Piped output and --json have them all.
+BATCH, ISSUE, MEMORY, CPU, AGENT, CHANGES. Piped output and --json have all.
 Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
@@ -135,6 +136,8 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
   const columns: Column<ListedAgent>[] = [
     ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
     { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    // Only when some agent was started from an issue (--issue): #123, ENG-42.
+    ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-'), fit: { drop: 4.5 } }] : []),
     { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
     { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },

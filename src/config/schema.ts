@@ -110,7 +110,9 @@ export function trustClassOf(spec: KeySpec, value: unknown, before: ConfigBefore
  * the repository or an issue's author wrote (--template, --issue).
  */
 function defaultAgentTrust(value: string, before: ConfigBefore): TrustClass {
-  if (Object.hasOwn(before.agents, value)) return 'harmless';
+  // A profile of the user's own; not a built-in's env-only table, which still runs the built-in.
+  const own = Object.hasOwn(before.agents, value) ? before.agents[value] : undefined;
+  if (typeof own === 'object' && own !== null && (own as { command?: unknown }).command !== undefined) return 'harmless';
   return BUILTIN_NAMES.includes(value) && !agentFacts(value).runsPrompt ? 'harmless' : 'gated';
 }
 

@@ -26,6 +26,8 @@ export interface BatchRequest {
   quick: boolean;
   /** Added to the hint when something already stands in an agent's way (what the caller could change). */
   conflictHint?: string;
+  /** The URL of the issue every agent starts from (fanout --issue). */
+  issue?: string | null;
 }
 
 
@@ -100,6 +102,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
       batchId: req.batchId,
       base: req.base,
       quick: req.quick,
+      issue: req.issue,
     }),
   );
   const collision = findCollisions(plans);

@@ -35,6 +35,8 @@ export interface CreateRequest {
   base: string | null;
   /** Skip setup_commands. */
   quick: boolean;
+  /** The URL of the issue it starts from (--issue). */
+  issue?: string | null;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -49,6 +51,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     config: ctx.config,
     base: req.base,
     quick: req.quick,
+    issue: req.issue,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   return { plan, pre };
@@ -188,6 +191,7 @@ export async function createAgent(
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
     ...thisOwner(),
+    issue: plan.issue,
   };
   const claim = { ...record };
   const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);

@@ -25,6 +25,8 @@ export interface ListedAgent {
   exit_code: number | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
+  /** The URL of the issue it was started from (--issue), or null. */
+  issue: string | null;
 }
 
 export interface RowOptions {
@@ -125,6 +127,7 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     created_at: r.created_at,
     exit_code: v.exitCode,
     changes: null,
+    issue: r.issue ?? null,
   };
 }
 

@@ -29,6 +29,8 @@ export interface AgentRecord {
    * for the owner. Absent in records written before it was kept: then the pid alone decides.
    */
   owner_start?: string | null;
+  /** The URL of the issue it was started from (--issue), or null; absent in records of older fleets. */
+  issue?: string | null;
 }
 
 export interface StateFile {
