@@ -17,6 +17,7 @@ import { templatesCommand } from './commands/templates.js';
 import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dashboardCommand } from './commands/dashboard.js';
+import { compareCommand } from './commands/compare.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -49,6 +50,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(initCommand());
   program.addCommand(doctorCommand());
   program.addCommand(dashboardCommand());
+  program.addCommand(compareCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

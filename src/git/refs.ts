@@ -67,3 +67,9 @@ export function fastForward(run: Runner, checkout: string, commit: string): Prom
 export async function resetIndexTo(run: Runner, worktree: string, commit: string): Promise<void> {
   await run('git', ['reset', '--quiet', commit], { cwd: worktree });
 }
+
+/** Commits reachable from `to` but not from `from` (0 when either cannot be read). */
+export async function countCommits(run: Runner, repo: string, from: string, to: string): Promise<number> {
+  const r = await run('git', ['rev-list', '--count', `${from}..${to}`], { cwd: repo, reject: false });
+  return r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0;
+}

@@ -8,6 +8,7 @@ import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { killSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
+import { recordFinalUsage } from './usage.js';
 
 export interface KillOptions {
   force?: boolean;
@@ -73,6 +74,7 @@ export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOpt
   }
 
   await ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record)));
+  await recordFinalUsage(ctx, record);
 
   let unmergedCommits = 0;
   let branchDeleted = false;
