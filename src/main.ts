@@ -18,6 +18,7 @@ import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { compareCommand } from './commands/compare.js';
+import { costCommand } from './commands/cost.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -51,6 +52,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(doctorCommand());
   program.addCommand(dashboardCommand());
   program.addCommand(compareCommand());
+  program.addCommand(costCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

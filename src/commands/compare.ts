@@ -3,7 +3,7 @@ import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { bestReason, formatCheck, formatCompareChanges, type CompareRow } from '../core/compare.js';
 import { formatAge, tildify } from '../core/format.js';
-import { formatCost, formatTokens } from '../core/usage/format.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 import type { CompareResult } from '../ops/compare.js';
 import { paint } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
@@ -117,11 +117,6 @@ function jsonRow(r: CompareRow) {
   };
 }
 
-function totalTokens(r: CompareRow): number | null {
-  const u = r.usage;
-  return u ? u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens : null;
-}
-
 export async function renderCompare(rows: CompareRow[], color: boolean): Promise<string> {
   const now = Date.now();
   const checkCell = (r: CompareRow) => {
@@ -134,7 +129,7 @@ export async function renderCompare(rows: CompareRow[], color: boolean): Promise
     { head: 'status', cell: (r) => statusCell(r.status, null, color) },
     { head: 'check', cell: checkCell },
     { head: 'changes', cell: (r) => formatCompareChanges(r.changes), align: 'right' },
-    { head: 'tokens', cell: (r) => (r.usage ? formatTokens(totalTokens(r)!) : '-'), align: 'right' },
+    { head: 'tokens', cell: (r) => (r.usage ? formatTokens(totalTokens(r.usage)) : '-'), align: 'right' },
     { head: 'cost', cell: (r) => (r.usage ? formatCost(r.usage.cost_usd) : '-'), align: 'right' },
     { head: 'age', cell: (r) => formatAge(now - Date.parse(r.created_at)), align: 'right' },
   ];

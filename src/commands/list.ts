@@ -8,6 +8,7 @@ import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -108,6 +109,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right' },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
+    ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
     { head: 'worktree', cell: (a) => tildify(a.worktree, ctx.env.HOME) },
   ];
@@ -117,6 +119,12 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
   }
   return renderTable(columns, rows, { color: ctx.ui.color });
 }
+
+/** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
+const usageColumns: Column<ListedAgent>[] = [
+  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right' },
+  { head: 'cost', cell: (a) => (a.usage ? formatCost(a.usage.cost_usd) : '-'), align: 'right' },
+];
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */
 function isLive(a: ListedAgent): boolean {

@@ -2,11 +2,13 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
+import type { AgentUsage } from '../core/usage/types.js';
 import type { PaneInfo } from '../core/parse.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
+import { usageOf } from './usage.js';
 
 /** One row of `fleet list` (and an element of `list --json`). */
 export interface ListedAgent {
@@ -23,6 +25,8 @@ export interface ListedAgent {
   exit_code: number | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
+  /** Tokens and cost from the agent's transcripts; null for agents without any (other kinds) or before its first model call. */
+  usage: AgentUsage | null;
 }
 
 export interface RowOptions {
@@ -119,6 +123,7 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     created_at: r.created_at,
     exit_code: v.exitCode,
     changes: null,
+    usage: null,
   };
 }
 
@@ -132,6 +137,9 @@ export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFac
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
   const usage = sampler ? await measureViews(ctx, views, sampler) : undefined;
   const rows = views.map((v) => toListed(v, usage));
+  // Transcripts: a stat per file and one small index read when nothing changed (ops/usage.ts).
+  const tokens = await usageOf(ctx, views.map((v) => v.record));
+  rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
   if (opts.changes) {
     // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
     const { changeStatsAll } = await import('./changes.js');

@@ -124,7 +124,9 @@ export async function recordFinalUsage(ctx: Context, record: UsageSubject): Prom
     }
     if (detail.files.length > 0) {
       const { TranscriptCache } = await import('../usage/transcript-cache.js');
-      new TranscriptCache(ctx.configs.home).forget(detail.files);
+      const cache = new TranscriptCache(ctx.configs.home);
+      cache.forget(detail.files);
+      cache.flush();
     }
   } catch (e) {
     ctx.ui.warn(`the usage of "${record.branch}" was not kept for fleet cost: ${(e as Error).message}`);

@@ -1,4 +1,5 @@
 import type { AgentRecord } from '../state/types.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 import { paint } from './output.js';
 import { renderTable, type Column } from './table.js';
 
@@ -7,6 +8,8 @@ export interface GroupableRow {
   repo: string;
   branch: string;
   batch_id: string | null;
+  /** Its tokens and cost, where the row has them (list adds them up per batch). */
+  usage?: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; cost_usd: number | null } | null;
 }
 
 interface Group<T> {
@@ -33,7 +36,7 @@ export async function renderGrouped<T extends GroupableRow>(
   const cols: Column<T>[] = variedRows.size > 0 ? [...columns, { head: 'prompt', cell: (r) => oneLine(variedRows.get(r) ?? '', 40) }] : columns;
   const ordered = groups.flatMap((g) => g.rows);
   const lines = (await renderTable(cols, ordered, { color: opts.color })).split('\n');
-  const header = (g: Group<T>) => paint(groupTitle(g), 'bold', opts.color);
+  const header = (g: Group<T>) => paint(groupTitle(g) + batchUsage(g.rows), 'bold', opts.color);
 
   if (lines.length !== ordered.length + 1) {
     // A cell spread over several lines: fall back to one table per batch.
@@ -83,6 +86,15 @@ export function groupTitle(g: { batch: string | null; rows: readonly unknown[]; 
   const distinct = new Set(g.prompts);
   const prompt = distinct.size === 1 ? (g.prompts[0] ? `"${oneLine(g.prompts[0], 70)}"` : 'prompt not recorded') : `${distinct.size} different prompts`;
   return `${g.batch} · ${n} · ${prompt}`;
+}
+
+/** " · 1.2M tokens · $3.40" for a batch whose agents have usage ("?" when a model has no price); "" otherwise. */
+export function batchUsage(rows: readonly GroupableRow[]): string {
+  const used = rows.map((r) => r.usage).filter((u) => u !== null && u !== undefined);
+  if (used.length === 0) return '';
+  const tokens = used.reduce((n, u) => n + totalTokens(u), 0);
+  const cost = used.some((u) => u.cost_usd === null) ? null : used.reduce((n, u) => n + u.cost_usd!, 0);
+  return ` · ${formatTokens(tokens)} tokens · ${formatCost(cost)}`;
 }
 
 function oneLine(s: string, max: number): string {

@@ -72,16 +72,23 @@ export function claudeProjectName(cwd: string): string {
   return `${name.slice(0, 200)}-${Math.abs(h).toString(36)}`;
 }
 
-/** The worktree path as given and with symlinks resolved (the agent sees the latter as its cwd). */
+/**
+ * The worktree path as given and with symlinks resolved (the agent sees the latter as its cwd).
+ * A removed worktree (a killed agent) resolves through its nearest existing parent.
+ */
 function cwdForms(worktree: string): string[] {
-  const forms = [path.resolve(worktree)];
+  const given = path.resolve(worktree);
+  const real = realpathOfExisting(given);
+  return real === given ? [given] : [given, real];
+}
+
+function realpathOfExisting(p: string): string {
   try {
-    const real = fs.realpathSync(worktree);
-    if (!forms.includes(real)) forms.push(real);
+    return fs.realpathSync(p);
   } catch {
-    // removed already (a killed agent): the recorded path is all there is
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpathOfExisting(parent), path.basename(p));
   }
-  return forms;
 }
 
 function isWithin(file: string, dir: string): boolean {
