@@ -155,12 +155,16 @@ export function batchDrift(stored: StoredCompare, now: readonly StoredMember[]):
   const key = (m: StoredMember) => `${m.branch}\0${m.created_at}`;
   const before = new Map(stored.members.map((m) => [key(m), m]));
   const after = new Map(now.map((m) => [key(m), m]));
-  const gone = stored.members.filter((m) => !after.has(key(m))).map((m) => m.branch);
-  const added = now.filter((m) => !before.has(key(m))).map((m) => m.branch);
-  if (gone.length > 0 || added.length > 0) {
+  const goneAll = stored.members.filter((m) => !after.has(key(m))).map((m) => m.branch);
+  const addedAll = now.filter((m) => !before.has(key(m))).map((m) => m.branch);
+  const remade = addedAll.filter((b) => goneAll.includes(b));
+  const gone = goneAll.filter((b) => !remade.includes(b));
+  const added = addedAll.filter((b) => !remade.includes(b));
+  if (gone.length > 0 || added.length > 0 || remade.length > 0) {
     const parts = [];
     if (added.length > 0) parts.push(`${quoteList(added)} joined`);
     if (gone.length > 0) parts.push(`${quoteList(gone)} ${gone.length === 1 ? 'is' : 'are'} gone`);
+    if (remade.length > 0) parts.push(`${quoteList(remade)} ${remade.length === 1 ? 'is a new agent' : 'are new agents'} on the same branch`);
     return `its agents are not the same (${parts.join('; ')})`;
   }
   const moved = now.filter((m) => {

@@ -66,8 +66,9 @@ export function parseSince(raw: string, now = Date.now()): number {
   if (span) return now - Number(span[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[span[2]!.toLowerCase() as 'd' | 'h' | 'm'];
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (day) {
-    const t = new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])).getTime();
-    if (new Date(t).getDate() === Number(day[3])) return t;
+    const d = new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+    // new Date() rolls 2026-02-30 over into March: only a day that exists reads back the same.
+    if (d.getMonth() === Number(day[2]) - 1 && d.getDate() === Number(day[3])) return d.getTime();
   } else if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
     const t = Date.parse(s);
     if (Number.isFinite(t)) return t;
