@@ -84,7 +84,7 @@ function cwdForms(worktree: string): string[] {
 
 function realpathOfExisting(p: string): string {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     const parent = path.dirname(p);
     return parent === p ? p : path.join(realpathOfExisting(parent), path.basename(p));
