@@ -42,14 +42,19 @@ export class ConflictError extends FleetError {
   }
 }
 
-/** A worktree holds uncommitted work, so fleet keeps it. `paths` are the changed files. */
+/**
+ * A worktree holds unsaved work, so fleet keeps it: `paths` are the changed files, `commits`
+ * the commits only its detached HEAD holds.
+ */
 export class UncommittedWorkError extends FleetError {
   readonly paths: readonly string[];
+  readonly commits: readonly string[];
 
-  constructor(message: string, paths: readonly string[], hint?: string) {
+  constructor(message: string, paths: readonly string[], hint?: string, commits: readonly string[] = []) {
     super(message, { hint });
     this.name = 'UncommittedWorkError';
     this.paths = paths;
+    this.commits = commits;
   }
 }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { FleetError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { findAgent } from '../ops/find.js';
+import { sessionGoneHint } from '../ops/kill-agent.js';
 import { attach, hasSession } from '../tmux/sessions.js';
 
 export function attachCommand(): Command {
@@ -23,7 +24,7 @@ export async function runAttach(ctx: RepoContext, branch: string): Promise<void>
   const record = await findAgent(ctx, branch);
   // Check first: a bare `tmux attach` to a missing session can look like it worked.
   if (!(await hasSession(ctx.run, record.session))) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: 'fleet prune cleans up after it' });
+    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: await sessionGoneHint(ctx, record) });
   }
   const inside = Boolean(ctx.env.TMUX);
   if (!inside && !process.stdin.isTTY) {

@@ -32,8 +32,9 @@ export function listCommand(): Command {
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
 Statuses: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you),
-exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet prune),
-setup-failed (set-up was interrupted: fleet prune).
+exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet prune,
+which keeps a worktree with unsaved work), worktree-missing (its worktree directory was deleted:
+fleet prune), setup-failed (set-up was interrupted: fleet prune).
 
 ${USAGE_HELP}
 

@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { PICK_STRATEGIES, parseStrategy } from '../core/changes.js';
+import { plural } from '../core/format.js';
+import { describeUnsaved } from '../core/unsaved.js';
 import type { PickPlan, PickResult } from '../ops/pick.js';
 import { canAsk, confirm } from '../ui/confirm.js';
 
@@ -29,7 +31,8 @@ What happens, in order:
   2. its branch is merged, squashed or rebased into the target in a scratch checkout, and the
      target moves only if that went cleanly;
   3. the winner and the rest of its batch are ended: sessions and worktrees removed, branches kept.
-     An agent with uncommitted work is kept whole and named.
+     An agent with unsaved work (uncommitted changes, or commits only its
+     detached HEAD holds) is kept whole and named.
 It refuses, changing nothing, when the main checkout has uncommitted changes to tracked files; a
 conflict changes nothing either, and says which files conflict.
 
@@ -49,10 +52,10 @@ Examples:
 
 function describePlan(plan: PickPlan): string {
   const lines = [`land "${plan.winner.branch}" into "${plan.into}" (${plan.strategy})`];
-  if (plan.winnerDirty.length > 0) lines.push(`  after committing its uncommitted work (${plan.winnerDirty.length} file(s))`);
+  if (plan.winnerDirty.length > 0) lines.push(`  after committing its uncommitted work (${plural(plan.winnerDirty.length, 'file')})`);
   const ending = [plan.winner.branch, ...plan.others.filter((o) => !plan.dirtyOthers.has(o.branch)).map((o) => o.branch)];
   lines.push(`then end ${ending.join(', ')} (sessions and worktrees; branches are kept)`);
-  for (const [b, paths] of plan.dirtyOthers) lines.push(`  keeping ${b}: it has uncommitted changes (${paths.length} file(s))`);
+  for (const [b, work] of plan.dirtyOthers) lines.push(`  keeping ${b}: it has ${describeUnsaved(work)}`);
   return lines.join('\n');
 }
 
@@ -80,15 +83,16 @@ export async function runPick(ctx: RepoContext, branch: string, opts: PickOption
   const short = (c: string) => c.slice(0, 7);
   ctx.ui.out(`landed ${plan.winner.branch} into ${plan.into} (${plan.strategy}): ${plan.into} is now at ${short(result.landed)}`);
   if (result.wip) {
-    const untracked = result.wip.untracked > 0 ? `, ${result.wip.untracked} of them untracked` : '';
-    ctx.ui.out(`  its uncommitted work (${result.wip.files} file(s)${untracked}) was committed first, as ${short(result.wip.commit)} on ${plan.winner.branch}`);
+    const { files, untracked: n } = result.wip;
+    const untracked = n === 0 ? '' : files === 1 ? ', untracked' : n === files ? `, all untracked` : `, ${n} of them untracked`;
+    ctx.ui.out(`  its uncommitted work (${plural(result.wip.files, 'file')}${untracked}) was committed first, as ${short(result.wip.commit)} on ${plan.winner.branch}`);
   }
   if (result.ended.length > 0) {
     const what = result.ended.length === 1 ? 'session and worktree removed, branch kept' : 'sessions and worktrees removed, branches kept';
     ctx.ui.out(`ended ${result.ended.join(', ')}: ${what}`);
   }
   for (const u of result.unmerged) {
-    ctx.ui.note(`note: branch "${u.branch}" has ${u.commits} commit(s) not in its base; it is kept (git log ${short(u.base)}..${u.branch})`);
+    ctx.ui.note(`note: branch "${u.branch}" has ${plural(u.commits, 'commit')} not in its base; it is kept (git log ${short(u.base)}..${u.branch})`);
   }
   for (const k of result.kept) {
     ctx.ui.note(`note: ${k.reason}\nhint: ${k.hint}`);

@@ -30,3 +30,27 @@ export function formatBytes(n: number): string {
 export function tildify(p: string, home: string | undefined): string {
   return home && home !== '/' && (p === home || p.startsWith(home + '/')) ? '~' + p.slice(home.length) : p;
 }
+
+/** "1 commit", "2 commits"; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Up to `max` items joined by ", ", and how many more: "a, b, c, and 2 more". */
+export function listSome(items: readonly string[], max = 3): string {
+  return items.slice(0, max).join(', ') + (items.length > max ? `, and ${items.length - max} more` : '');
+}
+
+/**
+ * git's whole message after `lead`: on the same line when it is one line, else indented below
+ * it, so the files git lists are kept. git's own "error: "/"fatal: " prefixes are dropped (the
+ * message is already fleet's error).
+ */
+export function withGitMessage(lead: string, stderr: string, tail = ''): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.replace(/^(error|fatal): /, '').replace(/^\t/, '    ').trimEnd())
+    .filter((l) => l.trim() !== '');
+  if (lines.length <= 1) return `${lead}: ${lines[0]?.trim() ?? 'no message from git'}${tail}`;
+  return `${lead}${tail}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}

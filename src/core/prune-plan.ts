@@ -10,23 +10,31 @@ import type { AgentRecord } from '../state/types.js';
  * is checked when the plan is carried out, since the agent may still be writing.
  */
 export interface PrunePlan {
-  /** Records whose session is gone (missing) or whose set-up died half-way (setup-failed). */
-  records: { record: AgentRecord; reason: 'missing' | 'setup-failed' }[];
+  /** Records whose session is gone (missing), whose worktree directory is gone, or whose set-up died half-way. */
+  records: { record: AgentRecord; reason: PruneReason }[];
   /** Sessions in fleet's namespace for this repository that no record claims. */
   sessions: { name: string; alive: boolean }[];
   /** Worktrees under worktree_root/<repo> that no record claims. */
   worktrees: { path: string; branch: string | null }[];
-  /** git still lists these worktrees under worktree_root/<repo>, but their directory is gone. */
-  stale: { path: string; branch: string | null }[];
+  /**
+   * git still lists these worktrees under worktree_root/<repo>, but their directory is gone.
+   * `detachedHead`: the commit git still keeps for a detached one (it may hold commits no branch has).
+   */
+  stale: { path: string; branch: string | null; detachedHead: string | null }[];
   /** Worktrees fleet leaves alone, and why (a locked worktree was locked by someone on purpose). */
   skipped: { path: string; why: string }[];
 }
+
+export type PruneReason = 'missing' | 'worktree-missing' | 'setup-failed';
 
 export interface PruneFacts {
   repo: { root: string; name: string };
   /** This repository's records, reconciled. */
   views: readonly AgentView[];
-  /** Every record of every repository: a session or worktree claimed by any of them is not an orphan. */
+  /**
+   * Every record of every repository: a session or worktree claimed by any of them is not an
+   * orphan. Read after panes and worktrees, so whatever those show was claimed before it.
+   */
   allRecords: readonly AgentRecord[];
   panes: readonly PaneInfo[];
   worktrees: readonly WorktreeEntry[];
@@ -40,7 +48,7 @@ export function planPrune(f: PruneFacts): PrunePlan {
   const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [] };
 
   for (const v of f.views) {
-    if (v.status === 'missing' || v.status === 'setup-failed') plan.records.push({ record: v.record, reason: v.status });
+    if (v.status === 'missing' || v.status === 'worktree-missing' || v.status === 'setup-failed') plan.records.push({ record: v.record, reason: v.status });
   }
 
   // Sessions: in fleet's namespace, of this repository (by its @fleet_repo option or, for a
@@ -71,7 +79,7 @@ export function planPrune(f: PruneFacts): PrunePlan {
     const real = f.realpath(w.path);
     if (w.bare || real === mainCheckout || !inOwnDir(real)) continue;
     if (w.prunable) {
-      plan.stale.push({ path: w.path, branch: w.branch });
+      plan.stale.push({ path: w.path, branch: w.branch, detachedHead: w.detached ? w.head : null });
       continue;
     }
     if (claimedPaths.has(real)) continue;

@@ -1,7 +1,7 @@
 import type { PaneInfo } from './parse.js';
 import type { AgentRecord } from '../state/types.js';
 
-export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'setup-failed' | 'creating';
+export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating';
 
 export interface AgentView {
   record: AgentRecord;
@@ -16,12 +16,14 @@ export type PidAlive = (pid: number) => boolean;
 /**
  * Status of each record from tmux's pane facts alone (no screen scraping): pane gone →
  * missing; pane dead → exited with its status; alive and output within idle_seconds →
- * running, else idle. A record still "creating" whose owner process died → setup-failed.
+ * running, else idle. A record still "creating" whose owner process died → setup-failed. A
+ * ready record whose worktree directory is gone → worktree-missing, whatever its pane says
+ * (`worktreeExists` is asked only for ready records that name a worktree).
  */
 export function reconcile(
   records: readonly AgentRecord[],
   panes: readonly PaneInfo[],
-  opts: { now: number; idleSeconds: number; pidAlive: PidAlive },
+  opts: { now: number; idleSeconds: number; pidAlive: PidAlive; worktreeExists?: (dir: string) => boolean },
 ): AgentView[] {
   const bySession = new Map<string, PaneInfo>();
   for (const p of panes) if (!bySession.has(p.session)) bySession.set(p.session, p);
@@ -30,6 +32,9 @@ export function reconcile(
     if (record.phase === 'creating') {
       const ownerAlive = record.owner_pid !== null && opts.pidAlive(record.owner_pid);
       return { record, pane, exitCode: null, status: ownerAlive ? 'creating' : 'setup-failed' };
+    }
+    if (record.worktree !== '' && opts.worktreeExists && !opts.worktreeExists(record.worktree)) {
+      return { record, pane, exitCode: pane?.dead ? exitCodeOf(pane) : null, status: 'worktree-missing' };
     }
     if (!pane) return { record, pane, exitCode: null, status: 'missing' };
     if (pane.dead) return { record, pane, exitCode: exitCodeOf(pane), status: 'exited' };

@@ -1,3 +1,4 @@
+import { FleetError } from '../errors.js';
 import type { RunResult, Runner } from '../process/runner.js';
 import { withLockRetry } from './repo.js';
 
@@ -66,6 +67,24 @@ export function fastForward(run: Runner, checkout: string, commit: string): Prom
 /** Point the worktree's branch at `commit` and make the index match it; files are left as they are (a mixed reset). */
 export async function resetIndexTo(run: Runner, worktree: string, commit: string): Promise<void> {
   await run('git', ['reset', '--quiet', commit], { cwd: worktree });
+}
+
+/**
+ * Keep `commit` reachable under a new ref `<prefix>-<time>` (a suffix when that name is taken
+ * in the same second): git's gc and the removal of a worktree never drop what a ref holds.
+ * Returns the ref made.
+ */
+export async function pinCommit(run: Runner, repo: string, prefix: string, commit: string, now = new Date()): Promise<string> {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  for (let i = 1; ; i++) {
+    const ref = `${prefix}-${stamp}${i === 1 ? '' : `-${i}`}`;
+    // The empty old value: only when the ref does not exist yet (never move someone else's).
+    const r = await run('git', ['update-ref', '-m', 'fleet: rescued commits of a removed worktree', ref, commit, ''], { cwd: repo, reject: false });
+    if (r.exitCode === 0) return ref;
+    if (i >= 20 || !/exists|unable to lock|reference already/i.test(r.stderr)) {
+      throw new FleetError(`could not keep commit ${commit.slice(0, 7)} under ${ref}: ${r.stderr.trim() || `git update-ref exited ${r.exitCode}`}`);
+    }
+  }
 }
 
 /** Commits reachable from `to` but not from `from` (0 when either cannot be read). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseNumstatZ, pathspecExcluding, type NumstatEntry } from '../core/changes.js';
+import { parseNumstatZ, type NumstatEntry } from '../core/changes.js';
 import type { Runner } from '../process/runner.js';
 
 /** The git directory of a linked worktree, from its `.git` file ("gitdir: …"), without a process. */
@@ -48,12 +48,15 @@ export async function withTempIndex<T>(worktree: string, fn: (env: Record<string
 }
 
 /**
- * Stage everything in the worktree (tracked edits, deletions, untracked files) into the index
- * `env` names, leaving out `exclude` (the credential files fleet copied in are not the agent's
- * work, and must never land in a commit).
+ * Stage everything in the worktree (tracked edits, deletions, untracked files; ignored files
+ * never) into the index `env` names, then put the credential files fleet copied in (`exclude`)
+ * back as HEAD has them: absent when HEAD does not track them. They are not the agent's work and
+ * must never land in a commit. (Excluding them by pathspec instead makes `git add` fail when git
+ * ignores one of them.)
  */
 async function stageAll(run: Runner, worktree: string, exclude: readonly string[], env: Record<string, string>): Promise<void> {
-  await run('git', ['add', '-A', '--', ...pathspecExcluding(exclude)], { cwd: worktree, env });
+  await run('git', ['add', '-A'], { cwd: worktree, env });
+  if (exclude.length > 0) await run('git', ['--literal-pathspecs', 'reset', '-q', 'HEAD', '--', ...exclude], { cwd: worktree, env });
 }
 
 export interface Snapshot {

@@ -7,16 +7,18 @@ import { sleep } from '../process/sleep.js';
 import type { AgentRecord } from '../state/types.js';
 import { capture, hasSession, listPanes, sendText } from '../tmux/sessions.js';
 import { findAgent } from './find.js';
+import { sessionGoneHint } from './kill-agent.js';
 
 /** How often a followed screen is looked at again. */
 const FOLLOW_INTERVAL_MS = 500;
 
 /** The agent's pane, failing clearly when its session is gone or its program has exited. */
-export async function livePane(ctx: Context, branch: string, session: string, action: string): Promise<PaneInfo> {
+export async function livePane(ctx: Context, record: AgentRecord, action: string): Promise<PaneInfo> {
+  const branch = record.branch;
   const panes = await listPanes(ctx.run);
-  const pane = panes.find((p) => p.session === session);
+  const pane = panes.find((p) => p.session === record.session);
   if (!pane) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
+    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: await sessionGoneHint(ctx, record) });
   }
   if (pane.dead) {
     throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
@@ -30,7 +32,7 @@ export async function livePane(ctx: Context, branch: string, session: string, ac
 export async function sendPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<AgentRecord> {
   const record = await findAgent(ctx, branch);
   if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
-  await livePane(ctx, branch, record.session, 'take input');
+  await livePane(ctx, record, 'take input');
   await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
   return record;
 }
@@ -39,9 +41,7 @@ export async function sendPrompt(ctx: RepoContext, branch: string, text: string,
 export async function readScreen(ctx: RepoContext, branch: string): Promise<{ record: AgentRecord; lines: string[] }> {
   const record = await findAgent(ctx, branch);
   if (!(await hasSession(ctx.run, record.session))) {
-    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, {
-      hint: `fleet prune cleans up after it`,
-    });
+    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
   }
   return { record, lines: await capture(ctx.run, record.session) };
 }

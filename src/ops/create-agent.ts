@@ -94,7 +94,10 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     if (checkedOut) {
       throw new ConflictError(
         `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path, home)}`,
-        checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
+        // An agent works on a branch of its own: start one from this branch rather than move the user's checkout.
+        checkedOut.path === repo
+          ? `start a new branch from it: fleet create ${plan.branch}-work --base ${plan.branch}`
+          : `start a new branch from it (fleet create ${plan.branch}-work --base ${plan.branch}), or git worktree remove ${checkedOut.path} first`,
       );
     }
     if (fs.existsSync(plan.worktree)) {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
 import type { BaseContext, Context } from '../context.js';
@@ -78,7 +79,8 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
   if (sampler && mine.length > 0) sampler.prepare();
   const panes = await (early ?? listPanes(ctx.run));
-  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
+  // A stat per record (no process) tells a deleted worktree directory from a live agent.
+  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
 }
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */

@@ -1,19 +1,21 @@
 import { FleetError, InterruptedError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import { mergeMessage, squashMessage, wipCommitMessage, type PickStrategy } from '../core/changes.js';
-import { firstLine, tildify } from '../core/format.js';
+import { tildify, withGitMessage } from '../core/format.js';
 import { branchExists, commitSubjects, currentBranch, fastForward, moveBranch, resetIndexTo, resolveCommit } from '../git/refs.js';
 import { realpath, type RepoInfo } from '../git/repo.js';
 import { withScratchWorktree } from '../git/scratch.js';
 import { commitTree, snapshot } from '../git/snapshot.js';
-import { dirtyPaths, trackedChanges, type StatusEntry } from '../git/status.js';
+import { trackedChanges, type StatusEntry } from '../git/status.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { CommandError } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
 import { killSession } from '../tmux/sessions.js';
 import { hasWorktree } from './changes.js';
 import { findAgent } from './find.js';
-import { killAgent } from './kill-agent.js';
+import { agentUnsavedWork, killAgent, summarizeUnsaved } from './kill-agent.js';
+import { hasUnsavedWork } from '../git/status.js';
+import type { UnsavedSummary } from '../core/unsaved.js';
 
 export interface PickRequest {
   branch: string;
@@ -35,8 +37,8 @@ export interface PickPlan {
   checkout: string | null;
   /** The rest of the winner's batch. */
   others: AgentRecord[];
-  /** Others with uncommitted work: left whole (session, worktree, record). */
-  dirtyOthers: Map<string, string[]>;
+  /** Others with unsaved work (uncommitted changes, commits only a detached HEAD holds): left whole (session, worktree, record). */
+  dirtyOthers: Map<string, UnsavedSummary>;
   /** Uncommitted work of the winner that will be committed before landing. */
   winnerDirty: StatusEntry[];
 }
@@ -65,8 +67,8 @@ function gitFailure(what: string, e: unknown): FleetError {
       hint: 'git config --global user.name "Your Name" && git config --global user.email you@example.com',
     });
   }
-  const detail = firstLine(stderr) || (e instanceof Error ? e.message : String(e));
-  return new FleetError(`could not ${what}: ${detail}; nothing was changed`);
+  if (stderr.trim()) return new FleetError(withGitMessage(`could not ${what}`, stderr, '; nothing was changed'));
+  return new FleetError(`could not ${what}: ${e instanceof Error ? e.message : String(e)}; nothing was changed`);
 }
 
 /**
@@ -128,7 +130,7 @@ export async function planPick(ctx: RepoContext, req: PickRequest): Promise<Pick
         hint: `git -C ${tildify(winner.worktree, home)} switch ${winner.branch}, then fleet pick ${winner.branch} again`,
       });
     }
-    winnerDirty = await dirtyPaths(ctx.run, winner.worktree, winner.copied_files);
+    winnerDirty = (await agentUnsavedWork(ctx, winner)).changes;
   } else if (!(await branchExists(ctx.run, repo.root, winner.branch))) {
     throw new FleetError(`"${winner.branch}" has neither a worktree nor a branch any more; there is nothing to land`, {
       hint: 'fleet prune drops its record',
@@ -138,11 +140,12 @@ export async function planPick(ctx: RepoContext, req: PickRequest): Promise<Pick
   const others = winner.batch_id === null
     ? []
     : (await ctx.state.query({ repo: repo.root, batch: winner.batch_id })).filter((r) => r.branch !== winner.branch);
-  const dirtyOthers = new Map<string, string[]>();
+  const dirtyOthers = new Map<string, UnsavedSummary>();
   await Promise.all(
     others.map(async (r) => {
-      const entries = await dirtyPaths(ctx.run, r.worktree, r.copied_files).catch(() => []);
-      if (entries.length > 0) dirtyOthers.set(r.branch, entries.map((e) => e.path));
+      // A worktree git cannot read is not called dirty here; ending it checks again and keeps it.
+      const work = await agentUnsavedWork(ctx, r).catch(() => null);
+      if (work && hasUnsavedWork(work)) dirtyOthers.set(r.branch, summarizeUnsaved(work));
     }),
   );
   return { repo, winner, strategy: req.strategy, message: req.message, into, intoTip, checkout, others, dirtyOthers, winnerDirty };
@@ -215,7 +218,9 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
     snapHead = snap.head;
     source = snap.head;
     if (snap.tree !== snap.headTree) {
-      const entries = await dirtyPaths(ctx.run, winner.worktree, winner.copied_files);
+      // What the snapshot holds: never the credential files fleet copied in, tracked or not.
+      const copied = new Set(winner.copied_files);
+      const entries = (await agentUnsavedWork(ctx, winner)).changes.filter((e) => !copied.has(e.path));
       let commit: string;
       try {
         commit = await commitTree(ctx.run, winner.worktree, snap.tree, snap.head, wipCommitMessage(winner.branch, entries));
@@ -240,14 +245,14 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
   if (plan.checkout) {
     const r = await fastForward(ctx.run, plan.checkout, landed);
     if (r.exitCode !== 0) {
-      throw new FleetError(`could not move "${plan.into}" in the main checkout: ${firstLine(r.stderr) || `git merge exited ${r.exitCode}`}; nothing was changed`, {
+      throw new FleetError(withGitMessage(`could not move "${plan.into}" in the main checkout`, r.stderr || `git merge exited ${r.exitCode}`, '; nothing was changed'), {
         hint: `clear what git names above (an untracked file in the way, or ${plan.into} moved meanwhile), then fleet pick ${winner.branch} again`,
       });
     }
   } else {
     const r = await moveBranch(ctx.run, plan.repo.root, plan.into, landed, plan.intoTip, `fleet pick: ${plan.strategy} ${winner.branch}`);
     if (r.exitCode !== 0) {
-      throw new FleetError(`could not move "${plan.into}": ${firstLine(r.stderr)}; nothing was changed`, {
+      throw new FleetError(withGitMessage(`could not move "${plan.into}"`, r.stderr || `git update-ref exited ${r.exitCode}`, '; nothing was changed'), {
         hint: `"${plan.into}" probably moved meanwhile; fleet pick ${winner.branch} again`,
       });
     }
@@ -293,9 +298,16 @@ async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string 
       // A mixed reset moves the branch onto the commit of the snapshot and makes the index match
       // it, so the worktree is clean unless the agent wrote something after the snapshot.
       await resetIndexTo(ctx.run, winner.worktree, snap.wip.commit);
-      const left = await dirtyPaths(ctx.run, winner.worktree, winner.copied_files);
+      const left = (await agentUnsavedWork(ctx, winner)).changes.map((x) => x.path);
+      const copied = new Set(winner.copied_files);
+      if (left.length > 0 && left.every((p) => copied.has(p))) {
+        // A credential file HEAD tracks, changed: the agent's edit, perhaps, but never committed by fleet.
+        throw new FleetError(`"${winner.branch}" changed the credential ${left.length === 1 ? 'file' : 'files'} ${listPaths(left)}, which fleet never commits; kept the worktree`, {
+          hint: `commit it in the worktree yourself if it belongs on the branch, or fleet kill ${winner.branch} --force to discard it`,
+        });
+      }
       if (left.length > 0) {
-        throw new FleetError(`"${winner.branch}" changed ${listPaths(left.map((x) => x.path))} after fleet read its worktree; kept the worktree`, {
+        throw new FleetError(`"${winner.branch}" changed ${listPaths(left)} after fleet read its worktree; kept the worktree`, {
           hint: `fleet diff ${winner.branch} shows what did not land; commit it, or fleet kill ${winner.branch} --force to discard it`,
         });
       }

@@ -27,6 +27,7 @@ const STATUS_COLOURS: Record<string, Colour> = {
   idle: 'yellow',
   exited: 'gray',
   missing: 'red',
+  'worktree-missing': 'red',
   'setup-failed': 'red',
   creating: 'cyan',
 };

@@ -31,6 +31,8 @@ import { createBatch, newBatchId } from '../ops/batch.js';
 import { killAgent } from '../ops/kill-agent.js';
 import { agentChange, changeStats } from '../ops/changes.js';
 import { planPick, executePick } from '../ops/pick.js';
+import { describeUnsaved } from '../core/unsaved.js';
+import { plural } from '../core/format.js';
 
 /** One agent as the page shows it: a list row (whatever fields fleet's list gives) keyed by its session. */
 export type AgentRow = ListedAgent & Record<string, unknown>;
@@ -261,7 +263,7 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
         strategy: plan.strategy,
         winnerDirty: plan.winnerDirty.length,
         ending: [plan.winner.branch, ...plan.others.filter((o) => !plan.dirtyOthers.has(o.branch)).map((o) => o.branch)],
-        keeping: [...plan.dirtyOthers].map(([branch, paths]) => ({ branch, files: paths.length })),
+        keeping: [...plan.dirtyOthers].map(([branch, work]) => ({ branch, files: work.paths.length, unsaved: describeUnsaved(work) })),
       };
     },
 
@@ -271,7 +273,7 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
       const plan = await planPick(ctx, { branch: record.branch, into: req.into, strategy: req.strategy, message: req.message });
       const result = await executePick(ctx, plan, { signal });
       const notes = [...ctx.said.notes];
-      for (const u of result.unmerged) notes.push(`branch "${u.branch}" has ${u.commits} commit(s) not in its base; it is kept`);
+      for (const u of result.unmerged) notes.push(`branch "${u.branch}" has ${plural(u.commits, 'commit')} not in its base; it is kept`);
       for (const k of result.kept) notes.push(`${k.reason} (${k.hint})`);
       return { notes, landed: result.landed, ended: result.ended };
     },

@@ -32,7 +32,7 @@ export interface Usage {
 export type Attention = 'urgent' | 'needs-you' | 'busy';
 
 const URGENT = new Set(['waiting']);
-const NEEDS_YOU = new Set(['done', 'idle', 'exited', 'missing', 'setup-failed']);
+const NEEDS_YOU = new Set(['done', 'idle', 'exited', 'missing', 'worktree-missing', 'setup-failed']);
 const RANK: Record<Attention, number> = { urgent: 0, 'needs-you': 1, busy: 2 };
 
 export function attentionOf(status: string): Attention {
@@ -43,7 +43,7 @@ export function attentionOf(status: string): Attention {
 
 /** Statuses whose agent process runs, so CPU and memory mean something. */
 export function isLive(status: string): boolean {
-  return !['exited', 'missing', 'setup-failed', 'creating'].includes(status);
+  return !['exited', 'missing', 'worktree-missing', 'setup-failed', 'creating'].includes(status);
 }
 
 /** "exited (3)", "waiting", … */
@@ -56,6 +56,7 @@ export function reasonText(r: Pick<Row, 'status' | 'exit_code' | 'state_reason'>
   if (r.state_reason) return r.state_reason;
   if (r.status === 'exited') return r.exit_code === null ? 'the agent ended' : r.exit_code === 0 ? 'the agent ended normally' : `the agent ended with status ${r.exit_code}`;
   if (r.status === 'missing') return 'its tmux session is gone (fleet prune)';
+  if (r.status === 'worktree-missing') return 'its worktree directory was deleted (fleet prune)';
   if (r.status === 'setup-failed') return 'its set-up was interrupted (fleet prune)';
   return null;
 }

@@ -217,7 +217,7 @@ describe('fleet dashboard in a browser', { timeout: 90_000 }, () => {
     expect(await dialog.locator('h3').textContent()).toBe('Kill victim?');
     await dialog.locator('[data-confirm=kill]').click();
     await dialog.locator('.error').waitFor();
-    expect(await dialog.locator('.error-line').textContent()).toMatch(/^error: "victim" has uncommitted changes in .*\(notes\.txt\); kept it$/);
+    expect(await dialog.locator('.error-line').textContent()).toMatch(/^error: "victim" has uncommitted changes \(notes\.txt\) in .*; kept it$/);
     expect(await dialog.locator('.hint-line').textContent()).toContain('fleet kill victim --force');
     expect((await sb.tmux('has-session', '-t', '=fleet_repo_victim')).exitCode).toBe(0);
 
@@ -296,7 +296,7 @@ describe('fleet dashboard in a browser', { timeout: 90_000 }, () => {
     expect(await dialog.locator('ul.plan li').allTextContents()).toEqual([
       'land “try-1” into “main” (squash)',
       'then end try-1 (sessions and worktrees; branches are kept)',
-      'keeping try-2: it has uncommitted changes (1 file)',
+      'keeping try-2: it has uncommitted changes (other.txt)',
     ]);
     expect((await sb.git(repo, 'rev-list', '--count', 'HEAD')).trim()).toBe(before); // reviewing changed nothing
     await dialog.locator('[data-confirm=pick]').click();

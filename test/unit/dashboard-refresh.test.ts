@@ -87,7 +87,8 @@ describe("the dashboard's refresh", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flt-refresh-'));
     onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const env = { HOME: dir, AI_FLEET_HOME: path.join(dir, 'fleet'), PATH: process.env.PATH };
-    await new StateManager(env.AI_FLEET_HOME).update(() => sessions.map((s) => record(s.replace('fleet_repo_', ''))));
+    // Agents whose worktree is there (a record whose worktree directory is gone lists as worktree-missing).
+    await new StateManager(env.AI_FLEET_HOME).update(() => sessions.map((s) => record(s.replace('fleet_repo_', ''), { worktree: dir })));
     return openFleetOps({ all: true, base: { ...baseContext({ env, cwd: dir }), run: t.run } });
   }
 

@@ -11,6 +11,8 @@ const LIST = ['git', 'worktree', 'list', '--porcelain'];
 const HEAD_BRANCH = ['git', 'symbolic-ref', '--short', '-q', 'HEAD'];
 const resolve = (ref: string) => ['git', 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`];
 const STATUS = (untracked: 'all' | 'no') => ['git', '--no-optional-locks', 'status', '--porcelain=v1', '-z', `--untracked-files=${untracked}`];
+/** The unsaved-work check of an agent's worktree (git/status.ts unsavedWork). */
+const UNSAVED = ['git', '--no-optional-locks', 'status', '--porcelain=v1', '-z', '--branch', '--untracked-files=all'];
 
 /** A linked worktree on disk as far as fleet looks without git: a directory with a `.git` file. */
 function checkout(ctx: TestContext, name: string): string {
@@ -139,10 +141,12 @@ describe('a pick plan', () => {
     const w = checkout(ctx, 'b-1');
     const clean = checkout(ctx, 'b-2');
     const dirty = checkout(ctx, 'b-3');
+    const detached = checkout(ctx, 'b-4');
     await ctx.state.update(() => [
       record('b-1', { batch_id: 'b', worktree: w, copied_files: ['.env'] }),
       record('b-2', { batch_id: 'b', worktree: clean }),
       record('b-3', { batch_id: 'b', worktree: dirty }),
+      record('b-4', { batch_id: 'b', worktree: detached }),
       record('solo', { worktree: '/nowhere/solo' }),
     ]);
     f.on(LIST, { stdout: mainOnly });
@@ -150,14 +154,20 @@ describe('a pick plan', () => {
     f.on(resolve('refs/heads/main'), { stdout: TIP });
     f.on(STATUS('no'), { stdout: '' }, { cwd: '/repo' });
     f.on(HEAD_BRANCH, { stdout: 'b-1' }, { cwd: w });
-    f.on(STATUS('all'), { stdout: '?? .env\0 M src/x.ts\0?? new.ts\0' }, { cwd: w });
-    f.on(STATUS('all'), { stdout: '' }, { cwd: clean });
-    f.on(STATUS('all'), { stdout: '?? scratch.txt\0' }, { cwd: dirty });
+    f.on(UNSAVED, { stdout: '## b-1\0?? .env\0 M src/x.ts\0?? new.ts\0' }, { cwd: w });
+    f.on(UNSAVED, { stdout: '## b-2\0' }, { cwd: clean });
+    f.on(UNSAVED, { stdout: '## b-3\0?? scratch.txt\0' }, { cwd: dirty });
+    f.on(UNSAVED, { stdout: '## HEAD (no branch)\0' }, { cwd: detached });
+    f.on(['git', 'rev-list', '--topo-order', 'HEAD', '--not', '--branches', '--tags', '--remotes'], { stdout: `${'d'.repeat(40)}\n` }, { cwd: detached });
 
     const plan = await planPick(ctx, { branch: 'b-1', strategy: 'squash' });
     expect(plan).toMatchObject({ into: 'main', intoTip: TIP, checkout: '/repo', strategy: 'squash' });
     expect(plan.winnerDirty).toEqual([{ code: ' M', path: 'src/x.ts' }, { code: '??', path: 'new.ts' }]);
-    expect(plan.others.map((o) => o.branch)).toEqual(['b-2', 'b-3']);
-    expect([...plan.dirtyOthers]).toEqual([['b-3', ['scratch.txt']]]);
+    expect(plan.others.map((o) => o.branch)).toEqual(['b-2', 'b-3', 'b-4']);
+    expect(Object.fromEntries(plan.dirtyOthers)).toEqual({
+      'b-3': { paths: ['scratch.txt'], commits: [] },
+      // A detached HEAD's commits no branch has are unsaved work too: that agent is kept whole.
+      'b-4': { paths: [], commits: ['d'.repeat(40)] },
+    });
   });
 });

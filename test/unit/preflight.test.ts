@@ -98,7 +98,7 @@ const cases: Case[] = [
     name: 'the main checkout\'s own branch',
     branch: 'main',
     world: { branches: { main: HEAD } },
-    error: { type: ConflictError, message: /^branch "main" is already checked out at \/repo$/, hint: /switch the main checkout to another branch/ },
+    error: { type: ConflictError, message: /^branch "main" is already checked out at \/repo$/, hint: /^start a new branch from it: fleet create main-work --base main$/ },
   },
   {
     name: 'a directory where the worktree would go',

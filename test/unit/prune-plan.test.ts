@@ -60,7 +60,19 @@ const cases: Case[] = [
   {
     name: 'a worktree whose directory is gone, and a locked one',
     worktrees: [{ path: 'repo/deleted', branch: 'deleted', prunable: true }, { path: 'repo/kept', branch: 'kept', locked: true }],
-    plan: { stale: [{ path: 'repo/deleted', branch: 'deleted' }], skipped: [{ path: 'repo/kept', why: 'it is locked (git worktree unlock, then prune again)' }] },
+    plan: { stale: [{ path: 'repo/deleted', branch: 'deleted', detachedHead: null }], skipped: [{ path: 'repo/kept', why: 'it is locked (git worktree unlock, then prune again)' }] },
+  },
+  {
+    name: "a record whose worktree directory was deleted, even with its agent still running; git's entry for it",
+    records: (root) => [record('vanished', { worktree: `${root}/repo/vanished` })],
+    panes: [{ session: 'fleet_repo_vanished' }],
+    worktrees: [{ path: 'repo/vanished', branch: 'vanished', prunable: true }],
+    plan: { records: [{ branch: 'vanished', reason: 'worktree-missing' }], stale: [{ path: 'repo/vanished', branch: 'vanished', detachedHead: null }] },
+  },
+  {
+    name: 'a deleted worktree whose HEAD was detached: the commit git still keeps for it is named',
+    worktrees: [{ path: 'repo/loose', prunable: true }],
+    plan: { stale: [{ path: 'repo/loose', branch: null, detachedHead: 'a'.repeat(40) }] },
   },
 ];
 
@@ -85,6 +97,8 @@ describe('prune planning (one tmux call, one git call, then pure)', () => {
     await ctx.state.update(() => c.records?.(root) ?? []);
     f.on(LIST_PANES, c.panes ? { stdout: c.panes.map(paneLine).join('\n') } : { exitCode: 1, stderr: 'no server running on /tmp/x' });
     const worktrees = (c.worktrees ?? []).map((w) => ({ ...w, path: path.isAbsolute(w.path) ? w.path : path.join(root, w.path) }));
+    // The worktrees are there on disk, except the ones git calls prunable (their directory is gone).
+    for (const w of worktrees) if (!w.prunable && w.path.startsWith(root)) fs.mkdirSync(w.path, { recursive: true });
     f.on(['git', 'worktree', 'list', '--porcelain'], { stdout: porcelain([{ path: '/repo', branch: 'main' }, ...worktrees]) }, { cwd: '/repo' });
 
     const plan = await gatherPrunePlan(ctx);

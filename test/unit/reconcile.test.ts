@@ -38,3 +38,20 @@ describe('reconcile', () => {
     expect(status(r, [], 1000, () => false)).toEqual([['setup-failed', null]]);
   });
 });
+
+describe('a record whose worktree directory was deleted', () => {
+  const exists = (dir: string) => dir !== '/w/deleted' && dir !== '/w/making';
+  const statusOf = (records: AgentRecord[], panes: PaneInfo[]) =>
+    reconcile(records, panes, { now: 1010_000, idleSeconds: 30, pidAlive: () => true, worktreeExists: exists }).map((v) => [v.record.branch, v.status, v.exitCode]);
+
+  it('is worktree-missing whatever its pane says (exited, alive, gone), not "exited (0)"', () => {
+    expect(statusOf([rec('deleted')], [pane('s_deleted', { dead: true, deadStatus: 0 })])).toEqual([['deleted', 'worktree-missing', 0]]);
+    expect(statusOf([rec('deleted')], [pane('s_deleted', {})])).toEqual([['deleted', 'worktree-missing', null]]);
+    expect(statusOf([rec('deleted')], [])).toEqual([['deleted', 'worktree-missing', null]]);
+  });
+
+  it('leaves alone a set-up still making its worktree, a rebuilt record that names none, and agents whose worktree is there', () => {
+    const records = [rec('making', { worktree: '/w/making', phase: 'creating', owner_pid: 7 }), rec('rebuilt', { worktree: '' }), rec('fine')];
+    expect(statusOf(records, [pane('s_fine', { activity: 1000 })])).toEqual([['making', 'creating', null], ['rebuilt', 'missing', null], ['fine', 'running', null]]);
+  });
+});

@@ -321,7 +321,7 @@ interface PickPlan {
   strategy: string;
   winnerDirty: number;
   ending: string[];
-  keeping: { branch: string; files: number }[];
+  keeping: { branch: string; files: number; unsaved: string }[];
 }
 
 function pickDialog(row: Row): void {
@@ -347,7 +347,7 @@ function pickDialog(row: Row): void {
             h('li', {}, `land “${plan.winner}” into “${plan.into}” (${plan.strategy})`),
             plan.winnerDirty > 0 ? h('li', {}, `after committing its uncommitted work (${plan.winnerDirty} file${plan.winnerDirty === 1 ? '' : 's'})`) : null,
             h('li', {}, `then end ${plan.ending.join(', ')} (sessions and worktrees; branches are kept)`),
-            ...plan.keeping.map((k) => h('li', {}, `keeping ${k.branch}: it has uncommitted changes (${k.files} file${k.files === 1 ? '' : 's'})`)),
+            ...plan.keeping.map((k) => h('li', {}, `keeping ${k.branch}: it has ${k.unsaved}`)),
           ),
         );
         fields.forEach((f) => (f.disabled = true));
