@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { InterruptedError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { requirePrompt } from '../core/create-plan.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
@@ -15,6 +16,7 @@ export interface CreateOptions {
   base?: string;
   quick?: boolean;
   json?: boolean;
+  budget?: string;
 }
 
 export function createCommand(): Command {
@@ -25,6 +27,7 @@ export function createCommand(): Command {
     .option('-a, --agent <name>', 'agent profile (default: default_agent from the config)')
     .option('-b, --base <ref>', "start the new branch from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD the agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the new agent record as JSON')
     .addHelpText('after', `
 Examples:
@@ -40,7 +43,8 @@ Examples:
 export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOptions): Promise<AgentRecord> {
   const prompt = requirePrompt(opts.prompt, `fleet create ${branch || 'fix-auth'} --prompt "Fix the login bug"`);
   const profile = resolveAgent(ctx, opts.agent);
-  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick) });
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet create ${branch}`);
+  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick), budget });
 
   const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);
   let record: AgentRecord;

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { fanoutBranches, parseAgentMix, parseCount, prefixProblem, type BatchResult } from '../core/batch.js';
 import { requirePrompt } from '../core/create-plan.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { progressOn, reportBatch } from '../ui/batch-report.js';
@@ -14,6 +15,7 @@ export interface FanoutOptions {
   base?: string;
   quick?: boolean;
   json?: boolean;
+  budget?: string;
 }
 
 /** The command line, checked before anything is read or made. */
@@ -35,6 +37,7 @@ export function fanoutCommand(): Command {
     .option('--agents <mix>', 'a mix of profiles adding up to count, e.g. claude:2,codex:1')
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
 Sets up at most max_parallel agents at once (config, default 4). If one fails, only that one is
@@ -66,6 +69,7 @@ export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: F
 }
 
 export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet fanout ${args.count} ${args.prefix ?? 'try'}`);
   const names = args.mix ?? Array.from({ length: args.count }, () => opts.agent ?? ctx.config.default_agent);
   const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n)]));
   let batchId = args.prefix;
@@ -79,6 +83,7 @@ export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: Fanout
     items: branches.map((branch, i) => ({ branch, prompt: args.prompt, profile: profiles.get(names[i]!)! })),
     base: opts.base ?? null,
     quick: Boolean(opts.quick),
+    budget,
     conflictHint: `or pick another prefix than "${batchId}"`,
   };
   const result = await createBatch(ctx, req, { progress: progressOn(ctx.ui) });

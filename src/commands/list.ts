@@ -124,8 +124,14 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
 /** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
 const usageColumns: Column<ListedAgent>[] = [
   { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right' },
-  { head: 'cost', cell: (a) => (a.usage ? formatCost(a.usage.cost_usd) : '-'), align: 'right' },
+  { head: 'cost', cell: (a) => costCell(a), align: 'right' },
 ];
+
+/** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */
+function costCell(a: ListedAgent): string {
+  const cost = a.usage ? formatCost(a.usage.cost_usd) : '-';
+  return a.budget_usd === null ? cost : `${cost}/${formatCost(a.budget_usd)}`;
+}
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */
 function isLive(a: ListedAgent): boolean {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { batchIdProblem, parsePairs, type BatchResult, type BranchPrompt } from '../core/batch.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { progressOn, reportBatch } from '../ui/batch-report.js';
@@ -12,6 +13,7 @@ export interface MultiOptions {
   base?: string;
   quick?: boolean;
   json?: boolean;
+  budget?: string;
 }
 
 export function multiCommand(): Command {
@@ -22,6 +24,7 @@ export function multiCommand(): Command {
     .option('--batch <id>', 'batch id (default: multi-<random>, printed)')
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
 Every pair is checked before anything is made. Set-up runs like fanout's: at most max_parallel at
@@ -47,6 +50,7 @@ export function multiArgs(args: readonly string[], opts: MultiOptions): BranchPr
 }
 
 export async function runMulti(ctx: RepoContext, pairs: readonly BranchPrompt[], opts: MultiOptions): Promise<BatchResult> {
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet multi a:"…" b:"…"`);
   const profile = resolveAgent(ctx, opts.agent);
   let batchId = opts.batch ?? null;
   if (batchId === null) {
@@ -58,6 +62,7 @@ export async function runMulti(ctx: RepoContext, pairs: readonly BranchPrompt[],
     items: pairs.map((p) => ({ ...p, profile })),
     base: opts.base ?? null,
     quick: Boolean(opts.quick),
+    budget,
     conflictHint: 'or leave that pair out',
   };
   const result = await createBatch(ctx, req, { progress: progressOn(ctx.ui) });

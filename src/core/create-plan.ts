@@ -2,6 +2,7 @@ import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
+import { budgetFor, configuredBudget } from './usage/budget.js';
 
 /** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
@@ -24,6 +25,8 @@ export interface CreatePlan {
   baseRef: string | null;
   copyPatterns: string[];
   setupCommands: string[];
+  /** USD the agent may spend before fleet says it is over budget; null: no budget. */
+  budgetUsd: number | null;
 }
 
 export interface CreateInput {
@@ -36,6 +39,8 @@ export interface CreateInput {
   batchId?: string | null;
   base?: string | null;
   quick?: boolean;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
 }
 
 /** The prompt, or the usage error naming the missing --prompt with an example of the command. */
@@ -70,6 +75,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     baseRef: input.base ?? null,
     copyPatterns: [...input.config.credential_files],
     setupCommands: input.quick ? [] : [...input.config.setup_commands],
+    budgetUsd: budgetFor(input.budget, configuredBudget(input.config)),
   };
 }
 

@@ -20,6 +20,8 @@ export interface BatchRequest {
   items: readonly BatchItem[];
   base: string | null;
   quick: boolean;
+  /** --budget (USD) for every agent; unset: budget_usd from the config. */
+  budget?: number;
   /** Added to the hint when something already stands in an agent's way (what the caller could change). */
   conflictHint?: string;
 }
@@ -66,6 +68,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
       batchId: req.batchId,
       base: req.base,
       quick: req.quick,
+      budget: req.budget,
     }),
   );
   const collision = findCollisions(plans);

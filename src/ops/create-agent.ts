@@ -30,6 +30,8 @@ export interface CreateRequest {
   base: string | null;
   /** Skip setup_commands. */
   quick: boolean;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -44,6 +46,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     config: ctx.config,
     base: req.base,
     quick: req.quick,
+    budget: req.budget,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   return { plan, pre };
@@ -158,6 +161,7 @@ export async function createAgent(
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
     owner_pid: process.pid,
+    budget_usd: plan.budgetUsd,
   };
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.

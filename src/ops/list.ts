@@ -9,7 +9,8 @@ import { reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
-import { usageOf } from './usage.js';
+import { budgetOf, usageOf } from './usage.js';
+import { noticeOverBudget, overBudget } from './budget.js';
 
 /** One row of `fleet list` (and an element of `list --json`). */
 export interface ListedAgent {
@@ -28,6 +29,10 @@ export interface ListedAgent {
   changes: ChangeStats | null;
   /** Tokens and cost from the agent's transcripts; null for agents without any (other kinds) or before its first model call. */
   usage: AgentUsage | null;
+  /** USD the agent may spend (--budget or budget_usd when it was made); null: no budget. */
+  budget_usd: number | null;
+  /** Why the agent needs a look, where fleet knows: `over budget ($4.12 of $4.00)`; null otherwise. */
+  state_reason: string | null;
 }
 
 export interface RowOptions {
@@ -126,6 +131,8 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     exit_code: v.exitCode,
     changes: null,
     usage: null,
+    budget_usd: budgetOf(r),
+    state_reason: null,
   };
 }
 
@@ -142,6 +149,9 @@ export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFac
   // Transcripts: a stat per file and one small index read when nothing changed (ops/usage.ts).
   const tokens = await usageOf(ctx, views.map((v) => v.record));
   rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
+  const over = overBudget(views.map((v, i) => ({ record: v.record, usage: rows[i]!.usage })));
+  for (const o of over) rows[views.findIndex((v) => v.record === o.record)]!.state_reason = o.reason;
+  await noticeOverBudget(ctx, over);
   if (opts.changes) {
     // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
     const { changeStatsAll } = await import('./changes.js');

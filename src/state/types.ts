@@ -24,6 +24,8 @@ export interface AgentRecord {
   phase: 'creating' | 'ready';
   /** The pid of the fleet process setting it up (a "creating" record whose owner died failed). */
   owner_pid: number | null;
+  /** USD the agent may spend (--budget, or budget_usd when it was made); absent or null: none. */
+  budget_usd?: number | null;
 }
 
 export interface StateFile {
