@@ -1,4 +1,5 @@
-import { ConfigManager } from './config/config-manager.js';
+import { ConfigManager, type ConfigReport } from './config/config-manager.js';
+import { guardConfig, ignoredWarning } from './config/ignored.js';
 import type { FleetConfig } from './config/schema.js';
 import { recordsFromPanes } from './core/reconcile.js';
 import { repoInfo, type RepoInfo } from './git/repo.js';
@@ -26,6 +27,8 @@ export interface Context extends BaseContext {
   config: FleetConfig;
   /** The config files that were read, lowest precedence first. */
   configFiles: string[];
+  /** Where each value came from, and the repository keys that were ignored (untrusted or user-only). */
+  configReport: ConfigReport;
   repo: RepoInfo | null;
 }
 
@@ -36,6 +39,8 @@ export interface ContextOptions {
   /** Fail with "not inside a git repository" when there is none. */
   needRepo?: boolean;
   json?: boolean;
+  /** false: no warning when an ignored repository key is read (config show marks them instead). */
+  warnIgnored?: boolean;
   run?: Runner;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -62,13 +67,16 @@ export async function loadContext(opts: ContextOptions = {}, base: BaseContext =
   if (opts.needRepo) repo = await repoInfo(run, cwd);
   else repo = await repoInfo(run, cwd).catch(() => null);
 
-  const loaded = await configs.load(repo?.root);
+  const loaded = await configs.load(repo?.root, (m) => ui.warn(m));
   for (const w of loaded.warnings) ui.warn(w);
-  const { config, files: configFiles } = loaded;
+  const { files: configFiles, report: configReport } = loaded;
+  // Keys the repository's .fleet.toml set but may not (yet): the first read of one warns, once.
+  const config =
+    opts.warnIgnored === false ? loaded.config : guardConfig(loaded.config, configReport.ignored, () => ui.warn(ignoredWarning(configReport, base.env.HOME)));
 
   const state = new StateManager(configs.home, {
     rebuild: async () => recordsFromPanes(await listPanes(run), config.tmux_prefix),
     warn: (m) => ui.warn(m),
   });
-  return { ...base, state, config, configFiles, repo };
+  return { ...base, state, config, configFiles, configReport, repo };
 }

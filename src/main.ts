@@ -17,6 +17,7 @@ import { templatesCommand } from './commands/templates.js';
 import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dashboardCommand } from './commands/dashboard.js';
+import { trustCommand } from './commands/trust.js';
 import { compareCommand } from './commands/compare.js';
 import { costCommand } from './commands/cost.js';
 
@@ -51,6 +52,7 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(initCommand());
   program.addCommand(doctorCommand());
   program.addCommand(dashboardCommand());
+  program.addCommand(trustCommand());
   program.addCommand(compareCommand());
   program.addCommand(costCommand());
 
@@ -60,6 +62,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
   const override = (c: Command) => {
     c.exitOverride();
+    // commander's "(Did you mean set?)" line becomes our hint line.
+    c.configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.+)\?\)\n?$/, '\nhint: did you mean $1?\n')) });
     c.commands.forEach(override);
   };
   override(program);
@@ -69,8 +73,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 function printError(err: unknown, verbose: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    // commander has already printed "error: …"
-    process.stderr.write('hint: add --help to see the usage\n');
+    // commander has already printed "error: …" (and a "did you mean" hint when it had one)
+    if (!/\(Did you mean /.test(err.message)) process.stderr.write('hint: add --help to see the usage\n');
     return 2;
   }
   if (err instanceof FleetError) {

@@ -1,5 +1,6 @@
 import { FleetError } from '../errors.js';
 import { parseSshCommand, SshCommandError, type SshTarget } from '../remote/ssh-command.js';
+import type { Bad, TableEntries } from './tables.js';
 
 /** `[hosts.NAME]` as written in the user's config.toml. */
 export interface HostConfig {
@@ -25,14 +26,12 @@ export const HOST_NAME = /^[A-Za-z0-9_-]+$/;
 /** "local" is kept for this machine (`fanout --hosts local,build1`). */
 const RESERVED_NAMES = new Set(['local']);
 
-type Bad = (key: string, expected: string, got: unknown) => FleetError;
-
 /**
  * Check the `hosts` table of the user's config. Types and values are errors naming
  * `hosts.NAME.key` and what was expected; the ssh command line is taken apart here, so a
  * typo in it fails at load time, not half-way through a create.
  */
-export function validateHosts(raw: unknown, file: string, bad: Bad): { hosts: Record<string, HostConfig>; warnings: string[] } {
+export function validateHosts(raw: unknown, file: string, bad: Bad): TableEntries<HostConfig> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('hosts', 'a table of [hosts.NAME]', raw);
   const hosts: Record<string, HostConfig> = {};
   const warnings: string[] = [];
@@ -73,7 +72,7 @@ export function validateHosts(raw: unknown, file: string, bad: Bad): { hosts: Re
     }
     hosts[name] = host;
   }
-  return { hosts, warnings };
+  return { entries: hosts, warnings };
 }
 
 /** Where a repository's clone lives on a host that does not say: one clone per repository name. */

@@ -26,6 +26,8 @@ export interface AgentFacts {
   resumeArgv?: readonly string[];
   /** The format of the transcript its token usage is read from (SPEC "Cost"); unset: it keeps none fleet can read. */
   transcript?: TranscriptKind;
+  /** It runs its prompt as a program (shell): text someone else wrote (an issue, a template) becomes code. */
+  runsPrompt?: boolean;
 }
 
 export const PROMPT_PLACEHOLDER = '{prompt}';
@@ -80,7 +82,7 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     facts: { install: 'python -m pip install aider-install && aider-install', enterDelayMs: 120 },
   },
   { name: 'opencode', program: 'opencode', args: () => ['--prompt', PROMPT_PLACEHOLDER], facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120 } },
-  { name: 'shell', program: 'bash', args: () => ['-c', PROMPT_PLACEHOLDER], facts: DEFAULT_FACTS },
+  { name: 'shell', program: 'bash', args: () => ['-c', PROMPT_PLACEHOLDER], facts: { ...DEFAULT_FACTS, runsPrompt: true } },
 ];
 
 export const BUILTIN_NAMES: readonly string[] = BUILTIN_PROFILES.map((p) => p.name);

@@ -52,6 +52,11 @@ export async function repoInfo(run: Runner, cwd: string): Promise<RepoInfo> {
     if (/not a git repository/i.test(r.stderr)) {
       throw new FleetError('not inside a git repository', { hint: 'cd into a repository (or run git init) and try again' });
     }
+    if (/must be run in a work tree/i.test(r.stderr)) {
+      throw new FleetError('fleet needs a working tree, and this is a bare repository (or inside a .git directory)', {
+        hint: 'run fleet in a clone with a working tree: git clone <this repository> <dir>, then cd <dir>',
+      });
+    }
     throw new FleetError(`git rev-parse failed: ${r.stderr.trim() || r.stdout.trim()}`);
   }
   const [toplevel, commonRaw] = r.stdout.split('\n');

@@ -97,7 +97,7 @@ describe('fleet doctor', () => {
     const repo = await sb.repo('evil', { '.fleet.toml': `[hosts.evil]\nssh = "ssh attacker@example.com"\n` });
     const r = await fleet(sb, ['doctor', '--host', 'evil'], { cwd: repo });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`warning: [hosts] in ${repo}/.fleet.toml ignored: hosts come only from your own config.toml (fleet config edit)`);
+    expect(r.stderr).toContain(`warning: ignoring hosts.evil from ${repo}/.fleet.toml: only your own config.toml may set it (fleet config edit)`);
     expect(r.stderr).toContain('error: unknown host "evil"');
   });
 });

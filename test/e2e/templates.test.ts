@@ -12,6 +12,8 @@ const write = (file: string, text: string) => {
 
 beforeEach(async () => {
   sb = await makeSandbox();
+  // As fleet makes it: a home others can read would be tightened with a warning on stderr.
+  fs.mkdirSync(sb.fleetHome, { mode: 0o700 });
   repo = await sb.repo('app');
 });
 afterEach(async () => {

@@ -146,6 +146,7 @@ export async function fakeContext(
     state,
     config: { ...defaultConfig(home), worktree_root: path.join(dir, 'worktrees'), ...opts.config },
     configFiles: [],
+    configReport: { userFile: path.join(home, 'config.toml'), repoFile: null, sources: {}, ignored: [] },
     repo: { root, toplevel: root, name: path.basename(root), commonDir: path.join(root, '.git') },
     dir,
   };

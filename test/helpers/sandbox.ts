@@ -195,7 +195,7 @@ exec cat > "$out/$FLEET_BRANCH.input"`,
 
 /** Write the user config for the sandbox. */
 export function writeConfig(sb: Sandbox, toml: string): void {
-  fs.mkdirSync(sb.fleetHome, { recursive: true });
+  fs.mkdirSync(sb.fleetHome, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(sb.fleetHome, 'config.toml'), toml);
 }
 

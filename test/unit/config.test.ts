@@ -64,4 +64,9 @@ describe('setKeyInText', () => {
     const out = setKeyInText(setKeyInText(text, 'setup_commands', ['npm ci']), 'agents.t.command', 'new {prompt}');
     expect(out).toBe('a = 1\nsetup_commands = ["npm ci"]\n\n[agents.t]\ncommand = "new {prompt}"\n');
   });
+  it('sets a variable in [env] or [agents.NAME.env], making the table when it is missing', () => {
+    const text = 'max_parallel = 2\n\n[env]  # for every agent\nA = "1"\n\n[agents.t]\ncommand = "t"\n';
+    const out = setKeyInText(setKeyInText(setKeyInText(text, 'env.B', '2'), 'env.A', 'one'), 'agents.t.env.X', 'x');
+    expect(out).toBe('max_parallel = 2\n\n[env]  # for every agent\nB = "2"\nA = "one"\n\n[agents.t]\ncommand = "t"\n\n[agents.t.env]\nX = "x"\n');
+  });
 });
