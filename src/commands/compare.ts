@@ -48,8 +48,8 @@ export function checkCommand(ctx: RepoContext, opts: CompareOptions, example: st
     if (opts.run.trim() === '') throw new UsageError('--run is empty', `name the check, e.g. fleet compare ${example} --run "npm test"`);
     return opts.run;
   }
-  const configured = (ctx.config as { compare_command?: unknown }).compare_command;
-  if (typeof configured === 'string' && configured.trim() !== '') return configured;
+  const configured = ctx.config.compare_command;
+  if (configured.trim() !== '') return configured;
   throw new UsageError('no check to run: give --run CMD, or set compare_command', `fleet compare ${example} --run "npm test", or once for all: fleet config set compare_command "npm test"`);
 }
 

@@ -2,7 +2,7 @@ import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
-import { budgetFor, configuredBudget } from './usage/budget.js';
+import { budgetFor } from './usage/budget.js';
 
 /** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
@@ -75,7 +75,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     baseRef: input.base ?? null,
     copyPatterns: [...input.config.credential_files],
     setupCommands: input.quick ? [] : [...input.config.setup_commands],
-    budgetUsd: budgetFor(input.budget, configuredBudget(input.config)),
+    budgetUsd: budgetFor(input.budget, input.config.budget_usd),
   };
 }
 

@@ -28,7 +28,7 @@ export function transcriptKindOf(record: Pick<AgentRecord, 'agent'>): Transcript
 
 /** `[pricing."model"]` from the config (validated when it was loaded). */
 export function pricingOf(ctx: Pick<Context, 'config'>): PricingOverrides {
-  return (ctx.config as { pricing?: PricingOverrides }).pricing ?? {};
+  return ctx.config.pricing;
 }
 
 export interface UsageDetail {

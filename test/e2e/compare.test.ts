@@ -146,6 +146,23 @@ describe('fleet compare', () => {
     expect(fs.existsSync(path.join(sb.fleetHome, 'logs', 'compare'))).toBe(false);
   });
 
+  it("runs compare_command from the config; a repository's only once trusted", async () => {
+    await startScriptAgents(sb, repo, { 't-1': 'echo a > a.txt' }, 't');
+    fs.writeFileSync(path.join(repo, '.fleet.toml'), 'compare_command = "echo from-the-repository; test -f a.txt"\n');
+    const untrusted = await fleet(sb, ['compare', 't'], { cwd: repo });
+    expect(untrusted.exitCode).toBe(2);
+    expect(untrusted.stderr).toContain('warning: ignoring compare_command from');
+    expect(untrusted.stderr).toContain('error: no check to run: give --run CMD, or set compare_command');
+    expect(fs.existsSync(path.join(sb.fleetHome, 'logs', 'compare'))).toBe(false);
+
+    expect((await fleet(sb, ['trust', '--yes'], { cwd: repo })).exitCode).toBe(0);
+    const trusted = await fleet(sb, ['compare', 't', '--json'], { cwd: repo });
+    expect(trusted.exitCode, trusted.stderr).toBe(0);
+    const [row] = JSON.parse(trusted.stdout) as Array<{ check: { passed: boolean; log: string } }>;
+    expect(row!.check.passed).toBe(true);
+    expect(fs.readFileSync(row!.check.log, 'utf8')).toContain('from-the-repository');
+  });
+
   it('Ctrl+C stops every running check with its processes and exits 130, keeping no result', async () => {
     await threeAgents();
     const started = path.join(sb.dir, 'started');

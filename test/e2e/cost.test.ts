@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, startScriptAgents, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, startScriptAgents, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 import { claudeReply, lines } from '../helpers/transcripts.js';
 
 let sb: Sandbox;
@@ -120,5 +120,57 @@ describe('fleet cost', () => {
     const none = await fleet(sb, ['cost', 'nope'], { cwd: repo });
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toContain('error: no agent on branch "nope" in this repository, live or ended');
+  });
+});
+
+describe('prices and budgets from the config', () => {
+  it('[pricing."model"] prices a model the table lacks, from the user file or a repository file without trust', async () => {
+    writeConfig(sb, `${CONFIG}[pricing."claude-imaginary-9"]\ninput = 10.0\noutput = 100.0\n`);
+    const rows = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout) as Array<{ branch: string; usage: Usage | null }>;
+    // 1,000 in x $10 + 100 out x $100, per million.
+    expect(rows.find((r) => r.branch === 'unk')!.usage).toMatchObject({ cost_usd: 0.02, unpriced: [] });
+
+    writeConfig(sb, CONFIG);
+    fs.writeFileSync(path.join(repo, '.fleet.toml'), '[pricing."claude-imaginary-9"]\ninput = 20.0\noutput = 0\n');
+    const r = await fleet(sb, ['cost', 'unk', '--json'], { cwd: repo });
+    expect(r.stderr).toBe(''); // harmless: no trust needed, nothing ignored
+    expect((JSON.parse(r.stdout) as { total: { cost_usd: number } }).total.cost_usd).toBe(0.02);
+
+    fs.writeFileSync(path.join(repo, '.fleet.toml'), '[pricing."claude-imaginary-9"]\ninput = "cheap"\n');
+    const bad = await fleet(sb, ['cost'], { cwd: repo });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('pricing."claude-imaginary-9".input in');
+    expect(bad.stderr).toContain('must be a number of USD per million tokens');
+  });
+
+  it('an agent over its budget gets the reason and one notification; budget_usd is the default, --budget overrides it', async () => {
+    writeConfig(sb, `budget_usd = 1\n${CONFIG}`);
+    const known = transcriptFile('known-2', KNOWN);
+    await startScriptAgents(sb, repo, { tight: writesTranscript(known) }, null);
+    // startScriptAgents has no --budget: give the second one its own through create.
+    const made = await fleet(sb, ['create', 'capped', '--budget', '0.05', '-p', `${writesTranscript(known)}; sleep 300`], { cwd: repo });
+    expect(made.exitCode, made.stderr).toBe(0);
+    // Poll the file, not fleet list: a list would already notice the budget.
+    const worktree = path.join(sb.fleetHome, 'worktrees', 'repo', 'capped');
+    await waitFor(() => fs.existsSync(path.join(sb.home, '.claude', 'projects', worktree.replace(/[^a-zA-Z0-9]/g, '-'), '4b1c5c2e-8d4e-4a51-9d3c-0d2a3c7e9f10.jsonl')), { what: 'the capped agent to write its transcript' });
+
+    const first = await fleet(sb, ['list', '--json'], { cwd: repo });
+    const rows = JSON.parse(first.stdout) as Array<{ branch: string; budget_usd: number | null; state_reason: string | null }>;
+    const by = Object.fromEntries(rows.map((r) => [r.branch, r]));
+    expect(by.capped).toMatchObject({ budget_usd: 0.05, state_reason: 'over budget ($0.12 of $0.05)' });
+    expect(by.tight).toMatchObject({ budget_usd: 1, state_reason: null });
+    expect(by['cb-1']).toMatchObject({ budget_usd: null, state_reason: null }); // made before budget_usd was set
+    expect(first.stderr).toContain('warning: "capped" is over budget ($0.12 of $0.05)');
+
+    const again = await fleet(sb, ['list'], { cwd: repo });
+    expect(again.stderr).not.toContain('over budget'); // told once
+    expect(again.stdout.split('\n').find((l) => l.startsWith('capped '))).toMatch(/\$0\.12\/\$0\.05\s/);
+    const cost = await fleet(sb, ['cost', 'capped'], { cwd: repo });
+    expect(cost.stdout.split('\n')[0]).toMatch(/COST\s+BUDGET$/);
+    expect(cost.stdout.split('\n')[1]).toMatch(/\$0\.12\s+\$0\.05$/);
+
+    const bad = await fleet(sb, ['create', 'x', '--budget', 'lots', '-p', 'true'], { cwd: repo });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe('error: --budget must be an amount of USD above 0 (got "lots")\nhint: e.g. fleet create x --budget 5 (or --budget 2.50)');
   });
 });

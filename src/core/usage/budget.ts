@@ -20,12 +20,6 @@ export function budgetFor(flag: number | undefined, configured: number | undefin
   return configured !== undefined && configured > 0 ? configured : null;
 }
 
-/** `budget_usd` from the config (a number once the config knows the key). */
-export function configuredBudget(config: object): number | undefined {
-  const b = (config as { budget_usd?: unknown }).budget_usd;
-  return typeof b === 'number' && Number.isFinite(b) ? b : undefined;
-}
-
 /** `over budget ($4.12 of $4.00)`, or null when within it, without a budget, or at an unknown cost. */
 export function overBudgetReason(usage: Pick<AgentUsage, 'cost_usd'> | null, budget: number | null): string | null {
   if (budget === null || !usage || usage.cost_usd === null || usage.cost_usd <= budget) return null;
