@@ -128,7 +128,7 @@ export async function renderCompare(rows: CompareRow[], color: boolean): Promise
     { head: 'branch', cell: (r) => (r.best ? paint(r.branch, 'bold', color) : r.branch) },
     { head: 'status', cell: (r) => statusCell(r.status, null, color) },
     { head: 'check', cell: checkCell },
-    { head: 'changes', cell: (r) => formatCompareChanges(r.changes), align: 'right' },
+    { head: 'changes', cell: (r) => formatCompareChanges(r.changes) },
     { head: 'tokens', cell: (r) => (r.usage ? formatTokens(totalTokens(r.usage)) : '-'), align: 'right' },
     { head: 'cost', cell: (r) => (r.usage ? formatCost(r.usage.cost_usd) : '-'), align: 'right' },
     { head: 'age', cell: (r) => formatAge(now - Date.parse(r.created_at)), align: 'right' },
