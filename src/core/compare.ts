@@ -2,7 +2,7 @@
  * `fleet compare`: the rows, the rule that marks the best candidate, and what a compare leaves
  * behind for `fleet pick --best`. Pure.
  */
-import type { AgentUsage } from './usage/types.js';
+import type { AgentSummary, AgentUsage } from './usage/types.js';
 
 /** How one agent's check went. */
 export interface CheckOutcome {
@@ -29,13 +29,7 @@ export interface CompareChanges {
 }
 
 /** One agent of a compare (an element of `compare --json`). */
-export interface CompareRow {
-  repo: string;
-  branch: string;
-  batch_id: string | null;
-  agent: string;
-  status: string;
-  created_at: string;
+export interface CompareRow extends AgentSummary {
   check: CheckOutcome;
   /** Against the agent's base, as the worktree was before the check; null when it could not be read. */
   changes: CompareChanges | null;

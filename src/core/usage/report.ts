@@ -3,17 +3,10 @@
 import { UsageError } from '../../errors.js';
 import type { PricingOverrides } from './prices.js';
 import { summarizeUsage } from './summary.js';
-import { mergeTotals, type AgentUsage, type ModelUsage, type UsageTotals } from './types.js';
+import { mergeTotals, type AgentSummary, type AgentUsage, type ModelUsage, type UsageTotals } from './types.js';
 
 /** One agent of the report: a live one (its status) or an ended one (from the usage history). */
-export interface CostAgent {
-  repo: string;
-  branch: string;
-  batch_id: string | null;
-  agent: string;
-  /** The live status, or "ended". */
-  status: string;
-  created_at: string;
+export interface CostAgent extends AgentSummary {
   ended_at: string | null;
   budget_usd: number | null;
   usage: AgentUsage | null;
