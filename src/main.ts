@@ -39,7 +39,9 @@ Examples:
   fleet prompt fix-auth "Now run the tests"
   fleet attach fix-auth
   fleet diff auth-refactor-2
+  fleet compare auth-refactor --run "npm test"
   fleet pick auth-refactor-2
+  fleet cost
   fleet kill fix-auth
   fleet prune
 

@@ -22,14 +22,16 @@ export function compareCommand(): Command {
     .option('--timeout <seconds>', 'stop a check that runs longer, with everything it started (default 1800; 0: no limit)')
     .option('--json', 'print an array of rows: branch, status, check, changes, usage, best')
     .addHelpText('after', `
-The check runs in each agent's worktree as it is, at most max_parallel at once, with the agent's
-FLEET_* variables; its output goes to ~/.ai_fleet/logs/compare/<session>.log. What is compared is
-the worktree before the check; a check that creates or edits files git sees is named in its row.
+The check runs in each agent's worktree as it is, at most max_parallel at
+once, with the agent's FLEET_* variables; its output goes to
+~/.ai_fleet/logs/compare/<session>.log. What is compared is the worktree before
+the check; a check that creates or edits files git sees is named in its row.
 
-The best candidate (marked *): a check that passed and changes to land; then a worktree the check
-left alone; then the fewest changed lines (added + removed); then the lowest cost; then the agent
-started first. fleet pick --best <batch> lands it, unless the batch changed since.
-Exit status 1 when no agent qualifies, 130 on Ctrl+C.
+The best candidate (marked *): its check passed and it has changes to land;
+then a worktree the check left alone; then the fewest changed lines (added +
+removed); then the lowest cost; then the agent started first. fleet pick --best
+<batch> lands it, unless the batch changed since. Exit status 1 when no agent
+qualifies, 130 on Ctrl+C.
 
 Examples:
   fleet compare auth-refactor --run "npm test"

@@ -23,10 +23,11 @@ export function costCommand(): Command {
     .option('--since <date>', 'only agents started since then: 2026-11-01, 2026-11-01T09:00, or 7d / 12h / 30m ago')
     .option('--json', 'print {agents, models, total}')
     .addHelpText('after', `
-Usage is read from each agent's transcript (claude, codex, gemini; each message counted once);
-other agents have none ("-"). Ended agents (kill, prune, pick) keep their final usage. Prices are
-USD per million tokens from a table dated ${PRICE_TABLE.date}; [pricing."model-id"] in your config
-overrides one. A model without a price shows cost "?", never $0.
+Usage is read from each agent's own transcript (claude, codex, gemini; each
+message counted once); other agents have none ("-"). Agents that kill, prune or
+pick ended keep their final usage. Prices are USD per million tokens from a
+table dated ${PRICE_TABLE.date}; [pricing."model-id"] in your config overrides one.
+A model without a price shows cost "?", never $0.
 
 Examples:
   fleet cost

@@ -40,7 +40,7 @@ Examples:
   fleet diff auth-refactor-2 && fleet pick auth-refactor-2
   fleet pick fix-login --strategy squash -m "Fix the login redirect"
   fleet pick try-3 --into release --strategy rebase --yes
-  fleet compare auth-refactor --run "npm test" && fleet pick --best auth-refactor`)
+  fleet pick --best auth-refactor     # after fleet compare auth-refactor`)
     .action(async (branch: string | undefined, opts: PickOptions) => {
       const ctx = await loadContext({ needRepo: true });
       if (opts.best !== undefined && branch !== undefined) throw new UsageError('give a branch or --best <batch>, not both', `fleet pick ${branch}, or fleet pick --best ${opts.best}`);
