@@ -6,12 +6,15 @@ import { parseBudget } from '../core/usage/budget.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
+import { promptFromFlags } from '../ops/prompt-file.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';
 import { tildify } from '../core/format.js';
 
 export interface CreateOptions {
   prompt?: string;
+  /** --prompt-file FILE (- for stdin); the action reads it into `prompt`. */
+  promptFile?: string;
   agent?: string;
   base?: string;
   quick?: boolean;
@@ -24,6 +27,7 @@ export function createCommand(): Command {
     .description('start one agent on a new worktree and branch, in its own tmux session')
     .argument('<branch>', 'branch for the agent (created from --base when it does not exist)')
     .option('-p, --prompt <text>', 'what to ask the agent (passed to it as one argument)')
+    .option('--prompt-file <file>', 'read the prompt from a file, byte for byte (- reads stdin)')
     .option('-a, --agent <name>', 'agent profile (default: default_agent from the config)')
     .option('-b, --base <ref>', "start the new branch from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
@@ -33,10 +37,12 @@ export function createCommand(): Command {
 Examples:
   fleet create fix-auth --prompt "Fix the authentication bug"
   fleet create try-shell --agent shell --prompt "npm test"
-  fleet create feat/login --base origin/main --agent codex -p "Add a login page"`)
+  fleet create feat/login --base origin/main --agent codex -p "Add a login page"
+  fleet create refactor-db --prompt-file task.md`)
     .action(async (branch: string, opts: CreateOptions) => {
+      const prompt = await promptFromFlags(opts, { cwd: process.cwd() });
       const ctx = await loadContext({ needRepo: true, json: opts.json });
-      await runCreate(ctx, branch, opts);
+      await runCreate(ctx, branch, { ...opts, prompt: prompt?.text });
     });
 }
 
@@ -54,6 +60,7 @@ export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOp
         signal,
         onPhase: (phase) => spinner.text(`${plan.branch}: ${phase}`),
         onNote: (n) => spinner.note(n),
+        onWarning: (w) => spinner.warn(w),
       }),
     );
   } catch (e) {

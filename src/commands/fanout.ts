@@ -6,10 +6,13 @@ import { requirePrompt } from '../core/create-plan.js';
 import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
+import { promptFromFlags } from '../ops/prompt-file.js';
 import { progressOn, reportBatch } from '../ui/batch-report.js';
 
 export interface FanoutOptions {
   prompt?: string;
+  /** --prompt-file FILE (- for stdin); the action reads it into `prompt`. */
+  promptFile?: string;
   agent?: string;
   agents?: string;
   base?: string;
@@ -23,6 +26,8 @@ export interface FanoutArgs {
   count: number;
   prefix: string | null;
   prompt: string;
+  /** The file the prompt was read from (--prompt-file), or null. */
+  promptFile: string | null;
   /** One profile name per agent (from --agents), or null for --agent / default_agent. */
   mix: string[] | null;
 }
@@ -33,6 +38,7 @@ export function fanoutCommand(): Command {
     .argument('<count>', 'how many agents (1 to 100)')
     .argument('[prefix]', 'branch prefix, also the batch id (default: fanout-<random>, printed)')
     .option('-p, --prompt <text>', 'what to ask every agent (passed to each as one argument)')
+    .option('--prompt-file <file>', 'read the prompt from a file, byte for byte (- reads stdin)')
     .option('-a, --agent <name>', 'agent profile for all of them (default: default_agent from the config)')
     .option('--agents <mix>', 'a mix of profiles adding up to count, e.g. claude:2,codex:1')
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
@@ -47,9 +53,11 @@ rolls back the half-made ones, keeps the finished ones, and exits 130.
 Examples:
   fleet fanout 3 auth-refactor --prompt "Refactor the auth module"
   fleet fanout 3 cmp --agents claude:2,codex:1 -p "Make the parser 2x faster"
-  fleet fanout 8 --quick --agent shell -p "npm test"`)
+  fleet fanout 8 --quick --agent shell -p "npm test"
+  fleet fanout 3 perf --prompt-file task.md`)
     .action(async (countRaw: string, prefix: string | undefined, opts: FanoutOptions) => {
-      const args = fanoutArgs(countRaw, prefix, opts);
+      const prompt = await promptFromFlags(opts, { cwd: process.cwd() });
+      const args = { ...fanoutArgs(countRaw, prefix, { ...opts, prompt: prompt?.text }), promptFile: prompt?.file ?? null };
       const ctx = await loadContext({ needRepo: true, json: opts.json });
       await runFanout(ctx, args, opts);
     });
@@ -65,7 +73,7 @@ export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: F
     const problem = prefixProblem(prefix);
     if (problem) throw new UsageError(`invalid prefix "${prefix}": ${problem}`, 'the prefix starts branch names, e.g. auth-refactor or try/parser');
   }
-  return { count, prefix: prefix ?? null, prompt, mix: opts.agents !== undefined ? parseAgentMix(opts.agents, count) : null };
+  return { count, prefix: prefix ?? null, prompt, promptFile: null, mix: opts.agents !== undefined ? parseAgentMix(opts.agents, count) : null };
 }
 
 export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
@@ -80,7 +88,7 @@ export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: Fanout
   const branches = fanoutBranches(batchId, args.count);
   const req: BatchRequest = {
     batchId,
-    items: branches.map((branch, i) => ({ branch, prompt: args.prompt, profile: profiles.get(names[i]!)! })),
+    items: branches.map((branch, i) => ({ branch, prompt: args.prompt, promptFile: args.promptFile, profile: profiles.get(names[i]!)! })),
     base: opts.base ?? null,
     quick: Boolean(opts.quick),
     budget,

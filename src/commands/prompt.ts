@@ -1,20 +1,28 @@
 import { Command } from 'commander';
 import { loadContext, type RepoContext } from '../context.js';
 import { sendPrompt } from '../ops/agent-session.js';
+import { promptFromFlags } from '../ops/prompt-file.js';
+import { UsageError } from '../errors.js';
 
 export function promptCommand(): Command {
   return new Command('prompt')
     .description('send a follow-up to an agent, as typed input followed by Enter')
     .argument('<branch>', "the agent's branch")
-    .argument('<text...>', 'what to send (words are joined with spaces; quote multi-line text)')
+    .argument('[text...]', 'what to send (words are joined with spaces; quote multi-line text)')
+    .option('--prompt-file <file>', 'send the text of a file, byte for byte (- reads stdin)')
     .option('--no-enter', 'paste the text without pressing Enter')
     .addHelpText('after', `
 Examples:
   fleet prompt fix-auth "Now run the tests and fix what fails"
-  fleet prompt fix-auth "$(cat review-notes.md)"`)
-    .action(async (branch: string, words: string[], opts: { enter: boolean }) => {
+  fleet prompt fix-auth --prompt-file review-notes.md`)
+    .action(async (branch: string, words: string[], opts: { enter: boolean; promptFile?: string }) => {
+      if (words.length > 0 && opts.promptFile !== undefined) {
+        throw new UsageError('give the text as arguments or with --prompt-file, not both', `e.g. fleet prompt ${branch} --prompt-file notes.md`);
+      }
+      const fromFile = await promptFromFlags({ promptFile: opts.promptFile }, { cwd: process.cwd() });
+      if (!fromFile && words.length === 0) throw new UsageError('missing the text to send', `e.g. fleet prompt ${branch} "Now run the tests", or --prompt-file notes.md`);
       const ctx = await loadContext({ needRepo: true });
-      await runPrompt(ctx, branch, words.join(' '), opts);
+      await runPrompt(ctx, branch, fromFile?.text ?? words.join(' '), opts);
     });
 }
 

@@ -2,6 +2,7 @@ import { FleetError, InterruptedError, UsageError } from '../errors.js';
 import type { AgentRecord } from '../state/types.js';
 import type { CreatePlan } from './create-plan.js';
 import { branchNameProblem } from './names.js';
+import { shJoin } from '../remote/shell-quote.js';
 
 /** The most agents one fanout makes: plenty for comparing, and a typo like 1000 is refused. */
 export const MAX_FANOUT = 100;
@@ -88,9 +89,11 @@ export interface BranchPrompt {
 
 /**
  * `branch:prompt` pairs for multi. The prompt is everything after the first ":" (git refuses ":"
- * in branch names, so the split is never ambiguous). Every pair is checked before anything is made.
+ * in branch names, so the split is never ambiguous). With a `shared` prompt (multi's --prompt or
+ * --prompt-file), a plain `branch` without ":" gets that one. Every pair is checked before
+ * anything is made.
  */
-export function parsePairs(args: readonly string[]): BranchPrompt[] {
+export function parsePairs(args: readonly string[], shared?: string): BranchPrompt[] {
   if (args.length === 0) {
     throw new UsageError('name at least one branch:prompt pair', 'e.g. fleet multi fix-login:"Fix login" add-tests:"Add test coverage"');
   }
@@ -98,11 +101,14 @@ export function parsePairs(args: readonly string[]): BranchPrompt[] {
   const seen = new Set<string>();
   for (const arg of args) {
     const colon = arg.indexOf(':');
-    if (colon === -1) {
-      throw new UsageError(`"${short(arg)}" is not a branch:prompt pair`, `quote each pair whole: fleet multi ${/\s/.test(arg) ? 'fix-login' : arg}:"what to do"`);
+    if (colon === -1 && shared === undefined) {
+      throw new UsageError(
+        `"${short(arg)}" is not a branch:prompt pair`,
+        `quote each pair whole: fleet multi ${/\s/.test(arg) ? 'fix-login' : arg}:"what to do" (or give plain branches one prompt with --prompt or --prompt-file)`,
+      );
     }
-    const branch = arg.slice(0, colon);
-    const prompt = arg.slice(colon + 1);
+    const branch = colon === -1 ? arg : arg.slice(0, colon);
+    const prompt = colon === -1 ? shared! : arg.slice(colon + 1);
     if (branch === '') throw new UsageError(`"${short(arg)}" has no branch before the ":"`, 'e.g. fleet multi fix-login:"Fix login"');
     const problem = branchNameProblem(branch);
     if (problem) {
@@ -138,6 +144,48 @@ export interface BatchResult {
   /** Still queued when the signal came; nothing was made for them. */
   notStarted: string[];
   interrupted: boolean;
+  /** What a command that makes the failed agents again needs besides their plans. */
+  retry: RetryFacts;
+}
+
+/** The options a batch was made with, and where each failed agent's prompt can be read from. */
+export interface RetryFacts {
+  /** --base as given (null: the main checkout's HEAD). */
+  base: string | null;
+  quick: boolean;
+  /** Branch → a file holding exactly its prompt (the user's --prompt-file, or a copy fleet saved). */
+  promptFiles: Readonly<Record<string, string>>;
+}
+
+/** A prompt a hint cannot show inline (it would span lines or a screen): it is given with --prompt-file. */
+export function promptNeedsFile(prompt: string): boolean {
+  return prompt.length > 200 || /[\x00-\x1f\x7f]/.test(prompt);
+}
+
+/**
+ * Commands that make the failed agents again in their batch, as they are: one `fleet multi`
+ * per agent profile and prompt, the prompt shell-quoted (or by --prompt-file), the same --agent,
+ * --base and --quick.
+ */
+export function retryCommands(result: Pick<BatchResult, 'batchId' | 'plans' | 'failed' | 'retry'>): string[] {
+  const groups = new Map<string, { agent: string; prompt: string; branches: string[] }>();
+  for (const f of result.failed) {
+    const plan = result.plans.find((p) => p.branch === f.branch);
+    if (!plan) continue;
+    const key = `${plan.agent}\0${plan.prompt}`;
+    const g = groups.get(key) ?? { agent: plan.agent, prompt: plan.prompt, branches: [] };
+    g.branches.push(plan.branch);
+    groups.set(key, g);
+  }
+  const { base, quick, promptFiles } = result.retry;
+  return [...groups.values()].map((g) => {
+    const file = promptFiles[g.branches[0]!];
+    const words = ['fleet', 'multi', ...g.branches, ...(file !== undefined ? ['--prompt-file', file] : ['--prompt', g.prompt])];
+    words.push('--agent', g.agent, '--batch', result.batchId);
+    if (base !== null) words.push('--base', base);
+    if (quick) words.push('--quick');
+    return shJoin(words);
+  });
 }
 
 /**
@@ -163,15 +211,19 @@ export function batchOutcome(result: BatchResult): { error: FleetError | null; d
   }
   if (result.failed.length === 0) return { error: null, details };
   const names = result.failed.map((f) => f.branch);
+  const retry = retryCommands(result);
+  const again = `fix the cause above, then make ${names.length === 1 ? 'it' : 'them'} again in this batch:`;
   return {
     error: new FleetError(
       `${names.length} of ${total} agents could not be made and were rolled back: ${list(names)}` +
         (kept.length > 0 ? `; the other ${kept.length} are running` : ''),
       {
         hint:
-          kept.length > 0
-            ? `fix the cause above, then make ${names.length === 1 ? 'it' : 'them'} again in this batch: fleet multi ${names.map((n) => `${n}:"…"`).join(' ')} --batch ${result.batchId}`
-            : `fix the cause above and run the command again`,
+          kept.length === 0
+            ? `fix the cause above and run the command again`
+            : retry.length === 1
+              ? `${again} ${retry[0]}`
+              : [again, ...retry.map((c) => `  ${c}`)].join('\n'),
       },
     ),
     details,

@@ -1,11 +1,24 @@
-import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
+import { branchLengthProblem, branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
 import { budgetFor } from './usage/budget.js';
 
-/** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
+/** Linux refuses a single argv string of 128 KiB or more, its terminating NUL counted (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
+
+/**
+ * Why the argument that carries the prompt is too big for exec, or null. It is the whole
+ * argument that counts: `--message={prompt}` adds its text to the prompt's bytes.
+ */
+export function argumentSizeProblem(launch: LaunchPlan, prompt: string): string | null {
+  const promptBytes = Buffer.byteLength(prompt);
+  const argBytes = Buffer.byteLength(launch.prefix) + promptBytes + Buffer.byteLength(launch.suffix);
+  if (argBytes < MAX_ARG_BYTES) return null;
+  const limit = `a program can be given at most ${MAX_ARG_BYTES - 1} bytes (128 KiB) in one argument`;
+  if (launch.prefix === '' && launch.suffix === '') return `the prompt is ${promptBytes} bytes; ${limit}`;
+  return `the prompt is ${promptBytes} bytes, and with "${launch.prefix}{prompt}${launch.suffix}" around it the agent's argument is ${argBytes}; ${limit}`;
+}
 
 /** The steps of making one agent, as progress reports them. */
 export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
@@ -19,6 +32,8 @@ export interface CreatePlan {
   worktree: string;
   agent: string;
   launch: LaunchPlan;
+  /** The profile's own environment (see core/agent-env). */
+  env: AgentProfile['env'];
   prompt: string;
   batchId: string | null;
   /** Ref the user asked for (--base), or null for the main checkout's HEAD. */
@@ -45,7 +60,7 @@ export interface CreateInput {
 
 /** The prompt, or the usage error naming the missing --prompt with an example of the command. */
 export function requirePrompt(prompt: string | undefined, example: string): string {
-  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example}`);
+  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example} (or --prompt-file FILE)`);
   return prompt;
 }
 
@@ -55,13 +70,14 @@ export function planCreate(input: CreateInput): CreatePlan {
   if (problem) {
     throw new UsageError(`invalid branch name "${input.branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
   }
-  const bytes = Buffer.byteLength(input.prompt);
-  if (bytes >= MAX_ARG_BYTES) {
-    throw new UsageError(
-      `the prompt is ${Math.round(bytes / 1024)} KB; a program can be given at most 128 KB in one argument`,
-      'put the details in a file in the repository and ask the agent to read it',
-    );
+  const tooLong = branchLengthProblem(input.branch);
+  if (tooLong) {
+    const shown = input.branch.length > 40 ? `${input.branch.slice(0, 40)}…` : input.branch;
+    throw new UsageError(`branch name "${shown}" is too long: ${tooLong}`, 'use a shorter branch name');
   }
+  const launch = launchPlanFor(input.profile.argv);
+  const tooBig = argumentSizeProblem(launch, input.prompt);
+  if (tooBig) throw new UsageError(tooBig, 'put the details in a file in the repository and ask the agent to read it');
   return {
     repo: input.repo,
     repoName: input.repoName,
@@ -69,7 +85,8 @@ export function planCreate(input: CreateInput): CreatePlan {
     session: sessionNameFor(input.config.tmux_prefix, input.repoName, input.branch),
     worktree: worktreePathFor(input.config.worktree_root, input.repoName, input.branch),
     agent: input.profile.name,
-    launch: launchPlanFor(input.profile.argv),
+    launch,
+    env: input.profile.env,
     prompt: input.prompt,
     batchId: input.batchId ?? null,
     baseRef: input.base ?? null,

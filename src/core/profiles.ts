@@ -12,6 +12,12 @@ export interface AgentProfile {
   name: string;
   argv: string[];
   builtin: boolean;
+  /**
+   * Variables this agent gets on top of the caller's environment: `defaults` are fleet's (the
+   * kind's AgentFacts.env, also when the user's config replaces a built-in's command), `own` the
+   * user's `[agents.NAME.env]`. Config `[env]` goes between the two (see core/agent-env).
+   */
+  env: { defaults: Readonly<Record<string, string>>; own: Readonly<Record<string, string>> };
 }
 
 /** What fleet knows about a kind of agent beyond the command that starts it. */
@@ -26,6 +32,11 @@ export interface AgentFacts {
   resumeArgv?: readonly string[];
   /** The format of the transcript its token usage is read from (SPEC "Cost"); unset: it keeps none fleet can read. */
   transcript?: TranscriptKind;
+  /**
+   * Environment variables this kind of agent needs under fleet (e.g. DISABLE_AUTOUPDATER=1), on
+   * top of the caller's environment; the user's [env] and [agents.NAME.env] override them.
+   */
+  env?: Readonly<Record<string, string>>;
   /** It runs its prompt as a program (shell): text someone else wrote (an issue, a template) becomes code. */
   runsPrompt?: boolean;
 }
@@ -38,7 +49,7 @@ export const DEFAULT_FACTS: AgentFacts = { enterDelayMs: 120 };
 /** The part of the config that profiles are made from. */
 export interface ProfileConfig {
   claude_flags: string;
-  agents: Record<string, { command: string | string[] }>;
+  agents: Record<string, { command: string | string[]; env?: Record<string, string> }>;
 }
 
 interface BuiltinProfile {
@@ -100,9 +111,10 @@ export function installHintFor(program: string): string | undefined {
 /** Resolve an agent profile by name: a user profile replaces a built-in of the same name. */
 export function resolveProfile(config: ProfileConfig, name: string): AgentProfile {
   const user = config.agents[name];
+  const env = { defaults: agentFacts(name).env ?? {}, own: user?.env ?? {} };
   if (user) {
     const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
-    return { name, argv, builtin: false };
+    return { name, argv, builtin: false, env };
   }
   const builtin = BUILTIN_PROFILES.find((p) => p.name === name);
   if (!builtin) {
@@ -110,7 +122,7 @@ export function resolveProfile(config: ProfileConfig, name: string): AgentProfil
       hint: `use one of: ${profileNames(config).join(', ')} (or add [agents.${name}] command = "..." to ${CONFIG_FILE})`,
     });
   }
-  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true };
+  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true, env };
 }
 
 /** Every profile name the config offers, built-in and the user's, sorted. */

@@ -36,7 +36,8 @@ export async function addWorktree(run: Runner, repo: string, opts: AddWorktree):
       await run('git', args, { cwd: repo });
     } catch (e) {
       // "already exists" (the branch, or the directory): git made nothing, and what is there is not ours.
-      if (!(e instanceof CommandError && /already exists/i.test(e.result.stderr))) await undoPartialAdd(run, repo, opts);
+      // The clean-up must not replace git's own error with its own (ENAMETOOLONG on a path git refused).
+      if (!(e instanceof CommandError && /already exists/i.test(e.result.stderr))) await undoPartialAdd(run, repo, opts).catch(() => undefined);
       throw e;
     }
   }, 10);
@@ -48,7 +49,11 @@ async function undoPartialAdd(run: Runner, repo: string, opts: AddWorktree): Pro
   if (registered) {
     await withLockRetry(() => run('git', ['worktree', 'remove', '--force', '--force', '--', opts.dir], { cwd: repo })).catch(() => undefined);
   }
-  fs.rmSync(opts.dir, { recursive: true, force: true });
+  try {
+    fs.rmSync(opts.dir, { recursive: true, force: true });
+  } catch {
+    // A path git could not make either (ENAMETOOLONG): there is nothing of ours there.
+  }
   if (opts.newBranch && (await branchExists(run, repo, opts.branch))) {
     await withLockRetry(() => run('git', ['branch', '-D', '--', opts.branch], { cwd: repo })).catch(() => undefined);
   }

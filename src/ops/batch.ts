@@ -1,9 +1,11 @@
 import { ConflictError, InterruptedError, UsageError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import type { AgentProfile } from '../core/profiles.js';
-import { generateBatchId, type BatchFailure, type BatchResult } from '../core/batch.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateBatchId, promptNeedsFile, type BatchFailure, type BatchResult } from '../core/batch.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
-import { agentRepoName } from '../core/names.js';
+import { agentRepoName, shortHash } from '../core/names.js';
 import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress, ProgressFactory } from '../ui/progress.js';
 import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
@@ -13,6 +15,8 @@ export interface BatchItem {
   branch: string;
   prompt: string;
   profile: AgentProfile;
+  /** The file the prompt was read from (--prompt-file), so a retry hint can name it. */
+  promptFile?: string | null;
 }
 
 export interface BatchRequest {
@@ -52,7 +56,37 @@ export async function createBatch(ctx: RepoContext, req: BatchRequest, opts: { p
     throw e;
   }
   const progress = opts.progress(plans.map((p) => ({ branch: p.branch, agent: p.agent })));
-  return runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
+  const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
+  result.retry = { base: req.base, quick: req.quick, promptFiles: retryPromptFiles(ctx, req, result) };
+  return result;
+}
+
+/**
+ * For each failed agent whose prompt a hint cannot show inline (long, or over several lines), a
+ * file holding it exactly: the one it was read from, or a private copy in <fleet home>/prompts,
+ * so the retry command can be pasted as it is. Only when there will be such a hint.
+ */
+function retryPromptFiles(ctx: Context, req: BatchRequest, result: BatchResult): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (result.interrupted || result.created.length === 0) return files;
+  for (const f of result.failed) {
+    const item = req.items.find((i) => i.branch === f.branch);
+    if (!item || !promptNeedsFile(item.prompt)) continue;
+    if (item.promptFile) {
+      files[f.branch] = item.promptFile;
+      continue;
+    }
+    try {
+      const dir = path.join(ctx.configs.home, 'prompts');
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, `${req.batchId}-${shortHash(item.prompt)}.txt`);
+      fs.writeFileSync(file, item.prompt, { mode: 0o600 });
+      files[f.branch] = file;
+    } catch {
+      // No copy: the hint quotes the prompt inline instead, still a command that works.
+    }
+  }
+  return files;
 }
 
 /** One plan per agent, all validated (names, session collisions) before anything is touched. */
@@ -72,7 +106,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
     }),
   );
   const collision = findCollisions(plans);
-  if (collision) throw new UsageError(collision, 'give each agent a branch name that differs in more than "." or "/"');
+  if (collision) throw new UsageError(collision, 'rename one of them');
   return plans;
 }
 
@@ -108,6 +142,7 @@ async function runBatch(
           // createAgent reports "failed" before it undoes its steps; the outcome is reported once they are undone.
           onPhase: (phase) => progress.update(plan.branch, phase === 'failed' ? 'rolling back' : phase),
           onNote: (n) => progress.note(`${plan.branch}: ${n}`),
+          onWarning: (w) => progress.note(`warning: ${plan.branch}: ${w}`),
         });
         progress.update(plan.branch, 'ready');
       } catch (e) {
@@ -138,6 +173,7 @@ async function runBatch(
   const byPlan = (a: string, b: string) => order.get(a)! - order.get(b)!;
   return {
     batchId: opts.batchId,
+    retry: { base: null, quick: false, promptFiles: {} },
     plans: [...plans],
     created: created.filter((r): r is AgentRecord => r !== undefined),
     failed: failed.sort((a, b) => byPlan(a.branch, b.branch)),

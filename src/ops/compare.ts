@@ -15,6 +15,8 @@ import { diffNumstat } from '../git/diff.js';
 import { countCommits, resolveCommit } from '../git/refs.js';
 import { snapshot, type Snapshot } from '../git/snapshot.js';
 import { sumNumstat } from '../core/changes.js';
+import { agentEnv } from '../core/agent-env.js';
+import { resolveProfile, type AgentProfile } from '../core/profiles.js';
 import { atomicWrite } from '../fs/atomic-write.js';
 import type { AgentRecord } from '../state/types.js';
 import { hasWorktree, resolveBase } from './changes.js';
@@ -75,15 +77,27 @@ export function checkLogFile(home: string, record: AgentRecord): string {
   return path.join(home, 'logs', 'compare', `${record.session}.log`);
 }
 
-/** The agent's environment conventions, for its check as for the agent itself. */
-function checkEnv(record: AgentRecord): Record<string, string> {
-  return {
-    FLEET_REPO: record.repo,
-    FLEET_BRANCH: record.branch,
-    FLEET_WORKTREE: record.worktree,
-    FLEET_BATCH: record.batch_id ?? '',
-    FLEET_AGENT: record.agent,
-  };
+/** The environment the agent itself got (core/agent-env: [env], its profile's, FLEET_*), for its check. */
+function checkEnv(ctx: Context, record: AgentRecord): Record<string, string> {
+  let profile: AgentProfile['env'] = { defaults: {}, own: {} };
+  try {
+    profile = resolveProfile(ctx.config, record.agent).env;
+  } catch {
+    // a profile removed from the config since: the rest still applies
+  }
+  return agentEnv({
+    caller: ctx.env,
+    profile,
+    config: ctx.config.env,
+    fleet: {
+      FLEET_REPO: record.repo,
+      FLEET_BRANCH: record.branch,
+      FLEET_WORKTREE: record.worktree,
+      FLEET_BATCH: record.batch_id ?? '',
+      FLEET_AGENT: record.agent,
+    },
+    worktree: record.worktree,
+  });
 }
 
 /**
@@ -204,7 +218,7 @@ async function runCheck(ctx: Context, record: AgentRecord, req: CompareRequest, 
   let error: string | null = null;
   try {
     // Its own process group: a timeout or Ctrl+C kills the check and everything it started.
-    const r = await ctx.run('bash', ['-c', req.command], { cwd: record.worktree, outputFile: log, reject: false, signal, detached: true, env: checkEnv(record) });
+    const r = await ctx.run('bash', ['-c', req.command], { cwd: record.worktree, outputFile: log, reject: false, signal, detached: true, env: checkEnv(ctx, record) });
     exitCode = r.exitCode;
   } catch (e) {
     if (!timeout?.aborted && !interrupt?.aborted) error = (e as Error).message;

@@ -10,7 +10,8 @@ import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git
 import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
+import { launcherArgv, writeLaunchFile } from '../tmux/launcher.js';
+import { agentEnv } from '../core/agent-env.js';
 import { killSession, listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 
@@ -20,6 +21,8 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
+  onWarning?: (warning: string) => void;
 }
 
 export interface CreateRequest {
@@ -82,17 +85,16 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
       }),
     ),
   ]);
-  const sessions = new Set(panes.map((p) => p.session));
+  const sessions = new Map(panes.map((p) => [p.session, p]));
   const home = ctx.env.HOME;
   const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
     if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
-    if (sessions.has(plan.session)) {
-      throw new ConflictError(
-        `tmux session "${plan.session}" already exists`,
-        `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      );
-    }
+    const inTheWay = sessions.get(plan.session);
+    if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);
+    // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
+    const holder = records.find((r) => r.session === plan.session);
+    if (holder) throw sessionInTheWay(plan.session, holder);
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
@@ -124,6 +126,23 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     out.set(plan.branch, { newBranch: !exists, baseCommit: baseCommit ?? '', baseRef });
   }
   return out;
+}
+
+/**
+ * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
+ * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
+ */
+function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+  if (owner.branch !== undefined) {
+    return new ConflictError(
+      `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
+      'pick another branch name; fleet list --all shows that agent',
+    );
+  }
+  return new ConflictError(
+    `tmux session "${session}" already exists and is not one of fleet's agents`,
+    `pick another branch name, or rename that session: tmux rename-session -t '=${session}' NEW-NAME`,
+  );
 }
 
 function agentExists(branch: string): ConflictError {
@@ -166,11 +185,27 @@ export async function createAgent(
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
-    const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) throw agentExists(plan.branch);
+    if (agents.some((a) => sameAgent(a, record))) throw agentExists(plan.branch);
+    const holder = agents.find((a) => a.session === record.session);
+    if (holder) throw sessionInTheWay(record.session, holder);
     return [...agents, record];
   });
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
+
+  // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  const env = agentEnv({
+    caller: ctx.env,
+    profile: plan.env,
+    config: ctx.config.env,
+    fleet: {
+      FLEET_REPO: plan.repo,
+      FLEET_BRANCH: plan.branch,
+      FLEET_WORKTREE: plan.worktree,
+      FLEET_BATCH: plan.batchId ?? '',
+      FLEET_AGENT: plan.agent,
+    },
+    worktree: plan.worktree,
+  });
 
   try {
     checkAbort();
@@ -186,32 +221,26 @@ export async function createAgent(
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
+      for (const w of warnings) hooks.onWarning?.(w);
     }
 
     if (plan.setupCommands.length > 0) {
       checkAbort();
       hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, hooks.signal);
+      await runSetup(ctx, plan, env, hooks.signal);
     }
 
     checkAbort();
     hooks.onPhase?.('starting');
-    const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
+    const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
     try {
       await newSession(ctx.run, {
         name: plan.session,
         cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, promptFile, {
-          PATH: ctx.env.PATH ?? '/usr/bin:/bin',
-          FLEET_REPO: plan.repo,
-          FLEET_BRANCH: plan.branch,
-          FLEET_WORKTREE: plan.worktree,
-          FLEET_BATCH: plan.batchId ?? '',
-          FLEET_AGENT: plan.agent,
-        }),
+        argv: launcherArgv(plan.launch, launchFile),
         options: {
           repo: plan.repo,
           branch: plan.branch,
@@ -223,7 +252,7 @@ export async function createAgent(
         },
       });
     } catch (e) {
-      fs.rmSync(promptFile, { force: true });
+      fs.rmSync(launchFile, { force: true });
       throw e;
     }
     undo.push(() => killSession(ctx.run, plan.session));
@@ -242,7 +271,7 @@ export async function createAgent(
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): Promise<void> {
+async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -258,7 +287,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
         signal,
         // Its own process group: an abort kills the command and everything it started (npm's children).
         detached: true,
-        env: { FLEET_REPO: plan.repo, FLEET_BRANCH: plan.branch, FLEET_WORKTREE: plan.worktree },
+        env,
       });
       exitCode = r.exitCode;
     } catch (e) {

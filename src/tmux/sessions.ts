@@ -82,7 +82,8 @@ export async function newSession(run: Runner, spec: NewSessionSpec): Promise<voi
     if (/duplicate session/i.test(msg)) {
       throw new ConflictError(
         `tmux session "${spec.name}" already exists`,
-        `tmux kill-session -t '=${spec.name}' if it is a leftover, or pick another branch name`,
+        // Never "kill it": the session may be another agent's, or the user's own.
+        'another session took the name just now; pick another branch name, or see it with: tmux ls',
       );
     }
     if (/command too long/i.test(msg)) throw new FleetError('the agent command line is too long for tmux');

@@ -35,10 +35,11 @@ async function threeAgents() {
   );
 }
 
-const CHECK = `echo "check of $FLEET_BRANCH in batch $FLEET_BATCH by $FLEET_AGENT"; if [ -f good.txt ]; then exit 0; elif [ -f bad.txt ]; then echo broken >&2; exit 3; else sh -c 'sleep 120' MARKER & sleep 120; fi`;
+const CHECK = `echo "check of $FLEET_BRANCH in batch $FLEET_BATCH by $FLEET_AGENT with $FROM_CONFIG"; if [ -f good.txt ]; then exit 0; elif [ -f bad.txt ]; then echo broken >&2; exit 3; else sh -c 'sleep 120' MARKER & sleep 120; fi`;
 
 describe('fleet compare', () => {
   it('runs the check in every worktree: one passes, one fails, one times out (its processes killed); --json rows', async () => {
+    writeConfig(sb, 'default_agent = "shell"\n[env]\nFROM_CONFIG = "the agent env"\n');
     await threeAgents();
     const r = await fleet(sb, ['compare', 'cmp', '--run', CHECK.replace('MARKER', marker), '--timeout', '2', '--json'], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -65,7 +66,7 @@ describe('fleet compare', () => {
     const log = two!.check.log as string;
     expect(log.startsWith(path.join(sb.fleetHome, 'logs'))).toBe(true);
     expect(fs.statSync(log).mode & 0o777).toBe(0o600);
-    expect(fs.readFileSync(log, 'utf8')).toContain('check of cmp-2 in batch cmp by shell\nbroken\n');
+    expect(fs.readFileSync(log, 'utf8')).toContain('check of cmp-2 in batch cmp by shell with the agent env\nbroken\n');
     expect(fs.readFileSync(three!.check.log as string, 'utf8')).toContain('timed out after 2 s');
     // The timed-out check's own child died with it.
     await waitFor(async () => (await execa('pgrep', ['-f', marker], { reject: false })).stdout === '', { what: 'the timed-out check to be gone' });

@@ -38,7 +38,7 @@ describe('profiles', () => {
     const c = { ...defaultConfig('/h'), claude_flags: '--model sonnet' };
     expect(resolveProfile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
     c.agents = { claude: { command: 'my-claude --fast' } };
-    expect(resolveProfile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false });
+    expect(resolveProfile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false, env: { defaults: {}, own: {} } });
   });
   it('refuses an unknown profile with the list of known ones', () => {
     expect(() => resolveProfile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, FleetError } from '../../src/errors.js';
-import { planCreate, type CreatePlan } from '../../src/core/create-plan.js';
+import { findCollisions, planCreate, type CreatePlan } from '../../src/core/create-plan.js';
 import { resolveProfile } from '../../src/core/profiles.js';
 import { createBatch } from '../../src/ops/batch.js';
 import { preflight, type PreflightFacts } from '../../src/ops/create-agent.js';
@@ -86,7 +86,13 @@ const cases: Case[] = [
     name: 'a tmux session in the way that fleet does not know of',
     branch: 'x',
     world: { sessions: ['fleet_repo_x'] },
-    error: { type: ConflictError, message: /^tmux session "fleet_repo_x" already exists$/, hint: /kill-session -t '=fleet_repo_x'/ },
+    error: { type: ConflictError, message: /^tmux session "fleet_repo_x" already exists and is not one of fleet's agents$/, hint: /^pick another branch name, or rename that session: tmux rename-session -t '=fleet_repo_x' NEW-NAME$/ },
+  },
+  {
+    name: "another branch's agent holds the session name (an older fleet named feat/login and feat-login alike), its session gone",
+    branch: 'feat-login',
+    records: () => [record('feat/login', { session: 'fleet_repo_feat-login' })],
+    error: { type: ConflictError, message: /^the tmux session name "fleet_repo_feat-login" belongs to fleet's agent on branch "feat\/login" of \/repo$/, hint: /^pick another branch name/ },
   },
   {
     name: 'a branch checked out in another worktree',
@@ -199,13 +205,20 @@ describe('createBatch before anything is made', () => {
     expect(e.hint).toBe('git branch -a lists branches; any commit-ish works');
   });
 
-  it('refuses two branches that map to one tmux session as a usage error, before any call', async () => {
-    const f = fakeRunner();
-    const ctx = await fakeContext(f);
-    const e = (await createBatch(ctx, request(ctx, ['fix.1', 'fix-1']), { progress: noProgress }).catch((err: unknown) => err)) as FleetError;
-    expect(e.exitCode).toBe(2);
-    expect(e.message).toMatch(/both map to tmux session/);
-    expect(f.calls).toEqual([]);
+  it('fix.1 and fix-1 get a session each (tmux would fold them into one name)', async () => {
+    const fakeCtx = await fakeContext(fakeRunner());
+    const a = plan(fakeCtx, 'fix.1');
+    const b = plan(fakeCtx, 'fix-1');
+    expect(b.session).toBe('fleet_repo_fix-1');
+    expect(a.session).toMatch(/^fleet_repo_fix-1-[0-9a-f]{6}$/);
+    expect(findCollisions([a, b])).toBeNull();
+  });
+
+  it('two plans with one session name (a hash collision) are still refused', async () => {
+    const fakeCtx = await fakeContext(fakeRunner());
+    const a = plan(fakeCtx, 'fix-a');
+    const b = { ...plan(fakeCtx, 'fix-b'), session: a.session };
+    expect(findCollisions([a, b])).toMatch(/^branches "fix-a" and "fix-b" both map to tmux session "fleet_repo_fix-a"$/);
   });
 });
 
