@@ -42,8 +42,13 @@ export interface TranscriptOwner {
 /** The environment variables that move the agents' directories. */
 export type LocateEnv = Partial<Record<'HOME' | 'CLAUDE_CONFIG_DIR' | 'CODEX_HOME' | 'GEMINI_CLI_HOME', string>>;
 
-/** Files written a little before the record's time still count (clocks, the record is stamped before the agent starts). */
-const SLACK_MS = 60_000;
+/**
+ * The record is stamped before the agent starts, so its sessions are written after created_at;
+ * the slack only covers file systems that keep modification times in whole (or two) seconds.
+ * Kept small: a session of the previous agent on the same branch, killed a minute before this one
+ * was made, is not this one's.
+ */
+const SLACK_MS = 2_000;
 const DAY_MS = 86_400_000;
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 

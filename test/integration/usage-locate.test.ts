@@ -45,7 +45,7 @@ describe("claude: the sessions of the worktree's project directory", () => {
 
   it('takes every session written since the agent started, with its sub-agents, and none from before', () => {
     const project = path.join(home, '.claude', 'projects', claudeProjectName(worktree));
-    file(path.join(project, 'old.jsonl'), created - 3_600_000); // a session from an earlier agent on this path
+    file(path.join(project, 'old.jsonl'), created - 10_000); // the previous agent on this branch, killed 10 s before this one was made
     file(path.join(project, 'a.jsonl'));
     file(path.join(project, 'a', 'subagents', 'agent-1.jsonl'));
     file(path.join(project, 'b.jsonl')); // after /clear: a new session, paid for by the same agent
