@@ -144,10 +144,12 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
 export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFacts = {}): Promise<ListedAgent[]> {
   const sampler = opts.measure === false ? undefined : (facts.sampler ?? usageSampler(ctx));
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
-  const usage = sampler ? await measureViews(ctx, views, sampler) : undefined;
-  const rows = views.map((v) => toListed(v, usage));
-  // Transcripts: a stat per file and one small index read when nothing changed (ops/usage.ts).
+  // The transcripts are read (a stat per file and one small index read when nothing changed)
+  // while ps runs for the CPU figures.
+  const measuring = sampler ? measureViews(ctx, views, sampler) : undefined;
   const tokens = await usageOf(ctx, views.map((v) => v.record));
+  const usage = await measuring;
+  const rows = views.map((v) => toListed(v, usage));
   rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
   const over = overBudget(views.map((v, i) => ({ record: v.record, usage: rows[i]!.usage })));
   for (const o of over) rows[views.findIndex((v) => v.record === o.record)]!.state_reason = o.reason;
