@@ -3,6 +3,7 @@ import { guardConfig, ignoredWarning } from './config/ignored.js';
 import type { FleetConfig } from './config/schema.js';
 import { recordsFromPanes } from './core/reconcile.js';
 import { repoInfo, type RepoInfo } from './git/repo.js';
+import { systemProcesses, type ProcessTable } from './process/process-table.js';
 import { run as defaultRunner, type Runner } from './process/runner.js';
 import { StateManager } from './state/state-manager.js';
 import { listPanes } from './tmux/sessions.js';
@@ -15,6 +16,8 @@ import { makeUi, type Ui } from './ui/output.js';
  */
 export interface BaseContext {
   run: Runner;
+  /** The process table (read and signalled only to end an agent's processes). */
+  procs: ProcessTable;
   configs: ConfigManager;
   ui: Ui;
   cwd: string;
@@ -49,8 +52,10 @@ export interface ContextOptions {
 /** The process's runner, environment and directory; loadContext builds on it. */
 export function baseContext(opts: ContextOptions = {}): BaseContext {
   const env = opts.env ?? process.env;
+  const run = opts.run ?? defaultRunner;
   return {
-    run: opts.run ?? defaultRunner,
+    run,
+    procs: systemProcesses(run),
     configs: new ConfigManager(env),
     ui: makeUi({ json: opts.json, env }),
     cwd: opts.cwd ?? process.cwd(),

@@ -83,10 +83,11 @@ function actionVerb(a: PruneAction, dry: boolean): string {
     worktree: ['removed worktree', 'would remove worktree'],
     'stale-worktree': ["removed git's entry for worktree", "would remove git's entry for worktree"],
     branch: ['deleted branch', 'would delete branch'],
+    leftover: ['removed leftover', 'would remove leftover'],
   };
   return verbs[a.kind][dry ? 1 : 0];
 }
 
 function actionTarget(a: PruneAction, home: string | undefined): string {
-  return a.kind === 'worktree' || a.kind === 'stale-worktree' ? tildify(a.target, home) : a.target;
+  return a.kind === 'worktree' || a.kind === 'stale-worktree' || a.kind === 'leftover' ? tildify(a.target, home) : a.target;
 }

@@ -23,6 +23,22 @@ export interface PrunePlan {
   stale: { path: string; branch: string | null; detachedHead: string | null }[];
   /** Worktrees fleet leaves alone, and why (a locked worktree was locked by someone on purpose). */
   skipped: { path: string; why: string }[];
+  /** Files and scratch worktrees fleet processes that were killed left behind (ops/leftovers). */
+  leftovers: Leftover[];
+  /** This repository's records, reconciled (what the plan was made from). */
+  views: readonly AgentView[];
+}
+
+/**
+ * What a fleet killed at the wrong moment leaves behind of its own making: a temp file of an
+ * atomic write, a prompt file no launcher read, the lock directory a takeover was removing,
+ * pick's scratch worktree (still registered with git).
+ */
+export interface Leftover {
+  kind: 'temp-file' | 'prompt-file' | 'lock' | 'scratch-worktree';
+  path: string;
+  /** The fleet process that made it, when its name says. */
+  pid: number | null;
 }
 
 export type PruneReason = 'missing' | 'worktree-missing' | 'setup-failed';
@@ -42,10 +58,12 @@ export interface PruneFacts {
   prefix: string;
   /** Resolves symlinks (/tmp → /private/tmp) so paths from git, tmux and state compare equal. */
   realpath: (p: string) => string;
+  /** Leftovers already found (they need the file system, so they are not worked out here). */
+  leftovers?: Leftover[];
 }
 
 export function planPrune(f: PruneFacts): PrunePlan {
-  const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [] };
+  const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [], leftovers: [...(f.leftovers ?? [])], views: f.views };
 
   for (const v of f.views) {
     if (v.status === 'missing' || v.status === 'worktree-missing' || v.status === 'setup-failed') plan.records.push({ record: v.record, reason: v.status });
@@ -93,5 +111,5 @@ export function planPrune(f: PruneFacts): PrunePlan {
 }
 
 export function planSize(plan: PrunePlan): number {
-  return plan.records.length + plan.sessions.length + plan.worktrees.length + plan.stale.length;
+  return plan.records.length + plan.sessions.length + plan.worktrees.length + plan.stale.length + plan.leftovers.length;
 }

@@ -32,7 +32,8 @@ export interface ScratchWorktree {
 
 /** Run `fn` in a scratch worktree of `repo` detached at `start`; the worktree is removed afterwards, however `fn` ends. */
 export async function withScratchWorktree<T>(run: Runner, repo: string, start: string, fn: (s: ScratchWorktree) => Promise<T>): Promise<T> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-pick-'));
+  // The pid in the name lets fleet prune tell a live pick's checkout from one a killed fleet left.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleet-pick-${process.pid}-`));
   const git = (args: string[], opts: { input?: string } = {}) => run('git', [...SCRATCH, ...args], { cwd: dir, reject: false, ...opts });
   const scratch: ScratchWorktree = {
     dir,

@@ -8,12 +8,14 @@ import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
 import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
+import { sameClaim, thisOwner } from '../state/owner.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv, writeLaunchFile } from '../tmux/launcher.js';
 import { agentEnv } from '../core/agent-env.js';
-import { killSession, listPanes, newSession } from '../tmux/sessions.js';
+import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
+import { endAgentProcesses } from './end-agent.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -145,6 +147,13 @@ function sessionInTheWay(session: string, owner: { repo?: string; branch?: strin
   );
 }
 
+/** The claim of an agent being set up was removed meanwhile (by hand, or by an older fleet's kill or prune). */
+function claimLost(branch: string): FleetError {
+  return new FleetError(`"${branch}" was removed while it was being set up; rolled back what was made for it`, {
+    hint: `fleet create ${branch} again if you still want it`,
+  });
+}
+
 function agentExists(branch: string): ConflictError {
   return new ConflictError(`branch "${branch}" already has an agent`, `fleet attach ${branch}, or fleet kill ${branch} first`);
 }
@@ -152,7 +161,9 @@ function agentExists(branch: string): ConflictError {
 /**
  * Make one agent: claim the branch in state, worktree, credential files, setup commands,
  * tmux session, then mark it ready. Any failure (or abort) undoes every step made so far, in
- * reverse, and drops the claim.
+ * reverse, and drops the claim. The claim must still be there before the session starts and
+ * when it is marked ready; if it was taken away meanwhile, that is a failure too, so no session
+ * ever runs without a record and no agent is reported ready that someone removed.
  */
 export async function createAgent(
   ctx: Context,
@@ -179,9 +190,11 @@ export async function createAgent(
     created_at: new Date().toISOString(),
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
-    owner_pid: process.pid,
+    ...thisOwner(),
     budget_usd: plan.budgetUsd,
   };
+  const claim = { ...record };
+  const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
@@ -190,7 +203,8 @@ export async function createAgent(
     if (holder) throw sessionInTheWay(record.session, holder);
     return [...agents, record];
   });
-  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
+  // Only this claim: a record someone made on the branch since is theirs.
+  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
   const env = agentEnv({
@@ -211,7 +225,11 @@ export async function createAgent(
     checkAbort();
     hooks.onPhase?.('creating worktree');
     await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    let sessionStarted = false;
     undo.push(async () => {
+      // The session (once started) and everything still running in the worktree: the agent's
+      // processes, and anything a setup command left behind (a dev server it started, say).
+      await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
       await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
       });
@@ -234,6 +252,7 @@ export async function createAgent(
     }
 
     checkAbort();
+    if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
     const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
     try {
@@ -255,12 +274,16 @@ export async function createAgent(
       fs.rmSync(launchFile, { force: true });
       throw e;
     }
-    undo.push(() => killSession(ctx.run, plan.session));
+    sessionStarted = true;
 
     checkAbort();
     record.phase = 'ready';
     record.owner_pid = null;
-    await ctx.state.update((agents) => agents.map((a) => (sameAgent(a, record) ? { ...record } : a)));
+    record.owner_start = null;
+    await ctx.state.update((agents) => {
+      if (!agents.some(isClaim)) throw claimLost(plan.branch);
+      return agents.map((a) => (isClaim(a) ? { ...record } : a));
+    });
     hooks.onPhase?.('ready');
     return record;
   } catch (e) {

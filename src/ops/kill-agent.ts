@@ -4,11 +4,12 @@ import type { Context } from '../context.js';
 import { branchExists, commitsAhead, currentBranch, deleteBranch, isAncestor, pinCommit } from '../git/refs.js';
 import { commitsOnNoBranch, hasUnsavedWork, unsavedWork, type UnsavedWork } from '../git/status.js';
 import { removeWorktree } from '../git/worktrees.js';
+import { setupOwner } from '../state/owner.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { killSession } from '../tmux/sessions.js';
 import { plural, tildify } from '../core/format.js';
 import { describeUnsaved, saveUnsavedHint, type UnsavedSummary } from '../core/unsaved.js';
+import { endAgentProcesses } from './end-agent.js';
 import { recordFinalUsage } from './usage.js';
 
 export interface KillOptions {
@@ -69,14 +70,24 @@ export function sameRecord(a: AgentRecord, b: AgentRecord): boolean {
   return sameAgent(a, b) && a.created_at === b.created_at && a.session === b.session && a.worktree === b.worktree && a.phase === b.phase && a.owner_pid === b.owner_pid;
 }
 
+/** An agent another fleet process is still setting up: ending it now would pull its worktree from under it. */
+export function stillSettingUp(record: AgentRecord, owner: number): FleetError {
+  return new FleetError(`"${record.branch}" is still being set up by fleet (pid ${owner}); left it alone`, {
+    hint: `wait until fleet list shows it running, then fleet kill ${record.branch}; or stop that fleet (Ctrl+C, or kill -INT ${owner}) to roll it back`,
+  });
+}
+
 /**
- * End one agent: session, worktree, record; the branch stays unless deleteBranch. Unsaved work
- * (uncommitted changes, commits only a detached HEAD holds) stops it before anything is
- * touched, and is checked again after the session ends, since the agent may have written in
- * between. With force, changes are discarded, but commits are first pinned under
- * refs/fleet/rescued/.
+ * End one agent: its processes (the whole tree, see endAgentProcesses), session, worktree,
+ * record; the branch stays unless deleteBranch. Unsaved work (uncommitted changes, commits
+ * only a detached HEAD holds) stops it before anything is touched, and is checked again after
+ * the session ends, since the agent may have written in between. With force, changes are
+ * discarded, but commits are first pinned under refs/fleet/rescued/. An agent still being set
+ * up by a live fleet is refused, force or not.
  */
 export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOptions = {}): Promise<KillResult> {
+  const owner = setupOwner(record);
+  if (owner !== null) throw stillSettingUp(record, owner);
   if (!opts.force) {
     const work = await agentUnsavedWork(ctx, record);
     if (hasUnsavedWork(work)) throw unsavedError(record, work, ctx.env.HOME);
@@ -124,7 +135,7 @@ type Ended = Pick<KillResult, 'sessionKilled' | 'worktreeRemoved' | 'rescued'>;
 
 /** Session first (so nothing writes into a directory being removed), then the worktree. */
 async function endSessionAndWorktree(ctx: Context, record: AgentRecord, force: boolean): Promise<Ended> {
-  const sessionKilled = await killSession(ctx.run, record.session);
+  const { sessionKilled } = await endAgentProcesses(ctx, { session: record.session, worktree: record.worktree });
 
   let worktreeRemoved = false;
   let rescued: KillResult['rescued'] = null;

@@ -7,6 +7,7 @@ import type { AgentUsage } from '../core/usage/types.js';
 import type { PaneInfo } from '../core/parse.js';
 import { reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
+import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
 import { budgetOf, usageOf } from './usage.js';
@@ -85,7 +86,9 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   if (sampler && mine.length > 0) sampler.prepare();
   const panes = await (early ?? listPanes(ctx.run));
   // A stat per record (no process) tells a deleted worktree directory from a live agent.
-  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  const views = reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  await recordUnrecorded(ctx.state, views); // a write only when a fleet died just before recording an agent ready
+  return views;
 }
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */

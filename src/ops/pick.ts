@@ -10,8 +10,8 @@ import { trackedChanges, type StatusEntry } from '../git/status.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { CommandError } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
-import { killSession } from '../tmux/sessions.js';
 import { hasWorktree } from './changes.js';
+import { endAgentProcesses } from './end-agent.js';
 import { findAgent } from './find.js';
 import { agentUnsavedWork, killAgent, summarizeUnsaved } from './kill-agent.js';
 import { hasUnsavedWork } from '../git/status.js';
@@ -288,7 +288,7 @@ async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string 
   const { winner } = plan;
   try {
     if (hasWorktree(winner) && snap.wip) {
-      await killSession(ctx.run, winner.session);
+      await endAgentProcesses(ctx, { session: winner.session, worktree: winner.worktree });
       const head = await resolveCommit(ctx.run, winner.worktree, 'HEAD');
       if (head !== snap.snapHead) {
         throw new FleetError(`"${winner.branch}" made a commit after fleet read its worktree; kept it`, {

@@ -10,14 +10,17 @@ import { realpath } from '../git/repo.js';
 import { commitsOnNoBranch, hasUnsavedWork, unsavedWork, type UnsavedWork } from '../git/status.js';
 import { listWorktrees, removeWorktree } from '../git/worktrees.js';
 import { pidAlive } from '../process/pids.js';
+import { recordUnrecorded } from '../state/owner.js';
 import type { AgentRecord } from '../state/types.js';
-import { killSession, listPanes } from '../tmux/sessions.js';
+import { listPanes } from '../tmux/sessions.js';
+import { endAgentProcesses } from './end-agent.js';
 import { AgentChangedError, agentUnsavedWork, killAgent, summarizeUnsaved } from './kill-agent.js';
 import { recordsOfRepo } from './find.js';
+import { describeLeftover, findLeftovers, removeLeftover } from './leftovers.js';
 
 /** One thing prune did (or, with dryRun, would do). */
 export interface PruneAction {
-  kind: 'record' | 'session' | 'worktree' | 'stale-worktree' | 'branch';
+  kind: 'record' | 'session' | 'worktree' | 'stale-worktree' | 'branch' | 'leftover';
   /** Branch, session name or worktree path. */
   target: string;
   detail: string;
@@ -60,6 +63,7 @@ export async function gatherPrunePlan(ctx: RepoContext): Promise<PrunePlan> {
     worktreeExists: (dir) => fs.existsSync(dir),
   });
   return planPrune({
+    leftovers: findLeftovers(ctx, worktrees),
     repo: ctx.repo,
     views,
     allRecords: [...before, ...after],
@@ -109,6 +113,8 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
     const where = tildify(target, ctx.env.HOME);
     report.kept.push({ target, branch, why: describeUnsaved(s), paths: [...s.paths], commits: [...s.commits], hint: saveUnsavedHint(s, where, discard) });
   };
+  // An agent whose fleet died just before recording it ready is running, not a failed set-up: say so in state.
+  if (!opts.dryRun) await recordUnrecorded(ctx.state, plan.views);
 
   for (const { record, reason } of plan.records) {
     const why = WHY[reason];
@@ -159,7 +165,8 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
     if (!opts.dryRun) {
       const ended = await underStateLock(ctx, async (agents) => {
         if (agents.some((a) => a.session === s.name)) return false; // claimed since the plan: an agent's now
-        return killSession(ctx.run, s.name);
+        // The whole tree of its panes, not only what a hang-up ends (its worktree, if any, is checked below).
+        return (await endAgentProcesses(ctx, { session: s.name, worktree: null })).sessionKilled;
       });
       if (!ended) continue; // already gone, or no orphan any more
     }
@@ -181,7 +188,10 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
         : await underStateLock(ctx, async (agents) => {
             if (claims(agents, w.path)) return 'claimed' as const;
             const c = await check();
-            if (c === 'clean') await removeWorktree(ctx.run, ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
+            if (c === 'clean') {
+              await endAgentProcesses(ctx, { session: null, worktree: w.path });
+              await removeWorktree(ctx.run, ctx.repo.root, w.path, { worktreeRoot: ctx.config.worktree_root, force: true });
+            }
             return c;
           });
       if (outcome !== 'clean') continue;
@@ -211,6 +221,15 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
       act({ kind: 'stale-worktree', target: w.path, detail: 'its directory is gone' });
     } catch (e) {
       report.kept.push({ target: w.path, branch: w.branch, why: toFleetError(e).message, paths: [], commits: [], hint: null });
+    }
+  }
+
+  for (const l of plan.leftovers) {
+    try {
+      if (!opts.dryRun) await removeLeftover(ctx, l);
+      act({ kind: 'leftover', target: l.path, detail: describeLeftover(l) });
+    } catch (e) {
+      report.kept.push({ target: l.path, branch: null, why: toFleetError(e).message, paths: [], commits: [], hint: null });
     }
   }
 

@@ -93,6 +93,32 @@ export async function newSession(run: Runner, spec: NewSessionSpec): Promise<voi
   }
 }
 
+/**
+ * The pids of a session's live panes (every window) and the tmux server's pid, read before the
+ * session is ended so the agent's process tree can be found; null when there is no such session.
+ * A dead pane's pid is left out: that process has ended, and its pid may be another's by now.
+ */
+export async function sessionPanePids(run: Runner, name: string): Promise<{ panes: number[]; server: number | null } | null> {
+  const r = await run('tmux', ['list-panes', '-s', '-t', sessionTarget(name), '-F', '#{pane_dead} #{pane_pid} #{pid}'], { reject: false });
+  if (r.exitCode !== 0) return null;
+  const panes: number[] = [];
+  let server: number | null = null;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([01]) (\d+) (\d+)$/.exec(line.trim());
+    if (!m) continue;
+    server = Number(m[3]);
+    if (m[1] === '0') panes.push(Number(m[2]));
+  }
+  return { panes, server };
+}
+
+/** The tmux server's pid; null when no server runs. */
+export async function serverPid(run: Runner): Promise<number | null> {
+  const r = await run('tmux', ['list-sessions', '-F', '#{pid}'], { reject: false });
+  const pid = Number(r.stdout.split('\n')[0]);
+  return r.exitCode === 0 && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
 export async function killSession(run: Runner, name: string): Promise<boolean> {
   const r = await run('tmux', ['kill-session', '-t', sessionTarget(name)], { reject: false });
   return r.exitCode === 0;

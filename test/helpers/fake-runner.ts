@@ -10,6 +10,7 @@ import { CommandError, type RunOptions, type RunResult, type Runner } from '../.
 import { StateManager } from '../../src/state/state-manager.js';
 import type { AgentRecord } from '../../src/state/types.js';
 import type { Ui } from '../../src/ui/output.js';
+import { FakeProcesses } from './fake-processes.js';
 
 /** Which call a stub answers: the exact argv (program first), or a RegExp tested against the argv joined by spaces. */
 export type ArgvMatcher = readonly string[] | RegExp;
@@ -114,6 +115,7 @@ function recordingUi(): RecordedUi {
 
 export interface TestContext extends RepoContext {
   ui: RecordedUi;
+  procs: FakeProcesses;
   /** A private temp directory (the fleet home is in it; worktree_root is <dir>/worktrees). */
   dir: string;
 }
@@ -139,6 +141,7 @@ export async function fakeContext(
   const root = opts.repoRoot ?? '/repo';
   return {
     run: run.run,
+    procs: new FakeProcesses(),
     configs: new ConfigManager(env),
     ui: recordingUi(),
     cwd: root,
@@ -170,12 +173,31 @@ export function record(branch: string, over: Partial<AgentRecord> = {}): AgentRe
     prompt_preview: 'do it',
     phase: 'ready',
     owner_pid: null,
+    owner_start: null,
     ...over,
   };
 }
 
 /** The argv of fleet's one `tmux list-panes` call. */
 export const LIST_PANES = ['tmux', 'list-panes', '-a', '-F', PANE_FORMAT];
+
+/** The argv of the call that reads a session's pane pids before it is ended (endAgentProcesses). */
+export const sessionPanes = (session: string) => ['tmux', 'list-panes', '-s', '-t', `=${session}`, '-F', '#{pane_dead} #{pane_pid} #{pid}'];
+/** The argv of the call that asks for the tmux server's pid when there is no session to ask. */
+export const SERVER_PID = ['tmux', 'list-sessions', '-F', '#{pid}'];
+
+/**
+ * Script the tmux reads of endAgentProcesses for `session`: its panes' pids (none: the session
+ * is gone, then the server's pid is asked instead). Live panes get pids from 4300 up.
+ */
+export function onSessionPanes(f: FakeRunner, session: string, panes: number[] | null): void {
+  if (panes === null) {
+    f.on(sessionPanes(session), { exitCode: 1, stderr: `can't find session: ${session}` });
+    f.on(SERVER_PID, { exitCode: 1, stderr: 'no server running' });
+  } else {
+    f.on(sessionPanes(session), { stdout: panes.map((p) => `0 ${p} 4242`).join('\n') });
+  }
+}
 
 /** One line of `tmux list-panes -F PANE_FORMAT` output. */
 export function paneLine(p: { session: string; pid?: number; dead?: boolean; status?: number; fleet?: Partial<Record<FleetOption, string>> }): string {

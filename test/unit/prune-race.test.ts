@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executePrune, gatherPrunePlan } from '../../src/ops/prune.js';
 import type { AgentRecord } from '../../src/state/types.js';
-import { LIST_PANES, fakeContext, fakeRunner, paneLine, porcelain, record } from '../helpers/fake-runner.js';
+import { LIST_PANES, fakeContext, fakeRunner, onSessionPanes, paneLine, porcelain, record, SERVER_PID } from '../helpers/fake-runner.js';
 
 /**
  * prune against a `fleet create` running at the same moment: prune may only remove what was an
@@ -96,8 +96,10 @@ describe('prune racing create', () => {
       if (/kill-session|remove/.test(args.join(' ')) && fs.existsSync(lock)) locked.push(`${cmd} ${args[0]} ${args[1]}`);
       return run(cmd, args, opts);
     };
+    onSessionPanes(f, 'fleet_repo_new', [4300]);
     f.on(['tmux', 'kill-session', '-t', '=fleet_repo_new']);
     f.on(/^git --no-optional-locks status /, { stdout: '' }, { cwd: worktree });
+    f.on(SERVER_PID, { stdout: '777' }); // processes left in the orphan worktree are ended, never the tmux server
     f.on(['git', 'worktree', 'list', '--porcelain'], { stdout: porcelain([{ path: '/repo', branch: 'main' }, { path: worktree, branch: 'new' }]) }, { cwd: '/repo' });
     f.on(['git', 'worktree', 'remove', '--force', '--force', '--', worktree], {}, { cwd: '/repo' });
     f.on(['git', 'rev-list', '--count', 'HEAD..refs/heads/new'], { stdout: '0' }, { cwd: '/repo' });

@@ -37,6 +37,28 @@ describe('reconcile', () => {
     expect(status(r, [], 1000, (pid) => pid === 42)).toEqual([['creating', null]]);
     expect(status(r, [], 1000, () => false)).toEqual([['setup-failed', null]]);
   });
+
+  it("a half-made record whose session was started (complete @fleet_* options of this set-up) is a running agent", () => {
+    const r = rec('late', { phase: 'creating', owner_pid: 42 });
+    const opts = { repo: '/r', branch: 'late', agent: 'shell', worktree: '/w/late', created: r.created_at, base: 'abc' };
+    const views = reconcile([r], [pane('s_late', { activity: 1000, fleet: opts })], { now: 1010_000, idleSeconds: 30, pidAlive: () => false });
+    expect(views.map((v) => [v.status, v.unrecorded])).toEqual([['running', true]]);
+    // Exited since: still its agent, with its exit status.
+    expect(status([r], [pane('s_late', { dead: true, deadStatus: 2, fleet: opts })], 1010)).toEqual([['exited', 2]]);
+    // Options of another set-up on the same session name, or incomplete ones: not its agent.
+    for (const other of [{ ...opts, created: '2030-01-01T00:00:00.000Z' }, { ...opts, base: undefined }, { ...opts, worktree: '/elsewhere' }]) {
+      expect(status([r], [pane('s_late', { fleet: other })], 1010)).toEqual([['setup-failed', null]]);
+    }
+    // While its owner lives it is still being made, whatever tmux shows.
+    expect(status([r], [pane('s_late', { fleet: opts })], 1010, () => true)).toEqual([['creating', null]]);
+  });
+
+  it('asks about the owner by pid and start time, so a reused pid is not taken for it', () => {
+    const seen: unknown[] = [];
+    const r = rec('mid', { phase: 'creating', owner_pid: 42, owner_start: '987654' });
+    reconcile([r], [], { now: 0, idleSeconds: 30, pidAlive: (...args) => (seen.push(args), true) });
+    expect(seen).toEqual([[42, '987654']]);
+  });
 });
 
 describe('a record whose worktree directory was deleted', () => {
