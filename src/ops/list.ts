@@ -155,7 +155,10 @@ export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFac
   const rows = views.map((v) => toListed(v, usage));
   rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
   const over = overBudget(views.map((v, i) => ({ record: v.record, usage: rows[i]!.usage })));
-  for (const o of over) rows[views.findIndex((v) => v.record === o.record)]!.state_reason = o.reason;
+  for (const o of over) {
+    const row = rows[views.findIndex((v) => v.record === o.record)]!;
+    row.state_reason = row.state_reason ? `${row.state_reason}; ${o.reason}` : o.reason;
+  }
   await noticeOverBudget(ctx, over);
   if (opts.changes) {
     // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.

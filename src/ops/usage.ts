@@ -19,11 +19,19 @@ import type { AgentRecord } from '../state/types.js';
  * A record with what the agent's hooks taught fleet, where it knows it: the agent's own
  * conversation id and the transcript path it reported.
  */
-export type UsageSubject = AgentRecord & { conversation_id?: string | null; transcript_path?: string | null };
+export type UsageSubject = AgentRecord & { conversation_id?: string | null; transcript?: string | null; hooks?: string | null };
 
-/** The transcript format of an agent's kind, or null for agents that keep none fleet can read (shell, custom). */
-export function transcriptKindOf(record: Pick<AgentRecord, 'agent'>): TranscriptKind | null {
-  return agentFacts(record.agent).transcript ?? null;
+const KINDS: readonly string[] = ['claude', 'codex', 'gemini'] satisfies TranscriptKind[];
+
+/**
+ * The transcript format of an agent: its built-in kind's, or the kind a user profile declares
+ * for its hooks (`hooks = "claude"`, recorded with the agent); null for agents that keep none
+ * fleet can read (shell, aider, other programs).
+ */
+export function transcriptKindOf(record: Pick<UsageSubject, 'agent' | 'hooks'>): TranscriptKind | null {
+  const builtin = agentFacts(record.agent).transcript;
+  if (builtin) return builtin;
+  return record.hooks && KINDS.includes(record.hooks) ? (record.hooks as TranscriptKind) : null;
 }
 
 /** `[pricing."model"]` from the config (validated when it was loaded). */
@@ -54,12 +62,13 @@ export async function usageDetails(ctx: Context, records: readonly UsageSubject[
     import('../usage/transcript-cache.js'),
     import('../core/usage/summary.js'),
   ]);
-  const locator = new TranscriptLocator(ctx.env);
+  // Hooked gemini agents run with fleet's own gemini home (src/hooks/gemini-home.ts).
+  const locator = new TranscriptLocator(ctx.env, { geminiHomes: [path.join(ctx.configs.home, 'agent-homes', 'gemini')] });
   const cache = new TranscriptCache(ctx.configs.home);
   const pricing = pricingOf(ctx);
   try {
     for (const r of readable) {
-      const refs = locator.locate({ kind: transcriptKindOf(r)!, worktree: r.worktree, createdAt: r.created_at, conversation: r.conversation_id, transcript: r.transcript_path });
+      const refs = locator.locate({ kind: transcriptKindOf(r)!, worktree: r.worktree, createdAt: r.created_at, conversation: r.conversation_id, transcript: r.transcript });
       const { totals, files } = cache.readAll(refs);
       out.set(r, { usage: summarizeUsage(totals, pricing), totals, files: files.map((f) => f.path) });
     }

@@ -14,6 +14,9 @@
 //   session-<time>-<session id[0..8]>.jsonl`, where the project id is the worktree's entry in
 //   `~/.gemini/projects.json` ({projects: {<path.resolve(cwd)>: slug}}), or, before that registry,
 //   the sha256 of the path. Like claude, every session there since the agent started counts.
+//   Agents fleet starts with hooks run with GEMINI_CLI_HOME at fleet's own gemini home
+//   (src/hooks/gemini-home.ts): its projects.json is its own, its tmp/ a link to the user's (or
+//   its own, when the user had none yet); both homes are looked in.
 // - codex (0.171.0): `${CODEX_HOME ?? ~/.codex}/sessions/YYYY/MM/DD/rollout-<time>-<session id>.jsonl`.
 //   Rollouts of all projects share those directories, so an agent's is found by its session id
 //   (its conversation id) in the days around its start; without the id there is none to read yet.
@@ -149,17 +152,27 @@ class GeminiProjects {
   }
 }
 
+export interface LocatorOptions {
+  now?: () => number;
+  /** More GEMINI_CLI_HOME directories agents ran with (fleet's own gemini home). */
+  geminiHomes?: readonly string[];
+}
+
 /**
- * Finds agents' transcripts. One per command: it reads gemini's project registry at most once.
+ * Finds agents' transcripts. One per command: it reads gemini's project registries at most once.
  */
 export class TranscriptLocator {
-  private readonly gemini: GeminiProjects;
+  private readonly now: () => number;
+  /** Each gemini directory (…/.gemini) with its registry. */
+  private readonly gemini: { dir: string; projects: GeminiProjects }[];
 
   constructor(
     private readonly env: LocateEnv,
-    private readonly now: () => number = Date.now,
+    opts: LocatorOptions = {},
   ) {
-    this.gemini = new GeminiProjects(geminiDir(env));
+    this.now = opts.now ?? Date.now;
+    const dirs = [geminiDir(env), ...(opts.geminiHomes ?? []).map((h) => path.join(h, '.gemini'))];
+    this.gemini = [...new Set(dirs)].map((dir) => ({ dir, projects: new GeminiProjects(dir) }));
   }
 
   /** The agent's transcripts (main sessions with their sub-agents'), possibly none yet. */
@@ -169,27 +182,31 @@ export class TranscriptLocator {
     const conversation = owner.conversation && CONVERSATION_ID.test(owner.conversation) ? owner.conversation : null;
     let mains: string[];
     let expand: (main: string) => TranscriptRef[];
-    let root: string;
+    let roots: string[];
     if (owner.kind === 'claude') {
-      root = claudeProjectsDir(this.env);
+      const root = claudeProjectsDir(this.env);
+      roots = [root];
       mains = cwdForms(owner.worktree).flatMap((cwd) => filesSince(path.join(root, claudeProjectName(cwd)), since, (n) => n.endsWith('.jsonl')));
       expand = claudeSessionFiles;
     } else if (owner.kind === 'gemini') {
-      root = path.join(geminiDir(this.env), 'tmp');
-      mains = cwdForms(owner.worktree).flatMap((cwd) =>
-        this.gemini.slugsFor(cwd).flatMap((slug) => filesSince(path.join(root, slug, 'chats'), since, (n) => n.startsWith('session-') && (n.endsWith('.jsonl') || n.endsWith('.json')))),
-      );
+      // Every registry's slugs in every tmp/ (one tmp/ is usually a link to the other: once each).
+      roots = [...new Set(this.gemini.map((g) => realpathOfExisting(path.join(g.dir, 'tmp'))))];
+      const slugs = [...new Set(cwdForms(owner.worktree).flatMap((cwd) => this.gemini.flatMap((g) => g.projects.slugsFor(cwd))))];
+      mains = roots.flatMap((root) => slugs.flatMap((slug) => filesSince(path.join(root, slug, 'chats'), since, (n) => n.startsWith('session-') && (n.endsWith('.jsonl') || n.endsWith('.json')))));
+      roots.push(...this.gemini.map((g) => path.join(g.dir, 'tmp')));
       expand = geminiSessionFiles;
     } else {
-      root = codexSessionsDir(this.env);
+      const root = codexSessionsDir(this.env);
+      roots = [root];
       mains = conversation ? this.codexRollouts(root, conversation, since) : [];
       expand = codexSessionFiles;
     }
     const reported = owner.transcript ? path.resolve(owner.transcript) : null;
-    if (reported && isWithin(reported, root) && !mains.includes(reported)) mains.push(reported);
+    if (reported && roots.some((r) => isWithin(reported, r))) mains.push(reported);
     const seen = new Set<string>();
     const refs: TranscriptRef[] = [];
-    for (const main of mains) {
+    // One path per file: a file reached through a linked directory is the same file.
+    for (const main of new Set(mains.map(realpathOfExisting))) {
       for (const ref of expand(main)) {
         if (seen.has(ref.path)) continue;
         seen.add(ref.path);

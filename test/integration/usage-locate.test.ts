@@ -29,7 +29,7 @@ function file(p: string, mtime = created + 5_000, text = '{}\n'): string {
   return p;
 }
 
-const locator = (env: Record<string, string> = {}) => new TranscriptLocator({ HOME: home, ...env }, () => created + 3_600_000);
+const locator = (env: Record<string, string> = {}) => new TranscriptLocator({ HOME: home, ...env }, { now: () => created + 3_600_000 });
 const owner = (o: Partial<TranscriptOwner> & Pick<TranscriptOwner, 'kind'>): TranscriptOwner => ({ worktree, createdAt: CREATED, ...o });
 const names = (refs: { path: string }[]) => refs.map((r) => path.relative(dir, r.path));
 
@@ -94,6 +94,19 @@ describe('gemini: the chats of the worktree\'s project', () => {
       'home/.gemini/tmp/fix-1/chats/session-2026-11-27T10-01-c0ffee00.jsonl',
       `home/.gemini/tmp/${hash}/chats/session-2026-11-27T10-02-1e9ac700.json`,
     ]);
+  });
+
+  it("also looks in fleet's own gemini home (hooked agents): its registry, its tmp/ linked to the user's, each file once", () => {
+    const agentHome = path.join(dir, 'fleet', 'agent-homes', 'gemini');
+    fs.mkdirSync(path.join(agentHome, '.gemini'), { recursive: true });
+    fs.writeFileSync(path.join(agentHome, '.gemini', 'projects.json'), JSON.stringify({ projects: { [worktree]: 'fix-1' } }));
+    const chat = file(path.join(home, '.gemini', 'tmp', 'fix-1', 'chats', 'session-2026-11-27T10-01-c0ffee00.jsonl'));
+    fs.symlinkSync(path.join(home, '.gemini', 'tmp'), path.join(agentHome, '.gemini', 'tmp'));
+    const viaLink = path.join(agentHome, '.gemini', 'tmp', 'fix-1', 'chats', path.basename(chat));
+    const found = new TranscriptLocator({ HOME: home }, { geminiHomes: [agentHome] }).locate(owner({ kind: 'gemini', transcript: viaLink }));
+    expect(names(found)).toEqual(['home/.gemini/tmp/fix-1/chats/session-2026-11-27T10-01-c0ffee00.jsonl']);
+    // Without fleet's home, the user's registry does not know the worktree.
+    expect(locator().locate(owner({ kind: 'gemini' }))).toEqual([]);
   });
 
   it('never follows a registry slug out of its directory', () => {
