@@ -32,6 +32,17 @@ export class InterruptedError extends FleetError {
 }
 
 /**
+ * The user stopped a command that runs until stopped (`list --watch`, `logs --follow`) with
+ * Ctrl+C or SIGTERM: nothing went wrong, so nothing is printed, but the exit status is 130.
+ */
+export class StoppedError extends InterruptedError {
+  constructor() {
+    super('stopped');
+    this.name = 'StoppedError';
+  }
+}
+
+/**
  * Something already stands where fleet would make a thing: an agent on the branch, a tmux
  * session, a worktree or directory, a branch checked out elsewhere. Nothing was made.
  */

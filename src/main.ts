@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { FleetError } from './errors.js';
+import { FleetError, StoppedError } from './errors.js';
 import { runnerLog } from './process/runner.js';
 import { createCommand } from './commands/create.js';
 import { fanoutCommand } from './commands/fanout.js';
@@ -62,8 +62,11 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
   });
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
+  // Help wraps at 80 columns even on a wider terminal: long lines are hard to read.
+  const helpWidth = Math.min(80, process.stdout.columns || 80);
   const override = (c: Command) => {
     c.exitOverride();
+    c.configureHelp({ helpWidth });
     // commander's "(Did you mean set?)" line becomes our hint line.
     c.configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.+)\?\)\n?$/, '\nhint: did you mean $1?\n')) });
     c.commands.forEach(override);
@@ -79,6 +82,7 @@ function printError(err: unknown, verbose: boolean): number {
     if (!/\(Did you mean /.test(err.message)) process.stderr.write('hint: add --help to see the usage\n');
     return 2;
   }
+  if (err instanceof StoppedError) return err.exitCode; // Ctrl+C on a watch: the ^C says it all
   if (err instanceof FleetError) {
     const [first, ...rest] = err.message.split('\n');
     process.stderr.write(`error: ${first}\n`);

@@ -10,7 +10,8 @@ export function attachCommand(): Command {
     .description("attach this terminal to the agent's tmux session (switch-client inside tmux)")
     .argument('<branch>', "the agent's branch")
     .addHelpText('after', `
-Detach again with the tmux prefix key then d (usually Ctrl+b d); the agent keeps running.
+Detach again with the tmux prefix key then d (usually Ctrl+b d); the agent
+keeps running.
 
 Example:
   fleet attach fix-auth`)

@@ -19,9 +19,10 @@ export function dashboardCommand(): Command {
     .option('--no-open', 'do not open a browser, only print the URL')
     .option('--all', 'agents of every repository')
     .addHelpText('after', `
-Prints the URL (with a secret token) and opens it in the browser; runs until Ctrl+C. The page can
-type into agents, so treat the URL like a password: the token is exchanged for an HttpOnly
-cookie, requests naming another host or coming from another site are refused.
+Prints the URL (with a secret token) and opens it in the browser; runs until
+Ctrl+C. The page can type into agents, so treat the URL like a password: the
+token is exchanged for an HttpOnly cookie, requests naming another host or
+coming from another site are refused.
 
 Examples:
   fleet dashboard

@@ -16,10 +16,10 @@ export function diffCommand(): Command {
     .addOption(new Option('--stat', 'a diffstat instead of the patch').conflicts('nameOnly'))
     .addOption(new Option('--name-only', 'only the names of changed files').conflicts('stat'))
     .addHelpText('after', `
-The worktree's index and files are left alone: its files are staged into a temporary index.
-Files fleet copied in (credential_files), ignored by git or not, and git-ignored
-files are not part of the diff.
-Paged like git diff on a terminal (git's own pager and colour settings apply); plain when piped.
+The worktree's index and files are left alone: its files are staged into a
+temporary index. Files fleet copied in (credential_files), ignored by git or
+not, and git-ignored files are not part of the diff. Paged like git diff on a
+terminal (git's own pager and colour settings apply); plain when piped.
 
 Examples:
   fleet diff fix-auth

@@ -17,9 +17,10 @@ export function doctorCommand(): Command {
     .option('--host <name>', 'also check this host from [hosts.NAME], over ssh')
     .option('--json', 'print the checks as JSON')
     .addHelpText('after', `
-Checks git (2.30 or newer), tmux (3.0 or newer), bash, ps and the programs of your agent
-profiles (the default agent's is required). With --host: the ssh connection, then the same
-checks on that host, in one ssh call. Exit status 1 when something needed is missing.
+Checks git (2.30 or newer), tmux (3.0 or newer), bash, ps and the programs of
+your agent profiles (the default agent's is required). With --host: the ssh
+connection, then the same checks on that host, in one ssh call. Exit status 1
+when something needed is missing.
 
 Examples:
   fleet doctor

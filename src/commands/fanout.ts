@@ -46,9 +46,10 @@ export function fanoutCommand(): Command {
     .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
-Sets up at most max_parallel agents at once (config, default 4). If one fails, only that one is
-rolled back; the others keep running and the command exits 1. Ctrl+C stops starting new agents,
-rolls back the half-made ones, keeps the finished ones, and exits 130.
+Sets up at most max_parallel agents at once (config, default 4). If one fails,
+only that one is rolled back; the others keep running and the command exits 1.
+Ctrl+C stops starting new agents, rolls back the half-made ones, keeps the
+finished ones, and exits 130.
 
 Examples:
   fleet fanout 3 auth-refactor --prompt "Refactor the auth module"

@@ -21,11 +21,12 @@ export function initCommand(): Command {
     .option('-f, --force', 'replace an existing .fleet.toml')
     .option('-n, --dry-run', 'print the file, write nothing')
     .addHelpText('after', `
-Finds: lockfiles -> setup_commands (npm ci, pnpm/yarn/bun install, uv sync, poetry install,
-pip install -r requirements.txt, cargo fetch, go mod download); .env* files git ignores ->
-credential_files; a test command -> compare_command (npm test, pytest, cargo test, go test ./...).
-Shows the file and asks before writing it at the repository's root. Those keys run programs or
-copy files, so fleet applies them only after you trust the file: fleet trust.
+Finds: lockfiles -> setup_commands (npm ci, pnpm/yarn/bun install, uv sync,
+poetry install, pip install -r requirements.txt, cargo fetch, go mod download);
+.env* files git ignores -> credential_files; a test command -> compare_command
+(npm test, pytest, cargo test, go test ./...). Shows the file and asks before
+writing it at the repository's root. Those keys run programs or copy files, so
+fleet applies them only after you trust the file: fleet trust.
 
 Examples:
   fleet init

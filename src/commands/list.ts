@@ -1,12 +1,16 @@
 import { Command } from 'commander';
 import { baseContext, loadContext, type Context } from '../context.js';
+import { StoppedError } from '../errors.js';
+import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
 import { formatChanges } from '../core/changes.js';
-import { formatAge, formatBytes, tildify } from '../core/format.js';
+import { formatAge, formatBytes } from '../core/format.js';
+import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
 import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
+import { stdoutClosed } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
 import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
@@ -31,12 +35,20 @@ export function listCommand(): Command {
     .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
-Statuses: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you),
-exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet prune,
-which keeps a worktree with unsaved work), worktree-missing (its worktree directory was deleted:
-fleet prune), setup-failed (set-up was interrupted: fleet prune).
+Statuses: running (output in the last idle_seconds, or its processes use at
+least ${BUSY_CPU_PERCENT}% CPU), idle (alive, quiet: likely waiting for you), exited (the
+agent ended; its screen is kept: fleet logs), missing (session gone: fleet
+prune, which keeps a worktree with unsaved work), worktree-missing (its
+worktree directory was deleted: fleet prune), setup-failed (set-up was
+interrupted: fleet prune).
 
 ${USAGE_HELP}
+
+WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
+columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
+TOKENS, BATCH, MEMORY, CPU, COST, AGENT, CHANGES. Piped output and --json have
+them all.
+Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
   fleet list
@@ -54,7 +66,10 @@ Examples:
 
 export async function runList(ctx: Context, opts: ListOptions, early: ListFacts = {}): Promise<ListedAgent[]> {
   const sampler = early.sampler ?? usageSampler(ctx);
-  if (opts.watch) return watchList(ctx, opts, sampler, early.panes);
+  if (opts.watch) {
+    await watchList(ctx, opts, sampler, early.panes);
+    return [];
+  }
   const rows = await collectRows(ctx, opts, { sampler, panes: early.panes });
   if (opts.json) {
     ctx.ui.out(JSON.stringify(rows, null, 2));
@@ -69,13 +84,19 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
   return rows;
 }
 
-/** Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM (which end it normally: exit 0). */
-async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
-  let rows: ListedAgent[] = [];
+/**
+ * Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM, which end it with exit status 130 (as
+ * create and fanout), or until stdout's reader goes away (`| head`: exit 0).
+ */
+async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<void> {
+  const closed = stdoutClosed();
+  let frames = 0;
   // A second Ctrl+C is ignored quietly: the watch is already ending.
-  await withInterrupts(async (signal) => {
+  await withInterrupts(async (interrupted) => {
+    const signal = AbortSignal.any([interrupted, closed.signal]);
     while (!signal.aborted) {
       const started = Date.now();
+      let rows: ListedAgent[];
       try {
         rows = await collectRows(ctx, opts, { sampler, panes: firstPanes });
       } catch (e) {
@@ -89,42 +110,55 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler,
       else {
         const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
         const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
-        // On a terminal, draw over the previous frame; elsewhere, append frames.
-        ctx.ui.out(ctx.ui.isTTY ? `\x1b[H\x1b[2J${title}\n\n${body}` : `${title}\n${body}\n`);
+        // On a terminal, draw over the previous frame (cleared once, then rewritten row by row: a
+        // clear each time would push a copy of every frame into tmux's scrollback); elsewhere,
+        // append frames.
+        if (ctx.ui.isTTY) {
+          const rows = `${title}\n\n${body}`.split('\n').map((l) => `${l}\x1b[K`);
+          ctx.ui.out(`${frames === 0 ? '\x1b[2J' : ''}\x1b[H${rows.join('\n')}\x1b[J`);
+        } else ctx.ui.out(`${title}\n${body}\n`);
+        frames++;
       }
       await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), signal);
     }
-  }, { onSignal: () => undefined });
-  return rows;
+  }, { onSignal: () => undefined }).finally(() => closed.dispose());
+  if (!closed.signal.aborted) throw new StoppedError();
 }
 
-/** The table of rows (columns are one entry each, so more can be added). */
+/**
+ * The table of rows (columns are one entry each, so more can be added). On a terminal it is
+ * fitted into the terminal's width: cells cut and columns left out in the order of their
+ * `fit.drop` (see renderTable); piped, every column is whole.
+ */
 export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAgent[]): Promise<string> {
   const now = Date.now();
+  const home = ctx.env.HOME;
+  const repos = opts.all ? repoLabels(rows.map((a) => a.repo), home) : new Map<string, string>();
   const columns: Column<ListedAgent>[] = [
-    ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => a.repo.split('/').pop() ?? a.repo }] : []),
-    { head: 'branch', cell: (a) => a.branch },
-    { head: 'batch', cell: (a) => a.batch_id ?? '-' },
-    { head: 'agent', cell: (a) => a.agent },
+    ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
+    { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
+    { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
-    { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right' },
-    { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
-    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
+    { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
+    { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
+    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
     ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
-    { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
-    { head: 'worktree', cell: (a) => tildify(a.worktree, ctx.env.HOME) },
+    { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
+    { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
+  const width = ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
   if (opts.grouped) {
     const { renderGrouped } = await import('../ui/grouped.js');
-    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read() });
+    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
   }
-  return renderTable(columns, rows, { color: ctx.ui.color });
+  return renderTable(columns, rows, { color: ctx.ui.color, width });
 }
 
 /** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
 const usageColumns: Column<ListedAgent>[] = [
-  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right' },
-  { head: 'cost', cell: (a) => costCell(a), align: 'right' },
+  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right', fit: { drop: 3.5 } },
+  { head: 'cost', cell: (a) => costCell(a), align: 'right', fit: { drop: 6.5 } },
 ];
 
 /** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */

@@ -34,13 +34,15 @@ export function multiCommand(): Command {
     .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
-Every pair is checked before anything is made. Set-up runs like fanout's: at most max_parallel at
-once, a failed agent rolled back alone (exit 1), Ctrl+C keeps the finished ones (exit 130).
-A plain branch (no ":") takes --prompt or --prompt-file; pairs keep their own.
+Every pair is checked before anything is made. Set-up runs like fanout's: at
+most max_parallel at once, a failed agent rolled back alone (exit 1), Ctrl+C
+keeps the finished ones (exit 130). A plain branch (no ":") takes --prompt or
+--prompt-file; pairs keep their own.
 
 Examples:
   fleet multi fix-login:"Fix login" add-tests:"Add test coverage"
-  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename --agent codex
+  fleet multi api:"Rename the field to: user_id" ui:"Show it" --batch rename \\
+    --agent codex
   fleet multi try-a try-b review:"Review both" --prompt-file task.md`)
     .action(async (args: string[], opts: MultiOptions) => {
       const prompt = await promptFromFlags(opts, { cwd: process.cwd() });

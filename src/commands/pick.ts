@@ -26,15 +26,17 @@ export function pickCommand(): Command {
     .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .addHelpText('after', `
 What happens, in order:
-  1. the winner's uncommitted work (untracked files included, credential_files and ignored files
-     not) is committed on its branch, in a commit whose message says so;
-  2. its branch is merged, squashed or rebased into the target in a scratch checkout, and the
-     target moves only if that went cleanly;
-  3. the winner and the rest of its batch are ended: sessions and worktrees removed, branches kept.
-     An agent with unsaved work (uncommitted changes, or commits only its
-     detached HEAD holds) is kept whole and named.
-It refuses, changing nothing, when the main checkout has uncommitted changes to tracked files; a
-conflict changes nothing either, and says which files conflict.
+  1. the winner's uncommitted work (untracked files included, credential_files
+     and ignored files not) is committed on its branch, in a commit whose
+     message says so;
+  2. its branch is merged, squashed or rebased into the target in a scratch
+     checkout, and the target moves only if that went cleanly;
+  3. the winner and the rest of its batch are ended: sessions and worktrees
+     removed, branches kept. An agent with unsaved work (uncommitted changes,
+     or commits only its detached HEAD holds) is kept whole and named.
+It refuses, changing nothing, when the main checkout has uncommitted changes to
+tracked files; a conflict changes nothing either, and says which files
+conflict.
 
 Examples:
   fleet diff auth-refactor-2 && fleet pick auth-refactor-2

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadContext, type RepoContext } from '../context.js';
+import { plural } from '../core/format.js';
 import { sendPrompt } from '../ops/agent-session.js';
 import { promptFromFlags } from '../ops/prompt-file.js';
 import { UsageError } from '../errors.js';
@@ -10,7 +11,7 @@ export function promptCommand(): Command {
     .argument('<branch>', "the agent's branch")
     .argument('[text...]', 'what to send (words are joined with spaces; quote multi-line text)')
     .option('--prompt-file <file>', 'send the text of a file, byte for byte (- reads stdin)')
-    .option('--no-enter', 'paste the text without pressing Enter')
+    .option('--no-enter', 'type the text without pressing Enter (not sent: review it in fleet attach)')
     .addHelpText('after', `
 Examples:
   fleet prompt fix-auth "Now run the tests and fix what fails"
@@ -28,5 +29,7 @@ Examples:
 
 export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
   await sendPrompt(ctx, branch, text, opts);
-  ctx.ui.note(`sent ${text.length} characters to ${branch}`);
+  const chars = plural([...text].length, 'character'); // as a person counts them, not UTF-16 units
+  if (opts.enter === false) ctx.ui.note(`typed ${chars} into ${branch}, not sent (no Enter): fleet attach ${branch} to send it`);
+  else ctx.ui.note(`sent ${chars} to ${branch}`);
 }

@@ -15,16 +15,18 @@ export function templatesCommand(): Command {
     .option('--json', 'print the templates as JSON')
     .addHelpText('after', `
 Templates are Markdown files with {{name}} placeholders:
-  yours                ~/.ai_fleet/templates/NAME.md (or $AI_FLEET_HOME/templates)
-  the repository's     .fleet/templates/NAME.md (shared through git)
-When both have NAME, yours is used; the repository's stays reachable as repo:NAME.
-Built-in variables: {{prompt}} (the --prompt text), {{branch}}, {{repo}}, {{base}},
-{{issue.number}}, {{issue.title}}, {{issue.body}}, {{issue.url}}, {{issue.labels}};
-any other name is set with --var name=value. \\{{ writes a literal {{.
+  yours             ~/.ai_fleet/templates/NAME.md (or $AI_FLEET_HOME/templates)
+  the repository's  .fleet/templates/NAME.md (shared through git)
+When both have NAME, yours is used; the repository's stays reachable as
+repo:NAME. Built-in variables: {{prompt}} (the --prompt text), {{branch}},
+{{repo}}, {{base}}, {{issue.number}}, {{issue.title}}, {{issue.body}},
+{{issue.url}}, {{issue.labels}}; any other name is set with --var name=value.
+\\{{ writes a literal {{.
 
 Examples:
   fleet templates
-  fleet create fix-auth --template bugfix --var area=auth --prompt "Login fails on Safari"
+  fleet create fix-auth --template bugfix --var area=auth \\
+    --prompt "Login fails on Safari"
   fleet fanout 3 --issue 123 --template from-issue`)
     .action(async (opts: TemplatesOptions) => {
       const ctx = await loadContext({ json: opts.json });

@@ -75,6 +75,29 @@ export function reconcile(
   });
 }
 
+/**
+ * CPU (percent of one core, the agent's whole process tree) from which an agent that prints
+ * nothing is still at work, not idle: a silent build, a long test run, a busy loop. Averaged
+ * since the previous `fleet list` (1 s to 10 min before); an idle agent's TUI uses about 1%.
+ */
+export const BUSY_CPU_PERCENT = 5;
+/**
+ * The same when there is no previous look to measure from and the figure is each process's
+ * lifetime average: higher, since an agent's start-up burst is in it. An idle agent has been
+ * quiet for idle_seconds (30), so its lifetime is at least that: Claude Code's ~2-3 s of
+ * start-up CPU make 5-10% then; a busy loop on a loaded machine still shows 30-40%.
+ */
+export const BUSY_CPU_LIFETIME_PERCENT = 20;
+
+/**
+ * idle → running when the agent's process tree is busy. Only `idle` changes: it is the guess
+ * made from pane activity for agents that do not report their own state.
+ */
+export function busyByCpu(status: AgentStatus, usage: { cpu: number; windowed: boolean } | undefined): AgentStatus {
+  if (status !== 'idle' || !usage) return status;
+  return usage.cpu >= (usage.windowed ? BUSY_CPU_PERCENT : BUSY_CPU_LIFETIME_PERCENT) ? 'running' : status;
+}
+
 /** A dead pane's exit status; killed by a signal, 128 + its number, as shells report it. */
 export function exitCodeOf(pane: Pick<PaneInfo, 'deadStatus' | 'deadSignal'>): number | null {
   if (pane.deadStatus !== null) return pane.deadStatus;

@@ -1,11 +1,12 @@
 import { FleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
-import { newLines } from '../core/follow.js';
+import { paneChange, type PaneSnapshot } from '../core/follow.js';
 import type { PaneInfo } from '../core/parse.js';
 import { agentFacts } from '../core/profiles.js';
 import { sleep } from '../process/sleep.js';
 import type { AgentRecord } from '../state/types.js';
-import { capture, hasSession, listPanes, sendText } from '../tmux/sessions.js';
+import { listPanes, readPane, sendText, snapshotPane, type PaneText } from '../tmux/sessions.js';
+import type { FollowView } from '../ui/follow-view.js';
 import { findAgent } from './find.js';
 import { sessionGoneHint } from './kill-agent.js';
 
@@ -37,40 +38,55 @@ export async function sendPrompt(ctx: RepoContext, branch: string, text: string,
   return record;
 }
 
-/** The agent's screen and scrollback as lines (trailing blank lines dropped), failing clearly when its session is gone. */
-export async function readScreen(ctx: RepoContext, branch: string): Promise<{ record: AgentRecord; lines: string[] }> {
+/** The agent's screen and scrollback, and whether it has exited; fails clearly when its session is gone. */
+export async function readScreen(ctx: RepoContext, branch: string): Promise<{ record: AgentRecord; pane: PaneText }> {
   const record = await findAgent(ctx, branch);
-  if (!(await hasSession(ctx.run, record.session))) {
+  const pane = await readPane(ctx.run, record.session);
+  if (!pane) {
     throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
   }
-  return { record, lines: await capture(ctx.run, record.session) };
+  return { record, pane };
 }
 
-export interface FollowReport {
-  /** Lines that appeared after the ones already shown. */
-  lines(fresh: string[]): void;
-  /** The agent's program ended with this status. */
-  exited(status: number | null): void;
-}
+/** History lines read per look at first; more after a look found more new ones. */
+const HISTORY_WINDOW = 200;
 
 /**
- * Look at the agent's pane again and again until `signal` fires, its session goes or its
- * program exits, reporting the lines that appeared after `shown` (what was already shown of
- * the screen). When the signal fires the wait ends at once and one last look is taken.
+ * Look at the agent's pane every FOLLOW_INTERVAL_MS (one tmux call each) until `signal`
+ * fires, its session goes or its program exits, and show each change through `view`
+ * (`write` prints what the view builds). Starts with the last `lines` lines. Returns the last
+ * look (null when the session went away), after the view's end.
  */
-export async function followScreen(ctx: Context, session: string, shown: readonly string[], signal: AbortSignal, report: FollowReport): Promise<void> {
-  let printed = shown;
-  while (!signal.aborted) {
-    await sleep(FOLLOW_INTERVAL_MS, signal);
-    const pane = (await listPanes(ctx.run)).find((p) => p.session === session);
-    if (!pane) return;
-    const lines = await capture(ctx.run, session);
-    const fresh = newLines(printed, lines);
-    if (fresh.length > 0) report.lines(fresh);
-    printed = lines;
-    if (pane.dead) {
-      report.exited(pane.deadStatus);
-      return;
+export async function followScreen(
+  ctx: Context,
+  record: AgentRecord,
+  opts: { lines: number; signal: AbortSignal; view: FollowView; write: (text: string) => void },
+): Promise<PaneSnapshot | null> {
+  const { view, write, signal } = opts;
+  const session = record.session;
+  let window = Math.max(HISTORY_WINDOW, opts.lines);
+  let last = await snapshotPane(ctx.run, session, window);
+  if (!last) throw new FleetError(`the tmux session of "${record.branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
+  write(view.start(last, opts.lines));
+  try {
+    while (!last.dead && !signal.aborted) {
+      await sleep(FOLLOW_INTERVAL_MS, signal);
+      if (signal.aborted) break;
+      const next = await snapshotPane(ctx.run, session, window);
+      if (!next) return null;
+      const change = paneChange(last, next);
+      // Read twice the last burst next time (within history-limit), so a burst is not cut short.
+      window = Math.min(Math.max(HISTORY_WINDOW, 2 * (change.scrolled.length + change.missed)), next.historyLimit, 50_000);
+      write(view.update(change, next));
+      last = next;
     }
+    return last;
+  } catch (e) {
+    // A tmux call cut short by Ctrl+C (sent to the whole process group) ends the follow quietly.
+    if (signal.aborted) return last;
+    throw e;
+  } finally {
+    // The last screen in full (a pipe's pending redraw), the terminal's cursor back.
+    write(view.end(last));
   }
 }

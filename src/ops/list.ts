@@ -5,7 +5,7 @@ import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
 import type { AgentUsage } from '../core/usage/types.js';
 import type { PaneInfo } from '../core/parse.js';
-import { reconcile, type AgentView } from '../core/reconcile.js';
+import { busyByCpu, reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
 import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
@@ -114,7 +114,8 @@ export async function measureViews(ctx: Context, views: readonly AgentView[], sa
 
 /**
  * One list row. cpu/memory: the live agent's tree (null when it could not be measured), 0
- * when no agent process is running (exited, missing).
+ * when no agent process is running (exited, missing). An idle agent whose tree is busy on
+ * the CPU is running (busyByCpu).
  */
 export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): ListedAgent {
   const r = v.record;
@@ -125,7 +126,7 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     branch: r.branch,
     batch_id: r.batch_id,
     agent: r.agent,
-    status: v.status,
+    status: busyByCpu(v.status, u),
     session: r.session,
     worktree: r.worktree,
     cpu: pid === null ? 0 : (u?.cpu ?? null),

@@ -2,7 +2,8 @@
 import { ConflictError, FleetError } from '../errors.js';
 import { runInteractive, type Runner } from '../process/runner.js';
 import { sleep } from '../process/sleep.js';
-import { PANE_FORMAT, parsePanes, type FleetOption, type PaneInfo } from '../core/parse.js';
+import { parseSnapshot, SNAPSHOT_FORMAT, stripControls, type PaneSnapshot } from '../core/follow.js';
+import { FS, PANE_FORMAT, parsePanes, type FleetOption, type PaneInfo } from '../core/parse.js';
 
 /**
  * Targets. `-t name` prefix-matches (fix-1 would reach fix-10), so sessions are always
@@ -139,23 +140,76 @@ export async function sendText(run: Runner, name: string, text: string, opts: { 
   }
 }
 
-/** Screen plus scrollback as lines, trailing blank lines dropped. */
-export async function capture(run: Runner, name: string): Promise<string[]> {
-  const r = await run('tmux', ['capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', paneTarget(name)], {
+/** A pane's screen and scrollback, and whether its program has ended (and how). */
+export interface PaneText {
+  /** Screen plus scrollback as lines, wrapped lines joined, trailing blank lines dropped. */
+  lines: string[];
+  dead: boolean;
+  exitStatus: number | null;
+  exitSignal: number | null;
+}
+
+const DEAD_FORMAT = ['#{pane_dead}', '#{pane_dead_status}', '#{pane_dead_signal}'].join(FS);
+
+function sessionGone(stderr: string): boolean {
+  return noServer(stderr) || /can't find|not found/i.test(stderr);
+}
+
+/** The pane's text and its dead/exit facts, in one tmux call. Null when the session is gone. */
+export async function readPane(run: Runner, name: string): Promise<PaneText | null> {
+  const t = paneTarget(name);
+  const r = await run('tmux', ['display-message', '-p', '-t', t, DEAD_FORMAT, ';', 'capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', t], {
     keepTrailingNewline: true,
+    reject: false,
   });
-  const lines = r.stdout.split('\n');
+  if (r.exitCode !== 0) {
+    if (sessionGone(r.stderr)) return null;
+    throw new FleetError(`tmux could not read the screen of session "${name}": ${r.stderr.trim()}`);
+  }
+  const [facts = '', ...raw] = r.stdout.split('\n');
+  const lines = raw.map(stripControls);
+  const [dead, status, signal] = facts.split(FS);
   const trimEnd = () => {
     while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   };
   trimEnd();
   // remain-on-exit writes "Pane is dead (status N, <date>)" at the bottom of the screen; the
   // exit status is reported by fleet itself, so drop the line and the blank screen above it.
-  if (lines.length > 0 && /^Pane is dead\b/.test(lines[lines.length - 1]!)) {
+  if (dead === '1' && lines.length > 0 && /^Pane is dead\b/.test(lines[lines.length - 1]!)) {
     lines.pop();
     trimEnd();
   }
-  return lines;
+  const num = (v: string | undefined) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+  return { lines, dead: dead === '1', exitStatus: num(status), exitSignal: num(signal) };
+}
+
+/**
+ * One look at a pane for `logs --follow`, in one tmux call: its facts, the last `historyLines`
+ * lines of its history and its screen, row for row (not joined, so rows can be counted). Null
+ * when the session is gone.
+ */
+export async function snapshotPane(run: Runner, name: string, historyLines: number): Promise<PaneSnapshot | null> {
+  const t = paneTarget(name);
+  // Loaded here, not up front: list loads this module and never needs it.
+  const { randomBytes } = await import('node:crypto');
+  const mark = `fleet-screen-${randomBytes(8).toString('hex')}`;
+  const r = await run(
+    'tmux',
+    [
+      'display-message', '-p', '-t', t, SNAPSHOT_FORMAT,
+      ';', 'capture-pane', '-p', '-t', t, '-S', String(-Math.max(1, historyLines)), '-E', '-1',
+      ';', 'display-message', '-p', mark,
+      ';', 'capture-pane', '-p', '-t', t,
+    ],
+    { keepTrailingNewline: true, reject: false },
+  );
+  if (r.exitCode !== 0) {
+    if (sessionGone(r.stderr)) return null;
+    throw new FleetError(`tmux could not read the screen of session "${name}": ${r.stderr.trim()}`);
+  }
+  const snap = parseSnapshot(r.stdout, mark);
+  if (!snap) throw new FleetError(`tmux gave an unexpected answer for the screen of session "${name}"`);
+  return snap;
 }
 
 /** Attach the terminal (stdio handed to tmux), or switch the client when already inside tmux. */

@@ -37,3 +37,18 @@ export type Colour = keyof typeof CODES;
 export function paint(text: string, colour: Colour, enabled: boolean): string {
   return enabled ? `\x1b[${CODES[colour]}m${text}\x1b[0m` : text;
 }
+
+/**
+ * Fires when stdout's reader has gone away (EPIPE: `fleet logs x --follow | head`), so a
+ * command that runs until stopped ends quietly instead of dying on an unhandled write error.
+ * Call dispose() when done.
+ */
+export function stdoutClosed(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') controller.abort();
+    else throw e;
+  };
+  process.stdout.on('error', onError);
+  return { signal: controller.signal, dispose: () => process.stdout.off('error', onError) };
+}

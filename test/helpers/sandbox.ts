@@ -225,3 +225,49 @@ export async function startScriptAgents(sb: Sandbox, repo: string, agents: Recor
   }
   await waitFor(() => Object.keys(agents).every((b) => fs.existsSync(path.join(marks, b))), { what: 'agents to finish their work' });
 }
+
+/** A tmux pane of the sandbox's own server, playing a user's terminal (see onTerminal). */
+export interface TestTerminal {
+  /** What the terminal shows now. */
+  screen(): Promise<string>;
+  /** What scrolled off its top ('' when nothing did). */
+  scrollback(): Promise<string>;
+  /** Type keys into it (tmux key names: C-c is Ctrl+C, which the terminal turns into SIGINT). */
+  keys(...keys: string[]): Promise<void>;
+  /** Wait until `fleet` ended; resolves with its exit status and the screen's lines above that note. */
+  ended(): Promise<{ exitCode: number; lines: string[] }>;
+}
+
+/**
+ * Run `fleet <args>` (words joined as a shell line) on a terminal of `cols` x `rows`: a pane of
+ * the sandbox's tmux server, so what it shows is what a user would see, and Ctrl+C is a real
+ * terminal's. After fleet ends, the pane prints "exit status N" and stays.
+ */
+export async function onTerminal(sb: Sandbox, args: string, opts: { cols: number; rows: number; cwd: string }): Promise<TestTerminal> {
+  const name = `term-${Math.random().toString(36).slice(2, 8)}`;
+  const cmd = `'${process.execPath}' '${CLI}' ${args}; echo "exit status $?"; sleep 600`;
+  const r = await sb.tmux('new-session', '-d', '-s', name, '-x', String(opts.cols), '-y', String(opts.rows), '-c', opts.cwd, cmd);
+  if (r.exitCode !== 0) throw new Error(`could not open a test terminal: ${r.stdout}`);
+  const screen = async () => (await sb.tmux('capture-pane', '-p', '-t', `=${name}:`)).stdout;
+  return {
+    screen,
+    async scrollback() {
+      // Asked for history when there is none, tmux returns the screen's first row.
+      if ((await sb.tmux('display-message', '-p', '-t', `=${name}:`, '#{history_size}')).stdout.trim() === '0') return '';
+      return (await sb.tmux('capture-pane', '-p', '-S', '-', '-E', '-1', '-t', `=${name}:`)).stdout;
+    },
+    async keys(...keys) {
+      await sb.tmux('send-keys', '-t', `=${name}:`, ...keys);
+    },
+    async ended() {
+      // After a Ctrl+C the note follows the terminal's "^C" on the same line.
+      const note = /exit status (\d+)$/;
+      const lines = await waitFor(async () => {
+        const l = (await screen()).split('\n');
+        return l.some((x) => note.test(x)) ? l : null;
+      }, { what: `fleet ${args} to end` });
+      const at = lines.findIndex((l) => note.test(l));
+      return { exitCode: Number(note.exec(lines[at]!)![1]), lines: lines.slice(0, at) };
+    },
+  };
+}

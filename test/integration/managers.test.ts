@@ -7,7 +7,7 @@ import { copyFiles } from '../../src/git/copy-files.js';
 import { branchExists, resolveCommit } from '../../src/git/refs.js';
 import { repoInfo } from '../../src/git/repo.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../../src/git/worktrees.js';
-import { capture, hasSession, killSession, listPanes, newSession } from '../../src/tmux/sessions.js';
+import { hasSession, killSession, listPanes, newSession, readPane } from '../../src/tmux/sessions.js';
 import { StateManager } from '../../src/state/state-manager.js';
 import type { AgentRecord } from '../../src/state/types.js';
 
@@ -91,10 +91,11 @@ describe('tmux sessions', () => {
     // tmux can reap the process a moment before it has read the last output from the pty (seen
     // under load): the output arrives, but not necessarily by the time the exit status does.
     const screen = await waitFor(async () => {
-      const lines = await capture(run, 'quick');
-      return lines.length > 0 ? lines : null;
+      const pane = await readPane(run, 'quick');
+      return pane && pane.lines.length > 0 ? pane : null;
     });
-    expect(screen).toEqual(['bye']);
+    expect(screen).toEqual({ lines: ['bye'], dead: true, exitStatus: 4, exitSignal: null });
+    expect(await readPane(run, 'no-such-session')).toBeNull();
   });
 
   it('reports no panes (not an error) when no server runs', async () => {

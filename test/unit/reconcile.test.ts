@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../src/core/reconcile.js';
+import { BUSY_CPU_LIFETIME_PERCENT, BUSY_CPU_PERCENT, busyByCpu, reconcile } from '../../src/core/reconcile.js';
 import type { PaneInfo } from '../../src/core/parse.js';
 import type { AgentRecord } from '../../src/state/types.js';
 
@@ -75,5 +75,21 @@ describe('a record whose worktree directory was deleted', () => {
   it('leaves alone a set-up still making its worktree, a rebuilt record that names none, and agents whose worktree is there', () => {
     const records = [rec('making', { worktree: '/w/making', phase: 'creating', owner_pid: 7 }), rec('rebuilt', { worktree: '' }), rec('fine')];
     expect(statusOf(records, [pane('s_fine', { activity: 1000 })])).toEqual([['making', 'creating', null], ['rebuilt', 'missing', null], ['fine', 'running', null]]);
+  });
+});
+
+describe('busyByCpu', () => {
+  it('an idle agent busy on the CPU since the last look is running', () => {
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT, windowed: true })).toBe('running');
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT - 0.1, windowed: true })).toBe('idle');
+  });
+  it('over a lifetime average (no earlier look), only a much busier one: start-up alone is not work', () => {
+    expect(busyByCpu('idle', { cpu: 8, windowed: false })).toBe('idle');
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_LIFETIME_PERCENT, windowed: false })).toBe('running');
+  });
+  it('leaves every other status, and agents not measured, alone', () => {
+    expect(busyByCpu('exited', { cpu: 100, windowed: true })).toBe('exited');
+    expect(busyByCpu('running', { cpu: 0, windowed: true })).toBe('running');
+    expect(busyByCpu('idle', undefined)).toBe('idle');
   });
 });
