@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadContext, type Context } from '../context.js';
+import { repoLabels } from '../core/labels.js';
 import { formatCost, formatTokens } from '../core/usage/format.js';
 import { modelLabel, parseSince, type CostAgent, type CostModel, type CostReport } from '../core/usage/report.js';
 import { PRICE_TABLE } from '../core/usage/prices.js';
@@ -52,7 +53,7 @@ export async function runCost(ctx: Context, patterns: string[], opts: CostOption
     ctx.ui.out(opts.all ? 'no agents' : 'no agents in this repository');
     return report;
   }
-  ctx.ui.out(await renderCost(report, { color: ctx.ui.color, all: Boolean(opts.all) }));
+  ctx.ui.out(await renderCost(report, { color: ctx.ui.color, all: Boolean(opts.all), home: ctx.env.HOME }));
   if (report.total.unpriced.length > 0) ctx.ui.note(unpricedNote(report.total.unpriced));
   return report;
 }
@@ -65,7 +66,7 @@ const tokenColumns = <T extends { input_tokens: number; output_tokens: number; c
 ];
 
 /** The agents table, then per model, then the total. */
-export async function renderCost(report: CostReport, opts: { color: boolean; all: boolean }): Promise<string> {
+export async function renderCost(report: CostReport, opts: { color: boolean; all: boolean; home: string | undefined }): Promise<string> {
   const budgets = report.agents.some((a) => a.budget_usd !== null);
   type Row = CostAgent & { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number };
   const rows: Row[] = report.agents.map((a) => ({
@@ -75,8 +76,10 @@ export async function renderCost(report: CostReport, opts: { color: boolean; all
     cache_read_tokens: a.usage?.cache_read_tokens ?? 0,
     cache_write_tokens: a.usage?.cache_write_tokens ?? 0,
   }));
+  // Two clones with the same directory name are told apart, as in fleet list --all.
+  const repos = repoLabels(report.agents.map((a) => a.repo), opts.home);
   const agentCols: Column<Row>[] = [
-    ...(opts.all ? [{ head: 'repo', cell: (a: Row) => a.repo.split('/').pop() ?? a.repo }] : []),
+    ...(opts.all ? [{ head: 'repo', cell: (a: Row) => repos.get(a.repo) ?? a.repo }] : []),
     { head: 'branch', cell: (a) => a.branch },
     { head: 'batch', cell: (a) => a.batch_id ?? '-' },
     { head: 'agent', cell: (a) => a.agent },
