@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { InterruptedError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { checkBranchName, missingPrompt } from '../core/create-plan.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
@@ -24,6 +25,7 @@ export interface CreateOptions {
   var?: string[];
   /** --issue REF: the prompt (or the template's {{issue.*}}) from a GitHub or Linear issue; the branch defaults to issue-123-slug. */
   issue?: string;
+  budget?: string;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -43,6 +45,7 @@ export function createCommand(): Command {
     .option('-a, --agent <name>', 'agent profile (default: default_agent from the config)')
     .option('-b, --base <ref>', "start the new branch from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD the agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the new agent record as JSON')
     .addHelpText('after', `
 Examples:
@@ -68,6 +71,7 @@ export async function runCreate(ctx: RepoContext, branchArg: string | undefined,
     throw missingPrompt(`fleet create ${branchArg || 'fix-auth'} --prompt "Fix the login bug"`, ['--template NAME', '--issue REF']);
   }
   if (branchArg !== undefined) checkBranchName(branchArg);
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet create ${branchArg ?? '--issue ' + opts.issue}`);
   const profile = resolveAgent(ctx, opts.agent);
   const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
   const src = await preparePrompt(
@@ -77,7 +81,7 @@ export async function runCreate(ctx: RepoContext, branchArg: string | undefined,
   const branch = branchArg ?? src.defaultBranch!;
   // Rendered before planning, so the argument size check applies to what the agent gets.
   const prompt = src.render({ branch, base: await promptBase(src, ctx, opts.base) });
-  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick), issue: src.issue?.url ?? null });
+  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick), issue: src.issue?.url ?? null, budget });
 
   const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);
   let record: AgentRecord;

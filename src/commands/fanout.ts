@@ -4,6 +4,7 @@ import { loadContext, type RepoContext } from '../context.js';
 import { fanoutBranches, parseAgentMix, parseCount, prefixProblem, type BatchResult } from '../core/batch.js';
 import { missingPrompt } from '../core/create-plan.js';
 import { collect } from './create.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { promptFromFlags } from '../ops/prompt-file.js';
@@ -24,6 +25,7 @@ export interface FanoutOptions {
   var?: string[];
   /** --issue REF: the prompt from the issue; the prefix defaults to issue-123-slug. */
   issue?: string;
+  budget?: string;
 }
 
 /** The command line, checked before anything is read or made. */
@@ -52,6 +54,7 @@ export function fanoutCommand(): Command {
     .option('--agents <mix>', 'a mix of profiles adding up to count, e.g. claude:2,codex:1')
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
 Sets up at most max_parallel agents at once (config, default 4). If one fails,
@@ -90,6 +93,7 @@ export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: F
 }
 
 export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet fanout ${args.count} ${args.prefix ?? 'try'}`);
   const names = args.mix ?? Array.from({ length: args.count }, () => opts.agent ?? ctx.config.default_agent);
   const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n)]));
   const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
@@ -114,6 +118,7 @@ export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: Fanout
     }),
     base: opts.base ?? null,
     quick: Boolean(opts.quick),
+    budget,
     conflictHint: `or pick another prefix than "${batchId}"`,
     issue: src.issue?.url ?? null,
   };

@@ -13,6 +13,7 @@ import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
 import { stdoutClosed } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -46,7 +47,8 @@ ${USAGE_HELP}
 
 WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
 columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
-BATCH, ISSUE, MEMORY, CPU, AGENT, CHANGES. Piped output and --json have all.
+TOKENS, BATCH, ISSUE, MEMORY, CPU, COST, AGENT, CHANGES. Piped output and --json
+have them all.
 Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
@@ -144,6 +146,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
+    ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
     { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
@@ -153,6 +156,18 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
   }
   return renderTable(columns, rows, { color: ctx.ui.color, width });
+}
+
+/** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
+const usageColumns: Column<ListedAgent>[] = [
+  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right', fit: { drop: 3.5 } },
+  { head: 'cost', cell: (a) => costCell(a), align: 'right', fit: { drop: 6.5 } },
+];
+
+/** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */
+function costCell(a: ListedAgent): string {
+  const cost = a.usage ? formatCost(a.usage.cost_usd) : '-';
+  return a.budget_usd === null ? cost : `${cost}/${formatCost(a.budget_usd)}`;
 }
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */

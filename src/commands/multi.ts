@@ -4,6 +4,7 @@ import { loadContext, type RepoContext } from '../context.js';
 import { batchIdProblem, parsePairs, type BatchResult, type PairSpec } from '../core/batch.js';
 import type { PromptFrom } from '../core/prompt.js';
 import { collect } from './create.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { promptFromFlags } from '../ops/prompt-file.js';
@@ -23,6 +24,7 @@ export interface MultiOptions {
   template?: string;
   /** --var key=value, repeatable. */
   var?: string[];
+  budget?: string;
 }
 
 export function multiCommand(): Command {
@@ -37,6 +39,7 @@ export function multiCommand(): Command {
     .option('--batch <id>', 'batch id (default: multi-<random>, printed)')
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
 Every pair is checked before anything is made. Set-up runs like fanout's: at
@@ -83,6 +86,7 @@ export function multiArgs(args: readonly string[], opts: MultiOptions, promptFil
 }
 
 export async function runMulti(ctx: RepoContext, pairs: readonly MultiPair[], opts: MultiOptions): Promise<BatchResult> {
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet multi a:"…" b:"…"`);
   const profile = resolveAgent(ctx, opts.agent);
   const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
   const from = (p: MultiPair): PromptFrom | undefined =>
@@ -109,6 +113,7 @@ export async function runMulti(ctx: RepoContext, pairs: readonly MultiPair[], op
     items,
     base: opts.base ?? null,
     quick: Boolean(opts.quick),
+    budget,
     conflictHint: 'or leave that pair out',
   };
   const result = await createBatch(ctx, req, { progress: progressOn(ctx.ui) });

@@ -2,6 +2,7 @@ import { branchLengthProblem, branchNameProblem, sessionNameFor, worktreePathFor
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
+import { budgetFor } from './usage/budget.js';
 
 /** Linux refuses a single argv string of 128 KiB or more, its terminating NUL counted (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
@@ -41,6 +42,8 @@ export interface CreatePlan {
   issue: string | null;
   copyPatterns: string[];
   setupCommands: string[];
+  /** USD the agent may spend before fleet says it is over budget; null: no budget. */
+  budgetUsd: number | null;
 }
 
 export interface CreateInput {
@@ -55,6 +58,8 @@ export interface CreateInput {
   quick?: boolean;
   /** The URL of the issue it starts from (--issue). */
   issue?: string | null;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
 }
 
 /**
@@ -99,6 +104,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     issue: input.issue ?? null,
     copyPatterns: [...input.config.credential_files],
     setupCommands: input.quick ? [] : [...input.config.setup_commands],
+    budgetUsd: budgetFor(input.budget, input.config.budget_usd),
   };
 }
 

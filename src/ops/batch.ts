@@ -24,6 +24,8 @@ export interface BatchRequest {
   items: readonly BatchItem[];
   base: string | null;
   quick: boolean;
+  /** --budget (USD) for every agent; unset: budget_usd from the config. */
+  budget?: number;
   /** Added to the hint when something already stands in an agent's way (what the caller could change). */
   conflictHint?: string;
   /** The URL of the issue every agent starts from (fanout --issue). */
@@ -103,6 +105,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
       base: req.base,
       quick: req.quick,
       issue: req.issue,
+      budget: req.budget,
     }),
   );
   const collision = findCollisions(plans);

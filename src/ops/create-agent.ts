@@ -37,6 +37,8 @@ export interface CreateRequest {
   quick: boolean;
   /** The URL of the issue it starts from (--issue). */
   issue?: string | null;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -52,6 +54,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     base: req.base,
     quick: req.quick,
     issue: req.issue,
+    budget: req.budget,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   return { plan, pre };
@@ -192,6 +195,7 @@ export async function createAgent(
     phase: 'creating',
     ...thisOwner(),
     issue: plan.issue,
+    budget_usd: plan.budgetUsd,
   };
   const claim = { ...record };
   const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);

@@ -31,6 +31,8 @@ export interface AgentRecord {
   owner_start?: string | null;
   /** The URL of the issue it was started from (--issue), or null; absent in records of older fleets. */
   issue?: string | null;
+  /** USD the agent may spend (--budget, or budget_usd when it was made); absent or null: none. */
+  budget_usd?: number | null;
 }
 
 export interface StateFile {
