@@ -21,6 +21,8 @@ import { nextCommand } from './commands/next.js';
 import { reviveCommand } from './commands/revive.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { trustCommand } from './commands/trust.js';
+import { compareCommand } from './commands/compare.js';
+import { costCommand } from './commands/cost.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -40,7 +42,9 @@ Examples:
   fleet prompt fix-auth "Now run the tests"
   fleet attach fix-auth
   fleet diff auth-refactor-2
+  fleet compare auth-refactor --run "npm test"
   fleet pick auth-refactor-2
+  fleet cost
   fleet kill fix-auth
   fleet prune
 
@@ -55,6 +59,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   for (const make of [waitCommand, nextCommand, reviveCommand]) program.addCommand(make());
   program.addCommand(dashboardCommand());
   program.addCommand(trustCommand());
+  program.addCommand(compareCommand());
+  program.addCommand(costCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

@@ -4,6 +4,7 @@ import { StoppedError } from '../errors.js';
 import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes, plural } from '../core/format.js';
+import { shortIssueLabel } from '../core/issue.js';
 import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
@@ -11,8 +12,9 @@ import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
 import { stdoutClosed } from '../ui/output.js';
-import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { cutTo, renderTable, statusCell, visibleWidth, type Column } from '../ui/table.js';
 import { needsUser as needsUserNow } from '../core/agent-state.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -51,7 +53,8 @@ ${USAGE_HELP}
 
 WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
 columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
-BATCH, MEMORY, CPU, AGENT, CHANGES. Piped output and --json have them all.
+TOKENS, BATCH, ISSUE, MEMORY, CPU, COST, AGENT, CHANGES. Piped output and --json
+have them all.
 Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
@@ -84,15 +87,28 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
     ctx.ui.note('hint: fleet create <branch> --prompt "..." starts one');
     return rows;
   }
-  ctx.ui.out(await renderRows(ctx, opts, rows));
-  const footer = await attentionLines(ctx, rows);
-  if (footer.length > 0) ctx.ui.out(`\n${footer.join('\n')}`);
+  ctx.ui.out(await renderList(ctx, opts, rows));
   return rows;
 }
 
-/** Below the table: why each agent that needs the user does, and what to run for the missing ones. */
-async function attentionLines(ctx: Context, rows: readonly ListedAgent[]): Promise<string[]> {
-  const lines = rows.filter(needsUser).map((a) => `! ${a.branch} ${a.status}: ${a.state_reason ?? ''}${a.status === 'waiting' ? ` — fleet attach ${a.branch}` : ''}`);
+/** The table, then why the agents marked "!" need the user (both fitted to a terminal's width). */
+async function renderList(ctx: Context, opts: ListOptions, rows: ListedAgent[]): Promise<string> {
+  const table = await renderRows(ctx, opts, rows);
+  const footer = await attentionLines(ctx, rows, terminalWidth(ctx));
+  return footer.length > 0 ? `${table}\n\n${footer.join('\n')}` : table;
+}
+
+/** The terminal's width when output goes to one (undefined: piped, nothing is cut). */
+function terminalWidth(ctx: Context): number | undefined {
+  return ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
+}
+
+/**
+ * Below the table: why each agent that needs the user does, and what to run for the missing
+ * ones. Within `width`, a long reason is cut (…), never the branch or the command to run.
+ */
+async function attentionLines(ctx: Context, rows: readonly ListedAgent[], width?: number): Promise<string[]> {
+  const lines = rows.filter(needsUser).map((a) => attentionLine(a, width));
   const missing = rows.filter((a) => a.status === 'missing');
   if (missing.length > 0) {
     const records = await ctx.state.read();
@@ -107,6 +123,15 @@ async function attentionLines(ctx: Context, rows: readonly ListedAgent[]): Promi
     }
   }
   return lines;
+}
+
+/** "! fix-auth waiting: permission: Bash(npm test) — fleet attach fix-auth", the reason cut (…) to fit `width`. */
+export function attentionLine(a: Pick<ListedAgent, 'branch' | 'status' | 'state_reason'>, width?: number): string {
+  const head = `! ${a.branch} ${a.status}: `;
+  const tail = a.status === 'waiting' ? ` — fleet attach ${a.branch}` : '';
+  const reason = a.state_reason ?? '';
+  if (width === undefined) return head + reason + tail;
+  return head + cutTo(reason, Math.max(10, width - visibleWidth(head) - visibleWidth(tail)), 'end') + tail;
 }
 
 /**
@@ -133,7 +158,7 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler,
       if (signal.aborted) break;
       if (opts.json) ctx.ui.out(JSON.stringify(rows));
       else {
-        const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
+        const body = rows.length > 0 ? await renderList(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
         const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
         // On a terminal, draw over the previous frame (cleared once, then rewritten row by row: a
         // clear each time would push a copy of every frame into tmux's scrollback); elsewhere,
@@ -162,21 +187,36 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
   const columns: Column<ListedAgent>[] = [
     ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
     { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    // Only when some agent was started from an issue (--issue): #123, ENG-42.
+    ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-'), fit: { drop: 4.5 } }] : []),
     { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
     { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
     { head: 'status', cell: (a) => (needsUser(a) ? '! ' : '') + statusCell(a.status, a.exit_code, ctx.ui.color) },
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
+    ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
     { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
-  const width = ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
+  const width = terminalWidth(ctx);
   if (opts.grouped) {
     const { renderGrouped } = await import('../ui/grouped.js');
     return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
   }
   return renderTable(columns, rows, { color: ctx.ui.color, width });
+}
+
+/** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
+const usageColumns: Column<ListedAgent>[] = [
+  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right', fit: { drop: 3.5 } },
+  { head: 'cost', cell: (a) => costCell(a), align: 'right', fit: { drop: 6.5 } },
+];
+
+/** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */
+function costCell(a: ListedAgent): string {
+  const cost = a.usage ? formatCost(a.usage.cost_usd) : '-';
+  return a.budget_usd === null ? cost : `${cost}/${formatCost(a.budget_usd)}`;
 }
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */

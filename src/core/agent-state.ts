@@ -45,8 +45,11 @@ export interface DerivedState {
   since: number | null;
 }
 
+/** How the reason of an agent starting for too long begins (other reasons, e.g. a budget's, may follow it). */
+const STARTING_STUCK = 'has not taken its prompt';
+
 export function startingReason(branch: string): string {
-  return `has not taken its prompt: a dialog may be open — fleet attach ${branch}`;
+  return `${STARTING_STUCK}: a dialog may be open — fleet attach ${branch}`;
 }
 
 export function hookedState(f: HookFacts, opts: { now: number; idleSeconds: number; branch: string }): DerivedState {
@@ -77,7 +80,7 @@ export function hookedState(f: HookFacts, opts: { now: number; idleSeconds: numb
 
 /** An agent that needs the user now: waiting on a dialog, or starting for so long that one may be open. */
 export function needsUser(v: { status: string; reason?: string | null }): boolean {
-  return v.status === 'waiting' || (v.status === 'starting' && Boolean(v.reason));
+  return v.status === 'waiting' || (v.status === 'starting' && Boolean(v.reason?.startsWith(STARTING_STUCK)));
 }
 
 /**

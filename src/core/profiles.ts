@@ -52,7 +52,8 @@ export const DEFAULT_FACTS: AgentFacts = { enterDelayMs: 120 };
 /** The part of the config that profiles are made from. */
 export interface ProfileConfig {
   claude_flags: string;
-  agents: Record<string, { command: string | string[]; env?: Record<string, string>; hooks?: string; resume?: string }>;
+  /** A built-in's name may come without a command: it keeps the built-in's, with the entry's env. */
+  agents: Record<string, { command?: string | string[]; env?: Record<string, string>; hooks?: string; resume?: string }>;
 }
 
 /** Where a user's `resume` command puts the conversation id. */
@@ -130,7 +131,7 @@ export function installHintFor(program: string): string | undefined {
 export function resolveProfile(config: ProfileConfig, name: string): AgentProfile {
   const user = config.agents[name];
   const env = { defaults: agentFacts(name).env ?? {}, own: user?.env ?? {} };
-  if (user) {
+  if (user?.command !== undefined) {
     const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
     // A user profile replacing a built-in keeps its hooks unless it says `hooks = "none"`.
     const hooks = user.hooks === undefined ? (agentFacts(name).hooks ?? null) : isHookKind(user.hooks) ? user.hooks : null;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
+import type { AgentUsage } from '../core/usage/types.js';
 import type { PaneInfo } from '../core/parse.js';
 import { busyByCpu, reconcile, type AgentView } from '../core/reconcile.js';
 import { userFirst } from '../core/agent-state.js';
@@ -10,6 +11,8 @@ import { pidAlive } from '../process/pids.js';
 import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
+import { budgetOf, usageOf } from './usage.js';
+import { noticeOverBudget, overBudget } from './budget.js';
 
 /** One row of `fleet list` (and an element of `list --json`). */
 export interface ListedAgent {
@@ -24,7 +27,11 @@ export interface ListedAgent {
   memory: number | null;
   created_at: string;
   exit_code: number | null;
-  /** Why it is in this status when fleet knows (a dialog's request, a failed turn, a starting agent's dialog); else null. */
+  /**
+   * Why it is in this status or needs a look, when fleet knows: a dialog's request, a failed
+   * turn, a starting agent's dialog, `over budget ($4.12 of $4.00)`; joined with "; " when more
+   * than one applies (the hook's first); else null.
+   */
   state_reason: string | null;
   /** Since when it is in this status (ISO 8601), when known. */
   state_since: string | null;
@@ -32,6 +39,12 @@ export interface ListedAgent {
   conversation_id: string | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
+  /** The URL of the issue it was started from (--issue), or null. */
+  issue: string | null;
+  /** Tokens and cost from the agent's transcripts; null for agents without any (other kinds) or before its first model call. */
+  usage: AgentUsage | null;
+  /** USD the agent may spend (--budget or budget_usd when it was made); null: no budget. */
+  budget_usd: number | null;
 }
 
 export interface RowOptions {
@@ -138,6 +151,9 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     state_since: status === v.status && typeof v.since === 'number' ? new Date(v.since * 1000).toISOString() : null,
     conversation_id: v.pane?.fleet.conversation || r.conversation_id || null,
     changes: null,
+    issue: r.issue ?? null,
+    usage: null,
+    budget_usd: budgetOf(r),
   };
 }
 
@@ -169,8 +185,19 @@ async function rememberConversations(ctx: Context, views: readonly AgentView[]):
 export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFacts = {}): Promise<ListedAgent[]> {
   const sampler = opts.measure === false ? undefined : (facts.sampler ?? usageSampler(ctx));
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
-  const usage = sampler ? await measureViews(ctx, views, sampler) : undefined;
+  // The transcripts are read (a stat per file and one small index read when nothing changed)
+  // while ps runs for the CPU figures.
+  const measuring = sampler ? measureViews(ctx, views, sampler) : undefined;
+  const tokens = await usageOf(ctx, views.map((v) => v.record));
+  const usage = await measuring;
   const rows = views.map((v) => toListed(v, usage));
+  rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
+  const over = overBudget(views.map((v, i) => ({ record: v.record, usage: rows[i]!.usage })));
+  for (const o of over) {
+    const row = rows[views.findIndex((v) => v.record === o.record)]!;
+    row.state_reason = row.state_reason ? `${row.state_reason}; ${o.reason}` : o.reason;
+  }
+  await noticeOverBudget(ctx, over);
   if (opts.changes) {
     // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
     const { changeStatsAll } = await import('./changes.js');

@@ -29,7 +29,8 @@ export function validRecord(raw: unknown): AgentRecord | null {
     optional('prompt_preview', isString) &&
     optional('phase', (v) => v === 'creating' || v === 'ready') &&
     optional('owner_pid', (v) => v === null || (typeof v === 'number' && Number.isInteger(v) && v > 0)) &&
-    optional('owner_start', stringOrNull);
+    optional('owner_start', stringOrNull) &&
+    optional('issue', stringOrNull);
   if (!fine) return null;
 
   const repo = r.repo as string;
@@ -55,6 +56,7 @@ export function validRecord(raw: unknown): AgentRecord | null {
     phase,
     owner_pid: owner,
     owner_start: (r.owner_start as string | null | undefined) ?? null,
+    issue: (r.issue as string | null | undefined) ?? null,
   };
 }
 

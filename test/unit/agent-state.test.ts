@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hookedState, needsUser, STARTING_GRACE_SECONDS, userFirst, type HookFacts } from '../../src/core/agent-state.js';
+import { hookedState, needsUser, STARTING_GRACE_SECONDS, startingReason, userFirst, type HookFacts } from '../../src/core/agent-state.js';
 
 const T = 1_800_000_000;
 const facts = (f: Partial<HookFacts>): HookFacts => ({ state: null, at: null, reason: null, sessionActivity: T - 100, activity: T - 100, created: T - 100, ...f });
@@ -37,11 +37,17 @@ describe('status of an agent with hooks', () => {
       { b: 'a', status: 'working', reason: null, since: 1 },
       { b: 'b', status: 'waiting', reason: 'x', since: 50 },
       { b: 'c', status: 'starting', reason: null, since: 2 },
-      { b: 'd', status: 'starting', reason: 'dialog', since: 40 },
+      { b: 'd', status: 'starting', reason: startingReason('d'), since: 40 },
       { b: 'e', status: 'idle', reason: null, since: null },
       { b: 'f', status: 'waiting', reason: 'y', since: 10 },
     ];
     expect(userFirst(rows).map((r) => r.b)).toEqual(['f', 'd', 'b', 'a', 'c', 'e']);
     expect(rows.filter(needsUser).map((r) => r.b)).toEqual(['b', 'd', 'f']);
+  });
+
+  it('a reason that is not a stuck start (a budget, joined after the hook\'s) does not make a starting agent need the user', () => {
+    expect(needsUser({ status: 'starting', reason: 'over budget ($5.10 of $5.00)' })).toBe(false);
+    expect(needsUser({ status: 'starting', reason: `${startingReason('x')}; over budget ($5.10 of $5.00)` })).toBe(true);
+    expect(needsUser({ status: 'done', reason: 'over budget ($5.10 of $5.00)' })).toBe(false);
   });
 });
