@@ -168,7 +168,15 @@ describe("the session's pane-died hook", () => {
     await tmux('new-session', '-d', '-s', s, 'sleep 0.5; exit 3', ';', 'set-option', '-w', '-t', `=${s}:`, 'remain-on-exit', 'on', ';',
       'set-option', '-t', `=${s}:`, '@fleet_branch', 'ends', ';', 'set-option', '-t', `=${s}:`, '@fleet_notify', notify, ';',
       'set-hook', '-t', `=${s}:`, 'pane-died', paneDiedCommand(odd));
-    await waitFor(() => fs.existsSync(log), { what: 'the exit notification' });
+    // A tmux that takes the pane's end (EOF) and its SIGCHLD apart (libutempter builds, tmux#311)
+    // reaps the child, and runs pane-died, only when signalled again: what any fleet list does
+    // (listPanes). A loaded machine makes that gap likely, so nudge as fleet would while polling.
+    const serverPid = Number(await tmux('display', '-p', '#{pid}'));
+    await waitFor(() => {
+      if (fs.existsSync(log)) return true;
+      process.kill(serverPid, 'SIGCHLD');
+      return false;
+    }, { what: 'the exit notification' });
     expect(fs.readFileSync(log, 'utf8')).toBe('ends|exited|exit code 3\n');
     const t = `=${s}:`;
     expect([await tmux('display', '-p', '-t', t, '#{@fleet_state}'), await tmux('display', '-p', '-t', t, '#{@fleet_reason}')]).toEqual(['exited', 'exit code 3']);
