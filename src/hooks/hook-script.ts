@@ -113,6 +113,14 @@ EOF
 esac
 case $o in %[0-9]*) ;; *) exit 0 ;; esac
 n=$(date +%s)
+case $e in
+PostToolUse|AfterTool)
+  # A tool's end only ends a dialog (waiting -> working). claude runs this hook async, so it can
+  # land after the turn's Stop: tested and set in one tmux command, it never undoes a done.
+  tmux if -F -t "$o" "#{==:#{@fleet_state},waiting}" \
+    "set -t $o @fleet_state_at $n ; set -t $o @fleet_state $s ; set -t $o @fleet_event $e ; set -u -t $o @fleet_reason" >/dev/null 2>&1
+  exit 0 ;;
+esac
 set -- if -F -t "$o" "#{!=:#{@fleet_state},$s}" "set -t $o @fleet_state_at $n" \; \
   set -t "$o" @fleet_state "$s" \; set -t "$o" @fleet_event "$e"
 [ -n "$c" ] && set -- "$@" \; set -t "$o" @fleet_conversation "$c"

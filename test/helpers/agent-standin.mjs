@@ -212,7 +212,6 @@ async function ready() {
   if (prompt !== null) await submit(prompt);
 }
 
-let dialogKeys = '';
 function onKeys(data) {
   const s = data.toString('utf8');
   if (mode === 'starting') {
@@ -224,13 +223,8 @@ function onKeys(data) {
   }
   if (mode === 'answered') return;
   if (mode === 'dialog') {
-    // A paste can reach a busy machine's pty in pieces: the dialog reads it whole, as a TUI does.
-    dialogKeys += s;
-    if (dialogKeys.includes('\x1b[200~') && !dialogKeys.includes('\x1b[201~')) return;
-    const keys = dialogKeys;
-    dialogKeys = '';
-    log(`dialog-input: ${JSON.stringify(keys)}`);
-    const key = keys.replace(/\x1b\[20[01]~/g, '');
+    log(`dialog-input: ${JSON.stringify(s)}`);
+    const key = s.replace(/\x1b\[20[01]~/g, '');
     const yes = /^[1y\r]/.test(key);
     const cmd = pendingCommand;
     mode = 'working';

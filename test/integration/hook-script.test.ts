@@ -87,6 +87,15 @@ for (const shell of ['dash', 'bash']) {
       expect(await opt('reason')).toBe('permission: Shell(touch perm-test.txt)');
     });
 
+    it("a tool's end that lands after the turn's Stop (claude runs it async) leaves the agent done", async () => {
+      await hook('done', 'Stop', payload('claude', 'Stop'));
+      await hook('working', 'PostToolUse', payload('claude', 'PostToolUse.Bash'));
+      expect([await opt('state'), await opt('event')]).toEqual(['done', 'Stop']);
+      await hook('working', 'UserPromptSubmit', payload('claude', 'UserPromptSubmit'));
+      await hook('working', 'AfterTool', payload('gemini', 'AfterTool'));
+      expect([await opt('state'), await opt('event')]).toEqual(['working', 'UserPromptSubmit']);
+    });
+
     it('keeps the time of the last change of state, not of the last event', async () => {
       await tmux('set', '-t', pane, '@fleet_state', 'working');
       await tmux('set', '-t', pane, '@fleet_state_at', '1000');
