@@ -103,6 +103,8 @@ export async function importBundled(name, exportLines) {
     logLevel: 'error',
   });
   return import(outfile);
+}
+
 // Claude transcripts for the usage benchmarks (bench/usage, bench/list --transcripts).
 let n = 0;
 /** One assistant reply as Claude Code writes it: one line per content block, each repeating the usage. */

@@ -9,7 +9,6 @@ import type { Context } from '../context.js';
 import { overBudgetReason } from '../core/usage/budget.js';
 import type { AgentUsage } from '../core/usage/types.js';
 import { atomicWrite } from '../fs/atomic-write.js';
-import { ensureNotifyFile } from '../hooks/hook-script.js';
 import type { AgentRecord } from '../state/types.js';
 import { budgetOf } from './usage.js';
 
@@ -86,6 +85,7 @@ export async function notifyAgentChange(ctx: Context, record: AgentRecord, statu
   }
   if (ctx.config.notify_command.trim() === '') return;
   try {
+    const { ensureNotifyFile } = await import('../hooks/hook-script.js'); // rare: only when notifying
     const file = ensureNotifyFile(ctx.configs.home, ctx.config.notify_command);
     const env = { ...ctx.env, FLEET_BRANCH: record.branch, FLEET_STATUS: status, FLEET_REASON: reason, FLEET_REPO: record.repo, FLEET_SESSION: record.session };
     const cwd = fs.existsSync(record.repo) ? record.repo : ctx.cwd;
