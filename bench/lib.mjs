@@ -83,6 +83,28 @@ export function report(title, rows) {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(34)} ${v}`);
 }
 
+/**
+ * Bundle TypeScript modules of this repository (`export … from './src/….ts'` lines) into one ES
+ * module with esbuild (tsup's), beside node_modules so their own imports (execa) resolve, and
+ * import it.
+ */
+export async function importBundled(name, exportLines) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const outfile = path.join(root, 'node_modules', '.cache', 'fleet-bench', `${name}.mjs`);
+  const { build } = await import('esbuild');
+  await build({
+    stdin: { contents: exportLines.join('\n'), resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  });
+  return import(outfile);
+}
+
 // Claude transcripts for the usage benchmarks (bench/usage, bench/list --transcripts).
 let n = 0;
 /** One assistant reply as Claude Code writes it: one line per content block, each repeating the usage. */

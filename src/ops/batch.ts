@@ -10,6 +10,7 @@ import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress, ProgressFactory } from '../ui/progress.js';
 import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
+import { warnFirstRun } from './agent-hooks.js';
 
 export interface BatchItem {
   branch: string;
@@ -57,6 +58,7 @@ export async function createBatch(ctx: RepoContext, req: BatchRequest, opts: { p
     }
     throw e;
   }
+  await warnFirstRun(ctx, plans);
   const progress = opts.progress(plans.map((p) => ({ branch: p.branch, agent: p.agent })));
   const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
   result.retry = { base: req.base, quick: req.quick, promptFiles: retryPromptFiles(ctx, req, result) };

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
-import type { AgentProfile } from '../core/profiles.js';
+import type { AgentProfile, LaunchPlan } from '../core/profiles.js';
+import type { FleetOption } from '../core/parse.js';
 import { planCreate, type CreatePhase, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
@@ -16,6 +17,7 @@ import { agentEnv } from '../core/agent-env.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
+import { hookedStart, warnFirstRun } from './agent-hooks.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -57,6 +59,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     budget: req.budget,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  await warnFirstRun(ctx, [plan]);
   return { plan, pre };
 }
 
@@ -210,20 +213,12 @@ export async function createAgent(
   // Only this claim: a record someone made on the branch since is theirs.
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
+  // Flags, environment and tmux options that make the agent report its state (src/hooks).
+  const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
+  record.hooks = start.hooks;
+  record.conversation_id = start.conversation;
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
-  const env = agentEnv({
-    caller: ctx.env,
-    profile: plan.env,
-    config: ctx.config.env,
-    fleet: {
-      FLEET_REPO: plan.repo,
-      FLEET_BRANCH: plan.branch,
-      FLEET_WORKTREE: plan.worktree,
-      FLEET_BATCH: plan.batchId ?? '',
-      FLEET_AGENT: plan.agent,
-    },
-    worktree: plan.worktree,
-  });
+  const env = launchEnv(ctx, { ...record, batch_id: plan.batchId }, plan.env, start.env);
 
   try {
     checkAbort();
@@ -258,26 +253,7 @@ export async function createAgent(
     checkAbort();
     if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
-    const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
-    try {
-      await newSession(ctx.run, {
-        name: plan.session,
-        cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, launchFile),
-        options: {
-          repo: plan.repo,
-          branch: plan.branch,
-          batch: plan.batchId ?? undefined,
-          agent: plan.agent,
-          worktree: plan.worktree,
-          created: record.created_at,
-          base: pre.baseCommit,
-        },
-      });
-    } catch (e) {
-      fs.rmSync(launchFile, { force: true });
-      throw e;
-    }
+    await startAgentSession(ctx, { ...start, record, env, text: plan.prompt });
     sessionStarted = true;
 
     checkAbort();
@@ -293,6 +269,71 @@ export async function createAgent(
   } catch (e) {
     hooks.onPhase?.('failed', e instanceof Error ? e.message : String(e));
     for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The environment an agent starts with (core/agent-env): the caller's, then the kind's defaults
+ * with what its hooks need on top (GEMINI_CLI_HOME, OPENCODE_CONFIG_CONTENT), the config's [env],
+ * the profile's own, and the FLEET_* variables.
+ */
+export function launchEnv(
+  ctx: Context,
+  r: Pick<AgentRecord, 'repo' | 'branch' | 'worktree' | 'batch_id' | 'agent'>,
+  profileEnv: AgentProfile['env'],
+  hookEnv: Record<string, string>,
+): Record<string, string> {
+  return agentEnv({
+    caller: ctx.env,
+    profile: { defaults: { ...profileEnv.defaults, ...hookEnv }, own: profileEnv.own },
+    config: ctx.config.env,
+    fleet: { FLEET_REPO: r.repo, FLEET_BRANCH: r.branch, FLEET_WORKTREE: r.worktree, FLEET_BATCH: r.batch_id ?? '', FLEET_AGENT: r.agent },
+    worktree: r.worktree,
+  });
+}
+
+/**
+ * Start the agent of `record` in a new tmux session in its worktree: the launch plan's argv
+ * with `text` (the prompt) in its slot and `env` as its environment, both through the 0600
+ * launch file; the @fleet_* options that let a lost state.json be rebuilt (plus `options`: its
+ * hooks and conversation), and the session's pane-died hook. create and revive both start
+ * agents here.
+ */
+export async function startAgentSession(
+  ctx: Context,
+  s: {
+    record: AgentRecord;
+    launch: LaunchPlan;
+    text: string;
+    env: Record<string, string>;
+    options: Partial<Record<FleetOption, string>>;
+    extraOptions: Record<string, string>;
+    paneDied: string;
+  },
+): Promise<void> {
+  const r = s.record;
+  const launchFile = writeLaunchFile(ctx.configs.home, r.session, s.env, s.text);
+  try {
+    await newSession(ctx.run, {
+      name: r.session,
+      cwd: r.worktree,
+      argv: launcherArgv(s.launch, launchFile),
+      options: {
+        repo: r.repo,
+        branch: r.branch,
+        batch: r.batch_id ?? undefined,
+        agent: r.agent,
+        worktree: r.worktree,
+        created: r.created_at,
+        base: r.base_commit,
+        ...s.options,
+      },
+      extraOptions: s.extraOptions,
+      paneDied: s.paneDied,
+    });
+  } catch (e) {
+    fs.rmSync(launchFile, { force: true });
     throw e;
   }
 }

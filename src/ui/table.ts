@@ -97,6 +97,10 @@ const STATUS_COLOURS: Record<string, Colour> = {
   'worktree-missing': 'red',
   'setup-failed': 'red',
   creating: 'cyan',
+  starting: 'cyan',
+  working: 'green',
+  waiting: 'magenta',
+  done: 'blue',
 };
 
 export function statusCell(status: string, exitCode: number | null, color: boolean): string {
