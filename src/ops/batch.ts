@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { FleetError, InterruptedError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { AgentProfile } from '../config/schema.js';
@@ -7,6 +8,7 @@ import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress } from '../ui/progress.js';
 import { createAgent, preflight } from './create-agent.js';
 import { withInterrupts } from './interrupts.js';
+import { checkoutSlots, Semaphore } from './schedule.js';
 
 export interface BatchItem {
   branch: string;
@@ -70,16 +72,18 @@ export async function preflightBatch(ctx: Context, plans: readonly CreatePlan[])
 }
 
 /**
- * Make the agents, at most `maxParallel` at once. A failure rolls back only that agent (createAgent
- * undoes its own steps); the others carry on. SIGINT/SIGTERM stops starting new agents, aborts the
- * ones in progress (each rolls itself back, setup commands killed with their process group) and
- * keeps the finished ones. Never throws for a failed agent: the result says who failed and why.
+ * Make the agents, at most `maxParallel` at once; of those, at most `checkoutSlots(cpus, …)` check
+ * out their worktree at once (the rest of each set-up overlaps the next checkout). A failure rolls
+ * back only that agent (createAgent undoes its own steps); the others carry on. SIGINT/SIGTERM
+ * stops starting new agents, aborts the ones in progress (each rolls itself back, setup commands
+ * killed with their process group, queued checkouts never started) and keeps the finished ones.
+ * Never throws for a failed agent: the result says who failed and why.
  */
 export async function runBatch(
   ctx: Context,
   plans: readonly CreatePlan[],
   pre: Preflight,
-  opts: { maxParallel: number; progress: BatchProgress; batchId: string },
+  opts: { maxParallel: number; progress: BatchProgress; batchId: string; cpus?: number },
 ): Promise<BatchResult> {
   const { progress } = opts;
   const created: (AgentRecord | undefined)[] = new Array(plans.length);
@@ -93,6 +97,7 @@ export async function runBatch(
   };
 
   const interrupted = await withInterrupts(async (signal) => {
+    const checkouts = new Semaphore(checkoutSlots(opts.cpus ?? os.availableParallelism(), opts.maxParallel));
     const makeOne = async (i: number) => {
       const plan = plans[i]!;
       try {
@@ -101,6 +106,7 @@ export async function runBatch(
           // createAgent reports "failed" before it undoes its steps; the outcome is reported once they are undone.
           onPhase: (phase) => progress.update(plan.branch, phase === 'failed' ? 'rolling back' : phase),
           onNote: (n) => progress.note(`${plan.branch}: ${n}`),
+          checkoutSlot: (step) => checkouts.run(step, signal),
         });
         progress.update(plan.branch, 'ready');
       } catch (e) {

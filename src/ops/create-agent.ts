@@ -16,6 +16,11 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /**
+   * Wraps the worktree checkout, e.g. to wait for a free checkout slot (runBatch). Resolves only
+   * when the step did; may reject (on abort) without running it.
+   */
+  checkoutSlot?: <T>(step: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -131,8 +136,11 @@ export async function createAgent(
 
   try {
     checkAbort();
-    hooks.onPhase?.('creating worktree');
-    await ctx.git.add(plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
+      checkAbort();
+      hooks.onPhase?.('creating worktree');
+      await ctx.git.add(plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    });
     undo.push(async () => {
       await ctx.git.remove(plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
