@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { FleetError } from './errors.js';
+import { FleetError, StoppedError } from './errors.js';
 import { runnerLog } from './process/runner.js';
 import { createCommand } from './commands/create.js';
 import { fanoutCommand } from './commands/fanout.js';
@@ -13,6 +13,13 @@ import { configCommand } from './commands/config.js';
 import { pruneCommand } from './commands/prune.js';
 import { diffCommand } from './commands/diff.js';
 import { pickCommand } from './commands/pick.js';
+import { templatesCommand } from './commands/templates.js';
+import { initCommand } from './commands/init.js';
+import { doctorCommand } from './commands/doctor.js';
+import { dashboardCommand } from './commands/dashboard.js';
+import { trustCommand } from './commands/trust.js';
+import { compareCommand } from './commands/compare.js';
+import { costCommand } from './commands/cost.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -32,7 +39,9 @@ Examples:
   fleet prompt fix-auth "Now run the tests"
   fleet attach fix-auth
   fleet diff auth-refactor-2
+  fleet compare auth-refactor --run "npm test"
   fleet pick auth-refactor-2
+  fleet cost
   fleet kill fix-auth
   fleet prune
 
@@ -41,14 +50,25 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
     program.addCommand(make());
   }
+  program.addCommand(templatesCommand());
+  program.addCommand(initCommand());
+  program.addCommand(doctorCommand());
+  program.addCommand(dashboardCommand());
+  program.addCommand(trustCommand());
+  program.addCommand(compareCommand());
+  program.addCommand(costCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
   });
   // Every command (and subcommand) exits through main()'s catch, never process.exit inside.
+  // Help wraps at 80 columns even on a wider terminal: long lines are hard to read.
+  const helpWidth = Math.min(80, process.stdout.columns || 80);
   const override = (c: Command) => {
     c.exitOverride();
-    c.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
+    c.configureHelp({ helpWidth });
+    // commander's "(Did you mean set?)" line becomes our hint line.
+    c.configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.+)\?\)\n?$/, '\nhint: did you mean $1?\n')) });
     c.commands.forEach(override);
   };
   override(program);
@@ -58,10 +78,11 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 function printError(err: unknown, verbose: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    // commander has already printed "error: …"
-    process.stderr.write('hint: add --help to see the usage\n');
+    // commander has already printed "error: …" (and a "did you mean" hint when it had one)
+    if (!/\(Did you mean /.test(err.message)) process.stderr.write('hint: add --help to see the usage\n');
     return 2;
   }
+  if (err instanceof StoppedError) return err.exitCode; // Ctrl+C on a watch: the ^C says it all
   if (err instanceof FleetError) {
     const [first, ...rest] = err.message.split('\n');
     process.stderr.write(`error: ${first}\n`);

@@ -1,15 +1,17 @@
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { findAgent } from '../ops/find.js';
+import { sessionGoneHint } from '../ops/kill-agent.js';
+import { attach, hasSession } from '../tmux/sessions.js';
 
 export function attachCommand(): Command {
   return new Command('attach')
     .description("attach this terminal to the agent's tmux session (switch-client inside tmux)")
     .argument('<branch>', "the agent's branch")
     .addHelpText('after', `
-Detach again with the tmux prefix key then d (usually Ctrl+b d); the agent keeps running.
+Detach again with the tmux prefix key then d (usually Ctrl+b d); the agent
+keeps running.
 
 Example:
   fleet attach fix-auth`)
@@ -19,16 +21,16 @@ Example:
     });
 }
 
-export async function runAttach(ctx: Context & { repo: RepoInfo }, branch: string): Promise<void> {
+export async function runAttach(ctx: RepoContext, branch: string): Promise<void> {
   const record = await findAgent(ctx, branch);
   // Check first: a bare `tmux attach` to a missing session can look like it worked.
-  if (!(await ctx.tmux.hasSession(record.session))) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: 'fleet prune cleans up after it' });
+  if (!(await hasSession(ctx.run, record.session))) {
+    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: await sessionGoneHint(ctx, record) });
   }
-  const inside = Boolean(process.env.TMUX);
+  const inside = Boolean(ctx.env.TMUX);
   if (!inside && !process.stdin.isTTY) {
     throw new FleetError('attach needs a terminal', { hint: `fleet logs ${branch} prints its screen instead` });
   }
-  const code = await ctx.tmux.attach(record.session, inside);
+  const code = await attach(ctx.run, record.session, inside);
   if (code !== 0) throw new FleetError(`tmux attach exited with status ${code}`);
 }

@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { findAgent } from '../ops/find.js';
-import { runInteractive } from '../process/runner.js';
+import { differ, showDiff } from '../git/diff.js';
 
 export interface DiffOptions {
   stat?: boolean;
@@ -17,9 +16,10 @@ export function diffCommand(): Command {
     .addOption(new Option('--stat', 'a diffstat instead of the patch').conflicts('nameOnly'))
     .addOption(new Option('--name-only', 'only the names of changed files').conflicts('stat'))
     .addHelpText('after', `
-The worktree's index and files are left alone: its files are staged into a temporary index.
-Files fleet copied in (credential_files) and git-ignored files are not part of the diff.
-Paged like git diff on a terminal (git's own pager and colour settings apply); plain when piped.
+The worktree's index and files are left alone: its files are staged into a
+temporary index. Files fleet copied in (credential_files), ignored by git or
+not, and git-ignored files are not part of the diff. Paged like git diff on a
+terminal (git's own pager and colour settings apply); plain when piped.
 
 Examples:
   fleet diff fix-auth
@@ -31,21 +31,18 @@ Examples:
     });
 }
 
-export async function runDiff(ctx: Context & { repo: RepoInfo }, branch: string, opts: DiffOptions): Promise<void> {
+export async function runDiff(ctx: RepoContext, branch: string, opts: DiffOptions): Promise<void> {
   const record = await findAgent(ctx, branch);
   const { agentChange } = await import('../ops/changes.js');
   const change = await agentChange(ctx, record);
   if (change.source === 'branch') {
     ctx.ui.note(`note: the worktree of "${branch}" is gone; showing its branch (committed work only)`);
   }
-  const quiet = await ctx.run('git', ['diff', '--quiet', change.base, change.target], { cwd: record.repo, reject: false });
-  if (quiet.exitCode === 0) {
+  if (!(await differ(ctx.run, record.repo, change.base, change.target))) {
     ctx.ui.note(`no changes on "${branch}" since its base ${change.base.slice(0, 7)}`);
     return;
   }
-  const format = opts.stat ? ['--stat'] : opts.nameOnly ? ['--name-only'] : [];
-  // git itself decides paging and colour: a pager on a terminal, plain text into a pipe.
-  const code = await runInteractive('git', ['diff', ...format, change.base, change.target, '--'], { cwd: record.repo });
+  const code = await showDiff(record.repo, change.base, change.target, opts.stat ? 'stat' : opts.nameOnly ? 'name-only' : 'patch');
   // A reader that stops early (| head) ends git with SIGPIPE: not a failure.
   if (code !== 0 && code < 128) throw new FleetError(`git diff exited with status ${code}`);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { FleetError, UncommittedWorkError, UsageError, toFleetError } from '../errors.js';
+import { plural } from '../core/format.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { matchAgents, recordsOfRepo, unknownAgent } from '../ops/find.js';
 import { killAgent, type KillResult } from '../ops/kill-agent.js';
 import { canAsk, confirm } from '../ui/confirm.js';
@@ -19,10 +19,14 @@ export function killCommand(): Command {
     .description('end agents: tmux session, worktree and record (the branch is kept)')
     .argument('[branches...]', "branch names or globs (quote globs: 'fix-*')")
     .option('--batch <id>', 'every agent of this batch')
-    .option('-f, --force', 'also discard uncommitted work in the worktree (and delete unmerged branches)')
+    .option('-f, --force', 'also discard uncommitted changes (commits of a detached HEAD are kept under refs/fleet/rescued/) and delete unmerged branches')
     .option('-D, --delete-branch', 'also delete the branch (refused when it is not merged, unless --force)')
     .option('-y, --yes', 'do not ask before ending more than one agent')
     .addHelpText('after', `
+An agent with unsaved work is kept whole: uncommitted changes in its worktree
+(the credential files fleet copied in are not its work), or commits that only
+its detached HEAD holds.
+
 Examples:
   fleet kill fix-auth
   fleet kill 'auth-refactor-*' --yes
@@ -34,7 +38,7 @@ Examples:
     });
 }
 
-export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: string[], opts: KillCommandOptions): Promise<KillResult[]> {
+export async function runKill(ctx: RepoContext, patterns: string[], opts: KillCommandOptions): Promise<KillResult[]> {
   if (patterns.length === 0 && !opts.batch) {
     throw new UsageError('name the agents to kill', 'fleet kill <branch>… or fleet kill --batch <id> (fleet list shows them)');
   }
@@ -55,7 +59,7 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
   }
 
   const results: KillResult[] = [];
-  const failures: string[] = [];
+  const failures: { branch: string; error: FleetError }[] = [];
   for (const record of matched) {
     try {
       const r = await killAgent(ctx, record, { force: opts.force, deleteBranch: opts.deleteBranch });
@@ -63,18 +67,39 @@ export async function runKill(ctx: Context & { repo: RepoInfo }, patterns: strin
       const parts = [r.sessionKilled ? 'session ended' : 'session was already gone', r.worktreeRemoved ? 'worktree removed' : 'no worktree left'];
       parts.push(r.branchDeleted ? 'branch deleted' : `branch ${record.branch} kept`);
       ctx.ui.out(`killed ${record.branch}: ${parts.join(', ')}`);
+      if (r.rescued) {
+        const them = r.rescued.commits === 1 ? 'it' : 'them';
+        ctx.ui.note(`note: ${plural(r.rescued.commits, 'commit')} of its detached HEAD that no branch contained ${r.rescued.commits === 1 ? 'is' : 'are'} kept as ${r.rescued.ref} (git branch <name> ${r.rescued.ref} saves ${them} on a branch)`);
+      }
       if (!r.branchDeleted && r.unmergedCommits > 0) {
-        ctx.ui.note(`note: branch "${record.branch}" has ${r.unmergedCommits} commit(s) not in its base; it is kept (git log ${record.base_commit.slice(0, 7)}..${record.branch})`);
+        ctx.ui.note(`note: branch "${record.branch}" has ${plural(r.unmergedCommits, 'commit')} not in its base; it is kept (git log ${record.base_commit.slice(0, 7)}..${record.branch})`);
       }
     } catch (e) {
       if (matched.length === 1) throw e;
-      const fe = e instanceof FleetError ? e : new FleetError(String(e));
-      failures.push(record.branch);
-      ctx.ui.note(`error: ${fe.message}${fe.hint ? `\nhint: ${fe.hint}` : ''}`);
+      failures.push({ branch: record.branch, error: toFleetError(e) });
     }
   }
-  if (failures.length > 0) {
-    throw new FleetError(`${failures.length} of ${matched.length} agents not killed: ${failures.join(', ')}`);
-  }
+  if (failures.length > 0) throw notKilled(failures, matched.length, opts);
   return results;
+}
+
+/**
+ * One error for every agent that was not killed: a line each with its reason, and one hint.
+ * When unsaved work is what stopped them all, the hint is one command for all of them.
+ */
+function notKilled(failures: { branch: string; error: FleetError }[], total: number, opts: KillCommandOptions): FleetError {
+  const lines = failures.map((f) => `  ${f.error.message}`);
+  const names = failures.map((f) => f.branch);
+  let hint: string | undefined;
+  if (failures.every((f) => f.error instanceof UncommittedWorkError)) {
+    const commits = failures.some((f) => (f.error as UncommittedWorkError).commits.length > 0);
+    const flags = opts.deleteBranch ? ' --delete-branch' : '';
+    hint = commits
+      ? `save or commit the work in each worktree (git -C <worktree> switch -c <name> saves commits), or fleet kill ${names.join(' ')}${flags} --force to discard changes (commits are kept under refs/fleet/rescued/)`
+      : `commit them in the worktrees, or fleet kill ${names.join(' ')}${flags} --force to discard them`;
+  } else {
+    const hints = [...new Set(failures.map((f) => f.error.hint).filter((h): h is string => Boolean(h)))];
+    hint = hints.length > 0 ? hints.join('; ') : undefined;
+  }
+  return new FleetError(`${failures.length} of ${plural(total, 'agent')} not killed:\n${lines.join('\n')}`, { hint });
 }

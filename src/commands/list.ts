@@ -1,18 +1,19 @@
-import path from 'node:path';
 import { Command } from 'commander';
-import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import { reconcile, type AgentView } from '../core/reconcile.js';
-import { renderTable, statusCell, type Column } from '../ui/table.js';
-import { tildify } from '../ui/output.js';
+import { baseContext, loadContext, type Context } from '../context.js';
+import { StoppedError } from '../errors.js';
+import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
+import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
-import { formatChanges, type ChangeStats } from '../core/changes.js';
-import { UsageSampler, USAGE_HELP, type TreeUsage } from '../ops/metrics.js';
-import { fleetHome } from '../config/paths.js';
+import { shortIssueLabel } from '../core/issue.js';
+import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
-import { run as defaultRunner, type Runner } from '../process/runner.js';
-import { TmuxManager } from '../tmux/tmux-manager.js';
-import { pidAlive } from '../process/pids.js';
+import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
+import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
+import { withInterrupts } from '../process/interrupts.js';
+import { sleep } from '../process/sleep.js';
+import { stdoutClosed } from '../ui/output.js';
+import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -35,11 +36,20 @@ export function listCommand(): Command {
     .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
-Statuses: running (output in the last idle_seconds), idle (alive, quiet: likely waiting for you),
-exited (the agent ended; its screen is kept: fleet logs), missing (session gone: fleet prune),
-setup-failed (set-up was interrupted: fleet prune).
+Statuses: running (output in the last idle_seconds, or its processes use at
+least ${BUSY_CPU_PERCENT}% CPU), idle (alive, quiet: likely waiting for you), exited (the
+agent ended; its screen is kept: fleet logs), missing (session gone: fleet
+prune, which keeps a worktree with unsaved work), worktree-missing (its
+worktree directory was deleted: fleet prune), setup-failed (set-up was
+interrupted: fleet prune).
 
 ${USAGE_HELP}
+
+WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
+columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
+TOKENS, BATCH, ISSUE, MEMORY, CPU, COST, AGENT, CHANGES. Piped output and --json
+have them all.
+Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
   fleet list
@@ -48,129 +58,20 @@ Examples:
   fleet list --changes
   fleet list --all --json | jq '.[] | select(.status == "idle") | .branch'`)
     .action(async (opts: ListOptions) => {
-      const early = prefetchFacts();
-      const ctx = await loadContext({ needRepo: !opts.all, json: opts.json });
+      const base = baseContext({ json: opts.json });
+      const early = prefetchFacts(base);
+      const ctx = await loadContext({ needRepo: !opts.all, json: opts.json }, base);
       await runList(ctx, opts, early);
     });
 }
 
-export interface ListedAgent {
-  repo: string;
-  branch: string;
-  batch_id: string | null;
-  agent: string;
-  status: string;
-  session: string;
-  worktree: string;
-  cpu: number | null;
-  memory: number | null;
-  created_at: string;
-  exit_code: number | null;
-  /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
-  changes: ChangeStats | null;
-}
-
-/** The facts list needs that do not depend on the repository or the config. */
-export interface ListFacts {
-  /** tmux list-panes, already asked. */
-  panes?: Promise<PaneInfo[]>;
-  /** Its process-table read already started. */
-  sampler?: UsageSampler;
-}
-
-/**
- * Ask tmux for its panes and ps for the process table at once, while git works out which
- * repository this is: three calls side by side instead of one after another.
- */
-export function prefetchFacts(run: Runner = defaultRunner): Required<ListFacts> {
-  const panes = new TmuxManager(run).listPanes();
-  panes.catch(() => undefined); // awaited later; a failure surfaces there, not as an unhandled rejection
-  const sampler = new UsageSampler(run, samplesFile(fleetHome()));
-  sampler.prepare();
-  return { panes, sampler };
-}
-
-/**
- * Records of the repository (or all), reconciled with one tmux call (or the one already
- * asked). With a sampler, the one process-table read it needs starts alongside that call.
- */
-export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts = {}): Promise<AgentView[]> {
-  const { panes: early, sampler } = facts;
-  const records = await ctx.state.read();
-  const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
-  if (sampler && mine.length > 0) sampler.prepare();
-  const panes = await (early ?? ctx.tmux.listPanes());
-  return reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive });
-}
-
-/** The pane pid of an agent whose process is alive (its process tree is what it costs). */
-function livePid(v: AgentView): number | null {
-  return v.pane && !v.pane.dead && v.pane.pid !== null ? v.pane.pid : null;
-}
-
-/**
- * CPU and memory of every live agent's process tree: one ps read and one pidusage call for
- * all of them. When they cannot be measured (no ps), a warning and no figures.
- */
-export async function measureViews(ctx: Context, views: readonly AgentView[], sampler: UsageSampler): Promise<Map<number, TreeUsage> | null> {
-  const roots = views.map(livePid).filter((p): p is number => p !== null);
-  if (roots.length === 0) return new Map();
-  try {
-    return await sampler.measure(roots);
-  } catch (e) {
-    const hint = e instanceof FleetError && e.hint ? ` (${e.hint})` : '';
-    ctx.ui.warn(`cpu and memory not measured: ${(e as Error).message}${hint}`);
-    return null;
-  }
-}
-
-/**
- * One list row. cpu/memory: the live agent's tree (null when it could not be measured), 0
- * when no agent process is running (exited, missing).
- */
-export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): ListedAgent {
-  const r = v.record;
-  const pid = livePid(v);
-  const u = pid !== null ? usage?.get(pid) : undefined;
-  return {
-    repo: r.repo,
-    branch: r.branch,
-    batch_id: r.batch_id,
-    agent: r.agent,
-    status: v.status,
-    session: r.session,
-    worktree: r.worktree,
-    cpu: pid === null ? 0 : (u?.cpu ?? null),
-    memory: pid === null ? 0 : (u?.memory ?? null),
-    created_at: r.created_at,
-    exit_code: v.exitCode,
-    changes: null,
-  };
-}
-
-/** The rows, reconciled and measured: a constant number of tmux/git/ps calls for any number of agents. */
-export async function collectRows(ctx: Context, opts: ListOptions, sampler: UsageSampler, panes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
-  const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes });
-  const usage = await measureViews(ctx, views, sampler);
-  const rows = views.map((v) => toListed(v, usage));
-  if (opts.changes) {
-    // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
-    const { changeStatsAll } = await import('../ops/changes.js');
-    const stats = await changeStatsAll(ctx, views.map((v) => v.record));
-    rows.forEach((row, i) => (row.changes = stats.get(views[i]!.record) ?? null));
-  }
-  return rows;
-}
-
-/** Where CPU samples are kept between lists (a cache: losing it costs one lifetime average). */
-function samplesFile(home: string): string {
-  return path.join(home, 'run', 'cpu-samples.json');
-}
-
 export async function runList(ctx: Context, opts: ListOptions, early: ListFacts = {}): Promise<ListedAgent[]> {
-  const sampler = early.sampler ?? new UsageSampler(ctx.run, samplesFile(ctx.configs.home));
-  if (opts.watch) return watchList(ctx, opts, sampler, early.panes);
-  const rows = await collectRows(ctx, opts, sampler, early.panes);
+  const sampler = early.sampler ?? usageSampler(ctx);
+  if (opts.watch) {
+    await watchList(ctx, opts, sampler, early.panes);
+    return [];
+  }
+  const rows = await collectRows(ctx, opts, { sampler, panes: early.panes });
   if (opts.json) {
     ctx.ui.out(JSON.stringify(rows, null, 2));
     return rows;
@@ -184,61 +85,89 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
   return rows;
 }
 
-/** Redraw every WATCH_INTERVAL_MS until Ctrl+C (which ends it normally: exit 0). */
-async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<ListedAgent[]> {
-  const { setTimeout: sleep } = await import('node:timers/promises');
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let rows: ListedAgent[] = [];
-  try {
-    while (!stop.signal.aborted) {
+/**
+ * Redraw every WATCH_INTERVAL_MS until Ctrl+C or SIGTERM, which end it with exit status 130 (as
+ * create and fanout), or until stdout's reader goes away (`| head`: exit 0).
+ */
+async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler, firstPanes?: Promise<PaneInfo[]>): Promise<void> {
+  const closed = stdoutClosed();
+  let frames = 0;
+  // A second Ctrl+C is ignored quietly: the watch is already ending.
+  await withInterrupts(async (interrupted) => {
+    const signal = AbortSignal.any([interrupted, closed.signal]);
+    while (!signal.aborted) {
       const started = Date.now();
+      let rows: ListedAgent[];
       try {
-        rows = await collectRows(ctx, opts, sampler, firstPanes);
-        firstPanes = undefined;
-        if (opts.json) ctx.ui.out(JSON.stringify(rows));
-        else {
-          const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
-          const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
-          // On a terminal, draw over the previous frame; elsewhere, append frames.
-          ctx.ui.out(ctx.ui.isTTY ? `\x1b[H\x1b[2J${title}\n\n${body}` : `${title}\n${body}\n`);
-        }
-        await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), undefined, { signal: stop.signal });
+        rows = await collectRows(ctx, opts, { sampler, panes: firstPanes });
       } catch (e) {
-        // Ctrl+C reaches tmux and ps too: a call cut short by it is the end of the watch, not an error.
-        if (stop.signal.aborted) break;
+        // A call cut short by the signal (sent to the whole process group) is the end of the watch, not an error.
+        if (signal.aborted) break;
         throw e;
       }
+      firstPanes = undefined;
+      if (signal.aborted) break;
+      if (opts.json) ctx.ui.out(JSON.stringify(rows));
+      else {
+        const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
+        const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
+        // On a terminal, draw over the previous frame (cleared once, then rewritten row by row: a
+        // clear each time would push a copy of every frame into tmux's scrollback); elsewhere,
+        // append frames.
+        if (ctx.ui.isTTY) {
+          const rows = `${title}\n\n${body}`.split('\n').map((l) => `${l}\x1b[K`);
+          ctx.ui.out(`${frames === 0 ? '\x1b[2J' : ''}\x1b[H${rows.join('\n')}\x1b[J`);
+        } else ctx.ui.out(`${title}\n${body}\n`);
+        frames++;
+      }
+      await sleep(Math.max(0, WATCH_INTERVAL_MS - (Date.now() - started)), signal);
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  return rows;
+  }, { onSignal: () => undefined }).finally(() => closed.dispose());
+  if (!closed.signal.aborted) throw new StoppedError();
 }
 
-/** The table of rows (columns are one entry each, so more can be added). */
+/**
+ * The table of rows (columns are one entry each, so more can be added). On a terminal it is
+ * fitted into the terminal's width: cells cut and columns left out in the order of their
+ * `fit.drop` (see renderTable); piped, every column is whole.
+ */
 export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAgent[]): Promise<string> {
   const now = Date.now();
+  const home = ctx.env.HOME;
+  const repos = opts.all ? repoLabels(rows.map((a) => a.repo), home) : new Map<string, string>();
   const columns: Column<ListedAgent>[] = [
-    ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => a.repo.split('/').pop() ?? a.repo }] : []),
-    { head: 'branch', cell: (a) => a.branch },
-    { head: 'batch', cell: (a) => a.batch_id ?? '-' },
-    { head: 'agent', cell: (a) => a.agent },
+    ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
+    { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    // Only when some agent was started from an issue (--issue): #123, ENG-42.
+    ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-'), fit: { drop: 4.5 } }] : []),
+    { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
+    { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
-    { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right' },
-    { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right' },
-    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const }] : []),
-    { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)) },
-    { head: 'worktree', cell: (a) => tildify(a.worktree) },
+    { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
+    { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
+    ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
+    ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
+    { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
+    { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
+  const width = ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
   if (opts.grouped) {
     const { renderGrouped } = await import('../ui/grouped.js');
-    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read() });
+    return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
   }
-  return renderTable(columns, rows, { color: ctx.ui.color });
+  return renderTable(columns, rows, { color: ctx.ui.color, width });
+}
+
+/** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
+const usageColumns: Column<ListedAgent>[] = [
+  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right', fit: { drop: 3.5 } },
+  { head: 'cost', cell: (a) => costCell(a), align: 'right', fit: { drop: 6.5 } },
+];
+
+/** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */
+function costCell(a: ListedAgent): string {
+  const cost = a.usage ? formatCost(a.usage.cost_usd) : '-';
+  return a.budget_usd === null ? cost : `${cost}/${formatCost(a.budget_usd)}`;
 }
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
-import { FleetError, UsageError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { StoppedError, UsageError } from '../errors.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { describeExit } from '../core/follow.js';
+import { followScreen, readScreen } from '../ops/agent-session.js';
 import { findAgent } from '../ops/find.js';
-import { newLines } from '../core/follow.js';
+import { withInterrupts } from '../process/interrupts.js';
+import { PipeFollowView, TerminalFollowView, type FollowView } from '../ui/follow-view.js';
+import { stdoutClosed } from '../ui/output.js';
 
 export interface LogsOptions {
   lines?: string;
@@ -15,8 +18,16 @@ export function logsCommand(): Command {
     .description("print the agent's screen and scrollback without attaching")
     .argument('<branch>', "the agent's branch")
     .option('-n, --lines <count>', 'how many lines from the end', '50')
-    .option('-f, --follow', 'keep printing new output until the agent exits (Ctrl+C stops)')
+    .option('-f, --follow', 'keep showing the screen as it changes, until the agent exits (Ctrl+C stops)')
     .addHelpText('after', `
+With --follow on a terminal, the agent's screen is redrawn in place below the
+lines that scrolled off it, as if attached (read-only). Piped, new lines are
+printed as they come; when rows already printed change (a full-screen agent
+redraws, a status line ticks), a "--- screen redrawn ---" line and the screen
+from the first changed row are printed, at most every 2 s. An agent that has
+exited is noted on stderr with its exit code; stdout holds only the screen.
+Ctrl+C (or SIGTERM) ends --follow with exit status 130.
+
 Examples:
   fleet logs fix-auth
   fleet logs fix-auth -n 200
@@ -33,40 +44,37 @@ export function parseLineCount(s: string | undefined): number {
   return n;
 }
 
-export async function runLogs(ctx: Context & { repo: RepoInfo }, branch: string, opts: LogsOptions): Promise<void> {
+export async function runLogs(ctx: RepoContext, branch: string, opts: LogsOptions): Promise<void> {
   const n = parseLineCount(opts.lines);
-  const record = await findAgent(ctx, branch);
-  if (!(await ctx.tmux.hasSession(record.session))) {
-    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, {
-      hint: `fleet prune cleans up after it`,
-    });
-  }
-  let printed = (await ctx.tmux.capture(record.session)).slice(-n);
+  if (opts.follow) return followLogs(ctx, branch, n);
+  const { pane } = await readScreen(ctx, branch);
+  const printed = pane.lines.slice(-n);
   if (printed.length > 0) ctx.ui.out(printed.join('\n'));
-  if (!opts.follow) return;
+  if (pane.dead) ctx.ui.note(`[the agent on "${branch}" ${describeExit(pane.exitStatus, pane.exitSignal)}]`);
+}
 
-  // Follow: poll the pane; print lines that appeared after the ones already printed.
-  let stop = false;
-  const onSig = () => {
-    stop = true;
+/** Follow until the agent exits (exit 0) or Ctrl+C / SIGTERM (exit 130, like create and fanout). */
+async function followLogs(ctx: RepoContext, branch: string, n: number): Promise<void> {
+  const record = await findAgent(ctx, branch);
+  // A terminal that can move its cursor gets the screen redrawn in place; anything else, text.
+  const view: FollowView = ctx.ui.isTTY && ctx.env.TERM !== 'dumb'
+    ? new TerminalFollowView(() => ({ rows: process.stdout.rows || 24, columns: process.stdout.columns || 80 }))
+    : new PipeFollowView();
+  // Output closed (`| head`): the follow is over, as for tail -f.
+  const closed = stdoutClosed();
+  const write = (text: string) => {
+    if (text !== '' && !closed.signal.aborted) process.stdout.write(text);
   };
-  process.once('SIGINT', onSig);
-  try {
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, 500));
-      const panes = await ctx.tmux.listPanes();
-      const pane = panes.find((p) => p.session === record.session);
-      if (!pane) break;
-      const lines = await ctx.tmux.capture(record.session);
-      const fresh = newLines(printed, lines);
-      if (fresh.length > 0) ctx.ui.out(fresh.join('\n'));
-      printed = lines;
-      if (pane.dead) {
-        ctx.ui.note(`[agent exited with status ${pane.deadStatus ?? '?'}]`);
-        break;
-      }
-    }
-  } finally {
-    process.off('SIGINT', onSig);
-  }
+  let stopped = false;
+  const last = await withInterrupts(
+    (signal) => {
+      signal.addEventListener('abort', () => (stopped = true), { once: true });
+      return followScreen(ctx, record, { lines: n, signal: AbortSignal.any([signal, closed.signal]), view, write });
+    },
+    { onSignal: () => undefined },
+  ).finally(() => closed.dispose());
+  if (stopped) throw new StoppedError();
+  if (closed.signal.aborted) return;
+  if (!last) ctx.ui.note(`[the tmux session of "${branch}" is gone]`);
+  else if (last.dead) ctx.ui.note(`[the agent on "${branch}" ${describeExit(last.exitStatus, last.exitSignal)}]`);
 }

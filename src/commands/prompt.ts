@@ -1,45 +1,35 @@
 import { Command } from 'commander';
-import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { findAgent } from '../ops/find.js';
+import { loadContext, type RepoContext } from '../context.js';
+import { plural } from '../core/format.js';
+import { sendPrompt } from '../ops/agent-session.js';
+import { promptFromFlags } from '../ops/prompt-file.js';
+import { UsageError } from '../errors.js';
 
 export function promptCommand(): Command {
   return new Command('prompt')
     .description('send a follow-up to an agent, as typed input followed by Enter')
     .argument('<branch>', "the agent's branch")
-    .argument('<text...>', 'what to send (words are joined with spaces; quote multi-line text)')
-    .option('--no-enter', 'paste the text without pressing Enter')
+    .argument('[text...]', 'what to send (words are joined with spaces; quote multi-line text)')
+    .option('--prompt-file <file>', 'send the text of a file, byte for byte (- reads stdin)')
+    .option('--no-enter', 'type the text without pressing Enter (not sent: review it in fleet attach)')
     .addHelpText('after', `
 Examples:
   fleet prompt fix-auth "Now run the tests and fix what fails"
-  fleet prompt fix-auth "$(cat review-notes.md)"`)
-    .action(async (branch: string, words: string[], opts: { enter: boolean }) => {
+  fleet prompt fix-auth --prompt-file review-notes.md`)
+    .action(async (branch: string, words: string[], opts: { enter: boolean; promptFile?: string }) => {
+      if (words.length > 0 && opts.promptFile !== undefined) {
+        throw new UsageError('give the text as arguments or with --prompt-file, not both', `e.g. fleet prompt ${branch} --prompt-file notes.md`);
+      }
+      const fromFile = await promptFromFlags({ promptFile: opts.promptFile }, { cwd: process.cwd() });
+      if (!fromFile && words.length === 0) throw new UsageError('missing the text to send', `e.g. fleet prompt ${branch} "Now run the tests", or --prompt-file notes.md`);
       const ctx = await loadContext({ needRepo: true });
-      await runPrompt(ctx, branch, words.join(' '), opts);
+      await runPrompt(ctx, branch, fromFile?.text ?? words.join(' '), opts);
     });
 }
 
-/** The agent's pane, failing clearly when its session is gone or its program has exited. */
-export async function livePane(ctx: Context, branch: string, session: string, action: string) {
-  const panes = await ctx.tmux.listPanes();
-  const pane = panes.find((p) => p.session === session);
-  if (!pane) {
-    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: `fleet prune cleans up after it, or fleet kill ${branch}` });
-  }
-  if (pane.dead) {
-    throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
-      hint: `fleet logs ${branch} shows its last screen`,
-    });
-  }
-  return pane;
+export async function runPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
+  await sendPrompt(ctx, branch, text, opts);
+  const chars = plural([...text].length, 'character'); // as a person counts them, not UTF-16 units
+  if (opts.enter === false) ctx.ui.note(`typed ${chars} into ${branch}, not sent (no Enter): fleet attach ${branch} to send it`);
+  else ctx.ui.note(`sent ${chars} to ${branch}`);
 }
-
-export async function runPrompt(ctx: Context & { repo: RepoInfo }, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<void> {
-  const record = await findAgent(ctx, branch);
-  if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
-  await livePane(ctx, branch, record.session, 'take input');
-  await ctx.tmux.sendText(record.session, text, { enter: opts.enter !== false });
-  ctx.ui.note(`sent ${text.length} characters to ${branch}`);
-}
-

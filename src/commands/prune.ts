@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import { FleetError } from '../errors.js';
-import { loadContext, type Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import { loadContext, type RepoContext } from '../context.js';
 import { planSize } from '../core/prune-plan.js';
 import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
 import { canAsk, confirm } from '../ui/confirm.js';
-import { tildify } from '../ui/output.js';
+import { plural, tildify } from '../core/format.js';
 
 export interface PruneOptions {
   dryRun?: boolean;
@@ -20,11 +19,14 @@ export function pruneCommand(): Command {
     .option('-y, --yes', 'do not ask first')
     .option('--json', 'print what was done as JSON')
     .addHelpText('after', `
-Removes: records whose tmux session is gone (and their clean worktrees), records whose set-up
-died half-way, fleet worktrees no record claims, fleet sessions no record claims, and git's
-entries for worktree directories that were deleted. Branches are kept (a branch with commits
-its base lacks is named). A worktree with uncommitted changes is never removed: it is listed,
-with the command that would discard them.
+Removes: records whose tmux session is gone (and their clean worktrees), records
+whose worktree directory was deleted, records whose set-up died half-way, fleet
+worktrees and sessions no record claims, and git's entries for worktree
+directories that were deleted. Branches are kept (a branch with commits its base
+lacks is named). A worktree with unsaved work (uncommitted changes, or commits
+only its detached HEAD holds) is never removed: it is listed, with how to save
+the work. Safe while agents are being created: only what was left over before
+prune started, and still is, is removed.
 
 Examples:
   fleet prune --dry-run
@@ -36,7 +38,7 @@ Examples:
     });
 }
 
-export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOptions): Promise<PruneReport> {
+export async function runPrune(ctx: RepoContext, opts: PruneOptions): Promise<PruneReport> {
   const plan = await gatherPrunePlan(ctx);
   const size = planSize(plan);
 
@@ -44,8 +46,8 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
     // Show exactly what would go (uncommitted work already checked and left out), then ask.
     const preview = await executePrune(ctx, plan, { dryRun: true });
     if (preview.actions.length > 0) {
-      ctx.ui.note(preview.actions.map((a) => `  ${actionVerb(a, true).replace(/^would /, '')} ${actionTarget(a)} (${a.detail})`).join('\n'));
-      if (!(await confirm(`prune these ${preview.actions.length} item(s)?`))) {
+      ctx.ui.note(preview.actions.map((a) => `  ${actionVerb(a, true).replace(/^would /, '')} ${actionTarget(a, ctx.env.HOME)} (${a.detail})`).join('\n'));
+      if (!(await confirm(`prune ${preview.actions.length === 1 ? 'this item' : `these ${preview.actions.length} items`}?`))) {
         throw new FleetError('nothing pruned', { hint: 'fleet prune --dry-run shows what it would do; --yes skips this question' });
       }
     }
@@ -58,19 +60,18 @@ export async function runPrune(ctx: Context & { repo: RepoInfo }, opts: PruneOpt
   }
 
   const verb = opts.dryRun ? 'would remove' : 'removed';
-  for (const a of report.actions) ctx.ui.out(`${actionVerb(a, Boolean(opts.dryRun))} ${actionTarget(a)} (${a.detail})`);
+  for (const a of report.actions) ctx.ui.out(`${actionVerb(a, Boolean(opts.dryRun))} ${actionTarget(a, ctx.env.HOME)} (${a.detail})`);
   for (const k of report.kept) {
-    const shown = k.paths.slice(0, 3).join(', ') + (k.paths.length > 3 ? `, and ${k.paths.length - 3} more` : '');
-    ctx.ui.note(`${opts.dryRun ? 'would keep' : 'kept'} ${tildify(k.target)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}${shown ? ` (${shown})` : ''}`);
+    ctx.ui.note(`${opts.dryRun ? 'would keep' : 'kept'} ${tildify(k.target, ctx.env.HOME)}${k.branch ? ` (branch ${k.branch})` : ''}: ${k.why}`);
     if (k.hint) ctx.ui.note(`  hint: ${k.hint}`);
   }
   for (const u of report.unmerged) {
-    ctx.ui.note(`note: branch "${u.branch}" has ${u.commits} commit(s) not in its base; it is kept (git log ${u.range})`);
+    ctx.ui.note(`note: branch "${u.branch}" has ${plural(u.commits, 'commit')} not in its base; it is kept (git log ${u.range})`);
   }
   if (report.actions.length === 0) ctx.ui.out(report.kept.length > 0 ? 'nothing else to prune' : 'nothing to prune');
   else {
     const kept = report.kept.length > 0 ? `, ${opts.dryRun ? 'would keep' : 'kept'} ${report.kept.length}` : '';
-    ctx.ui.out(`${opts.dryRun ? 'dry run: ' : ''}${verb} ${report.actions.length} item(s)${kept}`);
+    ctx.ui.out(`${opts.dryRun ? 'dry run: ' : ''}${verb} ${plural(report.actions.length, 'item')}${kept}`);
   }
   return report;
 }
@@ -82,10 +83,11 @@ function actionVerb(a: PruneAction, dry: boolean): string {
     worktree: ['removed worktree', 'would remove worktree'],
     'stale-worktree': ["removed git's entry for worktree", "would remove git's entry for worktree"],
     branch: ['deleted branch', 'would delete branch'],
+    leftover: ['removed leftover', 'would remove leftover'],
   };
   return verbs[a.kind][dry ? 1 : 0];
 }
 
-function actionTarget(a: PruneAction): string {
-  return a.kind === 'worktree' || a.kind === 'stale-worktree' ? tildify(a.target) : a.target;
+function actionTarget(a: PruneAction, home: string | undefined): string {
+  return a.kind === 'worktree' || a.kind === 'stale-worktree' || a.kind === 'leftover' ? tildify(a.target, home) : a.target;
 }

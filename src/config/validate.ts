@@ -1,84 +1,77 @@
 import { FleetError } from '../errors.js';
-import { splitCommandLine } from '../core/names.js';
-import { CONFIG_KEYS, type FleetConfig } from './schema.js';
+import { REPO_CONFIG_FILE } from './paths.js';
+import { keySpec, type FleetConfig, type ScalarSpec } from './schema.js';
 
 export interface Validated {
   values: Partial<FleetConfig>;
   warnings: string[];
 }
 
-function typeName(v: unknown): string {
+export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
+  if (v instanceof Date) return 'a date';
   if (typeof v === 'object') return 'a table';
   if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return `the number ${String(v)}`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'boolean' || typeof v === 'number') return `${typeof v} ${v}`;
+  return typeof v;
 }
 
-const EXPECTED: Record<string, string> = {
+const EXPECTED: Record<ScalarSpec['type'], string> = {
   string: 'a string',
+  path: 'a string',
   'string[]': 'an array of strings',
   int: 'a whole number',
+  number: 'a number',
 };
+
+/** Where to fix a bad value: the user's file through fleet, a repository's file by hand. */
+function fixHint(file: string, key: string): string {
+  return file.endsWith(REPO_CONFIG_FILE) ? `fix it in ${file}` : `fix it with: fleet config edit (or fleet config set ${key} VALUE)`;
+}
+
+/**
+ * Check one scalar value against its spec: the value in its type (a TOML integer arrives as a
+ * bigint), or the expectation it fails ("a whole number from 1 to 64").
+ */
+export function checkScalar(spec: ScalarSpec, raw: unknown): { value: unknown } | { expected: string } {
+  let v = raw;
+  if ((spec.type === 'string' || spec.type === 'path') && typeof v !== 'string') return { expected: EXPECTED[spec.type] };
+  if (spec.type === 'string[]' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) return { expected: EXPECTED['string[]'] };
+  if (spec.type === 'int' || spec.type === 'number') {
+    if (typeof v === 'bigint') v = Number(v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || (spec.type === 'int' && !Number.isInteger(v))) return { expected: EXPECTED[spec.type] };
+  }
+  const problem = (spec.check as ((x: unknown) => string | null) | undefined)?.(v);
+  return problem ? { expected: problem } : { value: v };
+}
 
 /**
  * Check a parsed TOML document against the schema. Type errors throw (naming the key and the
  * expected type); unknown keys are warnings.
  */
 export function validateConfig(doc: Record<string, unknown>, file: string): Validated {
-  const values: Partial<FleetConfig> = {};
+  const values: Record<string, unknown> = {};
   const warnings: string[] = [];
   const bad = (key: string, expected: string, got: unknown) =>
-    new FleetError(`${key} in ${file} must be ${expected}, not ${typeName(got)}`, {
-      hint: `fix it with: fleet config edit (or fleet config set ${key.split('.')[0]} VALUE)`,
-    });
+    new FleetError(`${key} in ${file} must be ${expected}, not ${typeName(got)}`, { hint: fixHint(file, key.split('.')[0]!) });
 
   for (const [key, raw] of Object.entries(doc)) {
-    if (key === 'agents') {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('agents', 'a table of [agents.NAME]', raw);
-      const agents: FleetConfig['agents'] = {};
-      for (const [name, prof] of Object.entries(raw as Record<string, unknown>)) {
-        const where = `agents.${name}`;
-        if (typeof prof !== 'object' || prof === null || Array.isArray(prof)) throw bad(where, 'a table with a command', prof);
-        const p = prof as Record<string, unknown>;
-        for (const k of Object.keys(p)) if (k !== 'command') warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
-        const cmd = p.command;
-        if (typeof cmd === 'string') {
-          let argv: string[];
-          try {
-            argv = splitCommandLine(cmd);
-          } catch (e) {
-            throw new FleetError(`${where}.command in ${file} cannot be split into words: ${(e as Error).message}`);
-          }
-          if (argv.length === 0) throw bad(`${where}.command`, 'a non-empty command line', cmd);
-          agents[name] = { command: cmd };
-        } else if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string')) {
-          agents[name] = { command: cmd as string[] };
-        } else {
-          throw bad(`${where}.command`, 'a string (or a non-empty array of strings)', cmd);
-        }
-      }
-      values.agents = agents;
-      continue;
-    }
-    const spec = (CONFIG_KEYS as Record<string, (typeof CONFIG_KEYS)[keyof typeof CONFIG_KEYS]>)[key];
+    const spec = keySpec(key);
     if (!spec) {
       warnings.push(`unknown key "${key}" in ${file} (ignored)`);
       continue;
     }
-    let v: unknown = raw;
-    if (spec.type === 'string' && typeof v !== 'string') throw bad(key, EXPECTED.string!, v);
-    if (spec.type === 'string[]' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
-      throw bad(key, EXPECTED['string[]']!, v);
+    if (spec.type === 'table') {
+      const t = spec.validate(raw, file, bad);
+      values[key] = t.entries;
+      warnings.push(...t.warnings);
+      continue;
     }
-    if (spec.type === 'int') {
-      if (typeof v === 'bigint') v = Number(v);
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(key, EXPECTED.int!, v);
-    }
-    const problem = spec.check?.(v);
-    if (problem) throw bad(key, problem, v);
-    (values as Record<string, unknown>)[key] = v;
+    const r = checkScalar(spec, raw);
+    if ('expected' in r) throw bad(key, r.expected, raw);
+    values[key] = r.value;
   }
   return { values, warnings };
 }

@@ -59,14 +59,6 @@ export function formatChanges(c: ChangeStats | null | undefined): string {
   return `${c.files} ${c.files === 1 ? 'file' : 'files'} +${c.added}/-${c.removed}`;
 }
 
-/**
- * Pathspecs for "everything except these files", each taken literally (a credential file named
- * "a*.env" must not exclude more than itself).
- */
-export function pathspecExcluding(paths: readonly string[]): string[] {
-  return ['.', ...paths.map((p) => `:(exclude,literal)${p}`)];
-}
-
 /** `git status --porcelain` codes → how the commit message describes the file. */
 function describeStatus(code: string): string {
   if (code === '??') return 'untracked';

@@ -1,9 +1,27 @@
-import { branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
-import { launchPlanFor, type AgentProfile, type FleetConfig, type LaunchPlan } from '../config/schema.js';
+import { branchLengthProblem, branchNameProblem, sessionNameFor, worktreePathFor } from './names.js';
+import type { FleetConfig } from '../config/schema.js';
+import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
+import { budgetFor } from './usage/budget.js';
 
-/** Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN). */
+/** Linux refuses a single argv string of 128 KiB or more, its terminating NUL counted (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
+
+/**
+ * Why the argument that carries the prompt is too big for exec, or null. It is the whole
+ * argument that counts: `--message={prompt}` adds its text to the prompt's bytes.
+ */
+export function argumentSizeProblem(launch: LaunchPlan, prompt: string): string | null {
+  const promptBytes = Buffer.byteLength(prompt);
+  const argBytes = Buffer.byteLength(launch.prefix) + promptBytes + Buffer.byteLength(launch.suffix);
+  if (argBytes < MAX_ARG_BYTES) return null;
+  const limit = `a program can be given at most ${MAX_ARG_BYTES - 1} bytes (128 KiB) in one argument`;
+  if (launch.prefix === '' && launch.suffix === '') return `the prompt is ${promptBytes} bytes; ${limit}`;
+  return `the prompt is ${promptBytes} bytes, and with "${launch.prefix}{prompt}${launch.suffix}" around it the agent's argument is ${argBytes}; ${limit}`;
+}
+
+/** The steps of making one agent, as progress reports them. */
+export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
 
 /** Everything create will do for one agent, decided before anything is touched. */
 export interface CreatePlan {
@@ -14,12 +32,18 @@ export interface CreatePlan {
   worktree: string;
   agent: string;
   launch: LaunchPlan;
+  /** The profile's own environment (see core/agent-env). */
+  env: AgentProfile['env'];
   prompt: string;
   batchId: string | null;
   /** Ref the user asked for (--base), or null for the main checkout's HEAD. */
   baseRef: string | null;
+  /** The URL of the issue it starts from (--issue), or null. */
+  issue: string | null;
   copyPatterns: string[];
   setupCommands: string[];
+  /** USD the agent may spend before fleet says it is over budget; null: no budget. */
+  budgetUsd: number | null;
 }
 
 export interface CreateInput {
@@ -32,21 +56,39 @@ export interface CreateInput {
   batchId?: string | null;
   base?: string | null;
   quick?: boolean;
+  /** The URL of the issue it starts from (--issue). */
+  issue?: string | null;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
+}
+
+/**
+ * The usage error for a command given no prompt at all, with an example of the command. `others`
+ * names the other ways that command takes one (--template NAME, --issue REF).
+ */
+export function missingPrompt(example: string, others: readonly string[] = []): UsageError {
+  return new UsageError('missing --prompt', `e.g. ${example} (or ${['--prompt-file FILE', ...others].join(', ')})`);
+}
+
+/** A branch name git can store, or the usage error saying why not. */
+export function checkBranchName(branch: string): void {
+  const problem = branchNameProblem(branch);
+  if (problem) {
+    throw new UsageError(`invalid branch name "${branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
+  }
+  const tooLong = branchLengthProblem(branch);
+  if (tooLong) {
+    const shown = branch.length > 40 ? `${branch.slice(0, 40)}…` : branch;
+    throw new UsageError(`branch name "${shown}" is too long: ${tooLong}`, 'use a shorter branch name');
+  }
 }
 
 /** Validate names and compute session, worktree and launch argv. Throws a UsageError on bad input. */
 export function planCreate(input: CreateInput): CreatePlan {
-  const problem = branchNameProblem(input.branch);
-  if (problem) {
-    throw new UsageError(`invalid branch name "${input.branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
-  }
-  const bytes = Buffer.byteLength(input.prompt);
-  if (bytes >= MAX_ARG_BYTES) {
-    throw new UsageError(
-      `the prompt is ${Math.round(bytes / 1024)} KB; a program can be given at most 128 KB in one argument`,
-      'put the details in a file in the repository and ask the agent to read it',
-    );
-  }
+  checkBranchName(input.branch);
+  const launch = launchPlanFor(input.profile.argv);
+  const tooBig = argumentSizeProblem(launch, input.prompt);
+  if (tooBig) throw new UsageError(tooBig, 'put the details in a file in the repository and ask the agent to read it');
   return {
     repo: input.repo,
     repoName: input.repoName,
@@ -54,12 +96,15 @@ export function planCreate(input: CreateInput): CreatePlan {
     session: sessionNameFor(input.config.tmux_prefix, input.repoName, input.branch),
     worktree: worktreePathFor(input.config.worktree_root, input.repoName, input.branch),
     agent: input.profile.name,
-    launch: launchPlanFor(input.profile.argv),
+    launch,
+    env: input.profile.env,
     prompt: input.prompt,
     batchId: input.batchId ?? null,
     baseRef: input.base ?? null,
+    issue: input.issue ?? null,
     copyPatterns: [...input.config.credential_files],
     setupCommands: input.quick ? [] : [...input.config.setup_commands],
+    budgetUsd: budgetFor(input.budget, input.config.budget_usd),
   };
 }
 

@@ -29,14 +29,55 @@ export function branchNameProblem(name: string): string | null {
   return null;
 }
 
+/**
+ * git keeps a branch as the file refs/heads/<branch> (and <branch>.lock while it writes it), and
+ * fleet its worktree as a directory per part: no part may be longer than a file name minus ".lock".
+ */
+export const MAX_BRANCH_PART_BYTES = 250;
+
+/** Why a branch name that git's rules accept cannot be made on disk (a part over 250 bytes), or null. */
+export function branchLengthProblem(name: string): string | null {
+  for (const part of name.split('/')) {
+    const bytes = Buffer.byteLength(part);
+    if (bytes > MAX_BRANCH_PART_BYTES) {
+      const shown = part.length > 24 ? `${part.slice(0, 24)}…` : part;
+      return `its part "${shown}" is ${bytes} bytes; git keeps a branch as a file, so a part can be at most ${MAX_BRANCH_PART_BYTES} bytes (File name too long)`;
+    }
+  }
+  return null;
+}
+
 /** Every character outside [A-Za-z0-9_-] becomes "-": tmux rewrites "." and ":" itself. */
 export function sanitizeForTmux(s: string): string {
   return s.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
-/** `<tmux_prefix><repo-name>_<branch>`, sanitized. */
+/** Longest session name fleet makes: files are named after sessions (logs/<session>.setup.log), and a file name has at most 255 bytes. */
+export const MAX_SESSION_NAME = 120;
+
+/**
+ * `<tmux_prefix><repo-name>_<branch>`, every character outside [A-Za-z0-9_-] made "-". That
+ * mapping loses information (feat/login and feat-login would share a session), so when it
+ * changed the branch, or the name is too long, a hash of the branch is appended
+ * (`feat-login-3fa9c1`); a branch that itself ends like such a hash gets one too, so a
+ * branch can never take the session name another branch was given. One branch, one session.
+ */
 export function sessionNameFor(prefix: string, repoName: string, branch: string): string {
-  return sanitizeForTmux(`${prefix}${repoName}_${branch}`);
+  const head = sanitizeForTmux(`${prefix}${repoName}_`);
+  const part = sanitizeForTmux(branch);
+  const plain = head + part;
+  if (part === branch && !HASHED.test(part) && plain.length <= MAX_SESSION_NAME) return plain;
+  const room = Math.max(20, MAX_SESSION_NAME - head.length - 7);
+  return `${head}${part.slice(0, room)}-${shortHash(branch)}`;
+}
+
+const HASHED = /-[0-9a-f]{6}$/;
+
+/** Six hex digits of FNV-1a: stable across runs and machines, dependency-free; plenty to tell a few names apart. */
+export function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of s) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0').slice(0, 6);
 }
 
 /**
@@ -48,10 +89,10 @@ export function sessionNameFor(prefix: string, repoName: string, branch: string)
 export function agentRepoName(repoRoot: string, baseName: string, records: readonly { repo: string; repo_name: string }[]): string {
   const own = records.find((r) => r.repo === repoRoot);
   if (own) return own.repo_name;
-  if (!records.some((r) => r.repo !== repoRoot && r.repo_name === baseName)) return baseName;
-  let h = 0x811c9dc5; // FNV-1a: stable and dependency-free; six hex digits are plenty here
-  for (const ch of repoRoot) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
-  return `${baseName}-${h.toString(16).padStart(8, '0').slice(0, 6)}`;
+  // "my.app" and "my-app" would share session names: the same name as far as tmux is concerned.
+  const inTmux = sanitizeForTmux(baseName);
+  if (!records.some((r) => r.repo !== repoRoot && sanitizeForTmux(r.repo_name) === inTmux)) return baseName;
+  return `${baseName}-${shortHash(repoRoot)}`;
 }
 
 /** `<worktree_root>/<repo-name>/<branch>`; branches with "/" nest, as they do under refs/heads. */
@@ -70,76 +111,4 @@ export function expandHome(p: string, home: string): string {
 export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** Does `name` match a glob with `*`, `?` and `[...]` (as in `fleet kill 'fix-*'`)? */
-export function globMatch(glob: string, name: string): boolean {
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end === -1) re += '\\[';
-      else {
-        let cls = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-        re += `[${cls}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(re + '$').test(name);
-}
-
-export function isGlob(s: string): boolean {
-  return /[*?[]/.test(s);
-}
-
-/**
- * Split a command line into argv the way a POSIX shell would split words (quotes and
- * backslashes), without expanding anything. Used for `[agents.NAME] command = "..."`.
- */
-export function splitCommandLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < line.length) {
-    const c = line[i]!;
-    if (c === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end === -1) throw new Error('unterminated single quote');
-      cur += line.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      inWord = true;
-      while (i < line.length && line[i] !== '"') {
-        if (line[i] === '\\' && i + 1 < line.length && '"\\$`\n'.includes(line[i + 1]!)) {
-          cur += line[i + 1];
-          i += 2;
-        } else cur += line[i++];
-      }
-      if (i >= line.length) throw new Error('unterminated double quote');
-      i++;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur += line[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
 }

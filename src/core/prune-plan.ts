@@ -10,23 +10,47 @@ import type { AgentRecord } from '../state/types.js';
  * is checked when the plan is carried out, since the agent may still be writing.
  */
 export interface PrunePlan {
-  /** Records whose session is gone (missing) or whose set-up died half-way (setup-failed). */
-  records: { record: AgentRecord; reason: 'missing' | 'setup-failed' }[];
+  /** Records whose session is gone (missing), whose worktree directory is gone, or whose set-up died half-way. */
+  records: { record: AgentRecord; reason: PruneReason }[];
   /** Sessions in fleet's namespace for this repository that no record claims. */
   sessions: { name: string; alive: boolean }[];
   /** Worktrees under worktree_root/<repo> that no record claims. */
   worktrees: { path: string; branch: string | null }[];
-  /** git still lists these worktrees under worktree_root/<repo>, but their directory is gone. */
-  stale: { path: string; branch: string | null }[];
+  /**
+   * git still lists these worktrees under worktree_root/<repo>, but their directory is gone.
+   * `detachedHead`: the commit git still keeps for a detached one (it may hold commits no branch has).
+   */
+  stale: { path: string; branch: string | null; detachedHead: string | null }[];
   /** Worktrees fleet leaves alone, and why (a locked worktree was locked by someone on purpose). */
   skipped: { path: string; why: string }[];
+  /** Files and scratch worktrees fleet processes that were killed left behind (ops/leftovers). */
+  leftovers: Leftover[];
+  /** This repository's records, reconciled (what the plan was made from). */
+  views: readonly AgentView[];
 }
+
+/**
+ * What a fleet killed at the wrong moment leaves behind of its own making: a temp file of an
+ * atomic write, a prompt file no launcher read, the lock directory a takeover was removing,
+ * pick's scratch worktree (still registered with git).
+ */
+export interface Leftover {
+  kind: 'temp-file' | 'prompt-file' | 'lock' | 'scratch-worktree';
+  path: string;
+  /** The fleet process that made it, when its name says. */
+  pid: number | null;
+}
+
+export type PruneReason = 'missing' | 'worktree-missing' | 'setup-failed';
 
 export interface PruneFacts {
   repo: { root: string; name: string };
   /** This repository's records, reconciled. */
   views: readonly AgentView[];
-  /** Every record of every repository: a session or worktree claimed by any of them is not an orphan. */
+  /**
+   * Every record of every repository: a session or worktree claimed by any of them is not an
+   * orphan. Read after panes and worktrees, so whatever those show was claimed before it.
+   */
   allRecords: readonly AgentRecord[];
   panes: readonly PaneInfo[];
   worktrees: readonly WorktreeEntry[];
@@ -34,13 +58,15 @@ export interface PruneFacts {
   prefix: string;
   /** Resolves symlinks (/tmp → /private/tmp) so paths from git, tmux and state compare equal. */
   realpath: (p: string) => string;
+  /** Leftovers already found (they need the file system, so they are not worked out here). */
+  leftovers?: Leftover[];
 }
 
 export function planPrune(f: PruneFacts): PrunePlan {
-  const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [] };
+  const plan: PrunePlan = { records: [], sessions: [], worktrees: [], stale: [], skipped: [], leftovers: [...(f.leftovers ?? [])], views: f.views };
 
   for (const v of f.views) {
-    if (v.status === 'missing' || v.status === 'setup-failed') plan.records.push({ record: v.record, reason: v.status });
+    if (v.status === 'missing' || v.status === 'worktree-missing' || v.status === 'setup-failed') plan.records.push({ record: v.record, reason: v.status });
   }
 
   // Sessions: in fleet's namespace, of this repository (by its @fleet_repo option or, for a
@@ -71,7 +97,7 @@ export function planPrune(f: PruneFacts): PrunePlan {
     const real = f.realpath(w.path);
     if (w.bare || real === mainCheckout || !inOwnDir(real)) continue;
     if (w.prunable) {
-      plan.stale.push({ path: w.path, branch: w.branch });
+      plan.stale.push({ path: w.path, branch: w.branch, detachedHead: w.detached ? w.head : null });
       continue;
     }
     if (claimedPaths.has(real)) continue;
@@ -85,5 +111,5 @@ export function planPrune(f: PruneFacts): PrunePlan {
 }
 
 export function planSize(plan: PrunePlan): number {
-  return plan.records.length + plan.sessions.length + plan.worktrees.length + plan.stale.length;
+  return plan.records.length + plan.sessions.length + plan.worktrees.length + plan.stale.length + plan.leftovers.length;
 }

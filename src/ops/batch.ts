@@ -1,57 +1,104 @@
+import { ConflictError, InterruptedError, UsageError, toFleetError } from '../errors.js';
+import type { Context, RepoContext } from '../context.js';
+import type { AgentProfile } from '../core/profiles.js';
+import fs from 'node:fs';
 import os from 'node:os';
-import { FleetError, InterruptedError } from '../errors.js';
-import type { Context } from '../context.js';
-import type { AgentProfile } from '../config/schema.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
+import path from 'node:path';
+import { generateBatchId, promptNeedsFile, type BatchFailure, type BatchResult } from '../core/batch.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
+import { agentRepoName, shortHash } from '../core/names.js';
 import type { AgentRecord } from '../state/types.js';
-import type { BatchProgress } from '../ui/progress.js';
-import { createAgent, preflight } from './create-agent.js';
-import { withInterrupts } from './interrupts.js';
+import type { BatchProgress, ProgressFactory } from '../ui/progress.js';
+import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
+import { withInterrupts } from '../process/interrupts.js';
 import { checkoutSlots, Semaphore } from './schedule.js';
 
 export interface BatchItem {
   branch: string;
   prompt: string;
   profile: AgentProfile;
+  /** The file the prompt was read from (--prompt-file), so a retry hint can name it. */
+  promptFile?: string | null;
 }
 
 export interface BatchRequest {
   batchId: string;
-  /** Name used in session names and worktree paths (agentRepoName); the directory name when absent. */
-  repoName?: string;
   items: readonly BatchItem[];
   base: string | null;
   quick: boolean;
+  /** --budget (USD) for every agent; unset: budget_usd from the config. */
+  budget?: number;
+  /** Added to the hint when something already stands in an agent's way (what the caller could change). */
+  conflictHint?: string;
+  /** The URL of the issue every agent starts from (fanout --issue). */
+  issue?: string | null;
 }
 
-export type Preflight = Awaited<ReturnType<typeof preflight>>;
 
-export interface BatchFailure {
-  branch: string;
-  error: FleetError;
+/** A batch id no agent of any repository uses yet (`fanout-k3f9a2`). */
+export async function newBatchId(ctx: Context, kind: 'fanout' | 'multi'): Promise<string> {
+  const taken = new Set((await ctx.state.read()).map((r) => r.batch_id).filter((b): b is string => b !== null));
+  return generateBatchId(kind, taken);
 }
 
-export interface BatchResult {
-  batchId: string;
-  plans: CreatePlan[];
-  /** Agents that are running, in plan order. */
-  created: AgentRecord[];
-  /** Could not be made; everything made for them was rolled back. */
-  failed: BatchFailure[];
-  /** Half-made when the signal came; rolled back. */
-  rolledBack: string[];
-  /** Still queued when the signal came; nothing was made for them. */
-  notStarted: string[];
-  interrupted: boolean;
+/**
+ * Plan, preflight and make a batch (fanout and multi). Every agent is planned and checked
+ * before anything is made, and any problem then throws having made nothing. Then the agents
+ * are set up (see runBatch), reporting to the progress display `progress` makes for them. The
+ * result says who runs, who failed and why; batchOutcome says what that means for the exit status.
+ */
+export async function createBatch(ctx: RepoContext, req: BatchRequest, opts: { progress: ProgressFactory }): Promise<BatchResult> {
+  const records = await ctx.state.read();
+  const plans = planBatch(ctx, req, agentRepoName(ctx.repo.root, ctx.repo.name, records));
+  let pre: Map<string, PreflightFacts>;
+  try {
+    pre = await preflight(ctx, plans, records);
+  } catch (e) {
+    if (e instanceof ConflictError && req.conflictHint) {
+      throw new ConflictError(`${e.message}; nothing was made`, `${e.hint ? `${e.hint}; ` : ''}${req.conflictHint}`);
+    }
+    throw e;
+  }
+  const progress = opts.progress(plans.map((p) => ({ branch: p.branch, agent: p.agent })));
+  const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
+  result.retry = { base: req.base, quick: req.quick, promptFiles: retryPromptFiles(ctx, req, result) };
+  return result;
+}
+
+/**
+ * For each failed agent whose prompt a hint cannot show inline (long, or over several lines), a
+ * file holding it exactly: the one it was read from, or a private copy in <fleet home>/prompts,
+ * so the retry command can be pasted as it is. Only when there will be such a hint.
+ */
+function retryPromptFiles(ctx: Context, req: BatchRequest, result: BatchResult): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (result.interrupted || result.created.length === 0) return files;
+  for (const f of result.failed) {
+    const item = req.items.find((i) => i.branch === f.branch);
+    if (!item || !promptNeedsFile(item.prompt)) continue;
+    if (item.promptFile) {
+      files[f.branch] = item.promptFile;
+      continue;
+    }
+    try {
+      const dir = path.join(ctx.configs.home, 'prompts');
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, `${req.batchId}-${shortHash(item.prompt)}.txt`);
+      fs.writeFileSync(file, item.prompt, { mode: 0o600 });
+      files[f.branch] = file;
+    } catch {
+      // No copy: the hint quotes the prompt inline instead, still a command that works.
+    }
+  }
+  return files;
 }
 
 /** One plan per agent, all validated (names, session collisions) before anything is touched. */
-export function planBatch(ctx: Context & { repo: RepoInfo }, req: BatchRequest): CreatePlan[] {
+function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): CreatePlan[] {
   const plans = req.items.map((item) =>
     planCreate({
       repo: ctx.repo.root,
-      repoName: req.repoName ?? ctx.repo.name,
+      repoName,
       branch: item.branch,
       prompt: item.prompt,
       profile: item.profile,
@@ -59,16 +106,13 @@ export function planBatch(ctx: Context & { repo: RepoInfo }, req: BatchRequest):
       batchId: req.batchId,
       base: req.base,
       quick: req.quick,
+      issue: req.issue,
+      budget: req.budget,
     }),
   );
   const collision = findCollisions(plans);
-  if (collision) throw new FleetError(collision, { hint: 'give each agent a branch name that differs in more than "." or "/"', exitCode: 2 });
+  if (collision) throw new UsageError(collision, 'rename one of them');
   return plans;
-}
-
-/** Check every plan against state, tmux and git; throws on the first problem, having made nothing. */
-export async function preflightBatch(ctx: Context, plans: readonly CreatePlan[]): Promise<Preflight> {
-  return preflight(ctx, plans, await ctx.state.read());
 }
 
 /**
@@ -79,14 +123,14 @@ export async function preflightBatch(ctx: Context, plans: readonly CreatePlan[])
  * killed with their process group, queued checkouts never started) and keeps the finished ones.
  * Never throws for a failed agent: the result says who failed and why.
  */
-export async function runBatch(
+async function runBatch(
   ctx: Context,
   plans: readonly CreatePlan[],
-  pre: Preflight,
+  pre: ReadonlyMap<string, PreflightFacts>,
   opts: { maxParallel: number; progress: BatchProgress; batchId: string; cpus?: number },
 ): Promise<BatchResult> {
   const { progress } = opts;
-  const created: (AgentRecord | undefined)[] = new Array(plans.length);
+  const created = new Array<AgentRecord | undefined>(plans.length);
   const failed: BatchFailure[] = [];
   const rolledBack: string[] = [];
   let next = 0;
@@ -107,14 +151,15 @@ export async function runBatch(
           onPhase: (phase) => progress.update(plan.branch, phase === 'failed' ? 'rolling back' : phase),
           onNote: (n) => progress.note(`${plan.branch}: ${n}`),
           checkoutSlot: (step) => checkouts.run(step, signal),
+          onWarning: (w) => progress.note(`warning: ${plan.branch}: ${w}`),
         });
         progress.update(plan.branch, 'ready');
       } catch (e) {
-        if (e instanceof InterruptedError || (signal.aborted && e instanceof FleetError && e.exitCode === 130)) {
+        if (e instanceof InterruptedError) {
           rolledBack.push(plan.branch);
           progress.update(plan.branch, 'interrupted');
         } else {
-          const error = e instanceof FleetError ? e : new FleetError(e instanceof Error ? e.message : String(e), { cause: e });
+          const error = toFleetError(e);
           failed.push({ branch: plan.branch, error });
           progress.update(plan.branch, 'failed', error.message);
         }
@@ -127,7 +172,7 @@ export async function runBatch(
     // Claims land in the order set-up began; list and kill read better in the batch's own order.
     if (created.filter(Boolean).length > 1) await ctx.state.update((agents) => inPlanOrder(agents, plans)).catch(() => undefined);
     return signal.aborted;
-  }, onSignal);
+  }, { onSignal });
 
   const notStarted = plans.slice(next).map((p) => p.branch);
   for (const b of notStarted) progress.update(b, 'not started');
@@ -137,6 +182,7 @@ export async function runBatch(
   const byPlan = (a: string, b: string) => order.get(a)! - order.get(b)!;
   return {
     batchId: opts.batchId,
+    retry: { base: null, quick: false, promptFiles: {} },
     plans: [...plans],
     created: created.filter((r): r is AgentRecord => r !== undefined),
     failed: failed.sort((a, b) => byPlan(a.branch, b.branch)),
@@ -155,42 +201,4 @@ export function inPlanOrder(agents: AgentRecord[], plans: readonly CreatePlan[])
   const out = [...agents];
   slots.forEach((slot, k) => (out[slot] = mine[k]!));
   return out;
-}
-
-/**
- * What the batch's outcome means for the exit status: null when every agent runs, an
- * InterruptedError (130) after a signal, else a FleetError (1) naming the failed agents.
- * Each failure's own explanation (setup log tail, hint) is in `details`, to print before it.
- */
-export function batchOutcome(result: BatchResult): { error: FleetError | null; details: string[] } {
-  const details: string[] = [];
-  for (const f of result.failed) {
-    details.push(`✖ ${f.branch}: ${f.error.message}${f.error.hint ? `\n  ${f.error.hint}` : ''}`);
-  }
-  const total = result.plans.length;
-  const kept = result.created.map((r) => r.branch);
-  const list = (xs: string[]) => xs.join(', ');
-  if (result.interrupted) {
-    const parts = [`${kept.length} of ${total} agents kept${kept.length ? ` (${list(kept)})` : ''}`];
-    if (result.rolledBack.length) parts.push(`${result.rolledBack.length} half-made rolled back (${list(result.rolledBack)})`);
-    if (result.notStarted.length) parts.push(`${result.notStarted.length} not started (${list(result.notStarted)})`);
-    if (result.failed.length) parts.push(`${result.failed.length} failed (${list(result.failed.map((f) => f.branch))})`);
-    const hint = kept.length > 0 ? `fleet list --grouped shows them; fleet kill --batch ${result.batchId} ends them` : undefined;
-    return { error: new FleetError(`interrupted: ${parts.join('; ')}`, { hint, exitCode: 130 }), details };
-  }
-  if (result.failed.length === 0) return { error: null, details };
-  const names = result.failed.map((f) => f.branch);
-  return {
-    error: new FleetError(
-      `${names.length} of ${total} agents could not be made and were rolled back: ${list(names)}` +
-        (kept.length > 0 ? `; the other ${kept.length} are running` : ''),
-      {
-        hint:
-          kept.length > 0
-            ? `fix the cause above, then make ${names.length === 1 ? 'it' : 'them'} again in this batch: fleet multi ${names.map((n) => `${n}:"…"`).join(' ')} --batch ${result.batchId}`
-            : `fix the cause above and run the command again`,
-      },
-    ),
-    details,
-  };
 }

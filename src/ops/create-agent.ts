@@ -1,14 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FleetError, InterruptedError } from '../errors.js';
-import type { Context } from '../context.js';
-import type { CreatePlan } from '../core/create-plan.js';
+import { ConflictError, FleetError, InterruptedError } from '../errors.js';
+import type { Context, RepoContext } from '../context.js';
+import type { AgentProfile } from '../core/profiles.js';
+import { planCreate, type CreatePhase, type CreatePlan } from '../core/create-plan.js';
+import { agentRepoName } from '../core/names.js';
+import { copyFiles } from '../git/copy-files.js';
+import { branchExists, currentBranch, deleteBranch, resolveCommit } from '../git/refs.js';
+import { addWorktree, listWorktrees, removeWorktree } from '../git/worktrees.js';
+import { sameClaim, thisOwner } from '../state/owner.js';
 import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
-import { launcherArgv, writePromptFile } from '../tmux/launcher.js';
-import { tildify } from '../ui/output.js';
-
-export type CreatePhase = 'queued' | 'creating worktree' | 'copying files' | 'setup' | 'starting' | 'ready' | 'failed';
+import { launcherArgv, writeLaunchFile } from '../tmux/launcher.js';
+import { agentEnv } from '../core/agent-env.js';
+import { listPanes, newSession } from '../tmux/sessions.js';
+import { tildify } from '../core/format.js';
+import { endAgentProcesses } from './end-agent.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -21,6 +28,49 @@ export interface CreateHooks {
    * when the step did; may reject (on abort) without running it.
    */
   checkoutSlot?: <T>(step: () => Promise<T>) => Promise<T>;
+  /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
+  onWarning?: (warning: string) => void;
+}
+
+export interface CreateRequest {
+  branch: string;
+  prompt: string;
+  profile: AgentProfile;
+  /** --base, or null for the main checkout's HEAD. */
+  base: string | null;
+  /** Skip setup_commands. */
+  quick: boolean;
+  /** The URL of the issue it starts from (--issue). */
+  issue?: string | null;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
+}
+
+/** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
+export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promise<{ plan: CreatePlan; pre: PreflightFacts }> {
+  const records = await ctx.state.read();
+  const plan = planCreate({
+    repo: ctx.repo.root,
+    repoName: agentRepoName(ctx.repo.root, ctx.repo.name, records),
+    branch: req.branch,
+    prompt: req.prompt,
+    profile: req.profile,
+    config: ctx.config,
+    base: req.base,
+    quick: req.quick,
+    issue: req.issue,
+    budget: req.budget,
+  });
+  const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  return { plan, pre };
+}
+
+/** What preflight found out for one plan: whether its branch is new, and where the agent starts. */
+export interface PreflightFacts {
+  newBranch: boolean;
+  baseCommit: string;
+  /** The ref the user asked for (or the main checkout's branch), as recorded. */
+  baseRef: string;
 }
 
 /**
@@ -28,54 +78,51 @@ export interface CreateHooks {
  * directory in the way, the branch not checked out elsewhere, the base resolvable.
  * Pure reads: it makes nothing.
  */
-export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>> {
+export async function preflight(ctx: Context, plans: readonly CreatePlan[], records: readonly AgentRecord[]): Promise<Map<string, PreflightFacts>> {
   const repo = plans[0]?.repo;
   if (!repo) return new Map();
   // Every read at once (a fanout of 100 would otherwise wait on 200 git calls in a row); the
   // checks below still run in plan order, so the first problem reported is the same.
   const [worktrees, panes, headBranch, facts] = await Promise.all([
-    ctx.git.list(repo),
-    ctx.tmux.listPanes(),
-    ctx.git.currentBranch(repo),
+    listWorktrees(ctx.run, repo),
+    listPanes(ctx.run),
+    currentBranch(ctx.run, repo),
     Promise.all(
       plans.map(async (plan) => {
-        const exists = await ctx.git.branchExists(repo, plan.branch);
+        const exists = await branchExists(ctx.run, repo, plan.branch);
         // An existing branch: its own tip is where the agent starts; "changes" count from the merge base.
-        return { exists, commit: await ctx.git.resolveCommit(repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
+        return { exists, commit: await resolveCommit(ctx.run, repo, exists ? `refs/heads/${plan.branch}` : (plan.baseRef ?? 'HEAD')) };
       }),
     ),
   ]);
-  const sessions = new Set(panes.map((p) => p.session));
-  const out = new Map<string, { newBranch: boolean; baseCommit: string; baseRef: string }>();
+  const sessions = new Map(panes.map((p) => [p.session, p]));
+  const home = ctx.env.HOME;
+  const out = new Map<string, PreflightFacts>();
   for (const [i, plan] of plans.entries()) {
-    if (records.some((r) => sameAgent(r, plan))) {
-      throw new FleetError(`branch "${plan.branch}" already has an agent`, {
-        hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first`,
-      });
-    }
-    if (sessions.has(plan.session)) {
-      throw new FleetError(`tmux session "${plan.session}" already exists`, {
-        hint: `it is not one fleet knows of; fleet prune removes fleet's leftovers, or tmux kill-session -t '=${plan.session}'`,
-      });
-    }
+    if (records.some((r) => sameAgent(r, plan))) throw agentExists(plan.branch);
+    const inTheWay = sessions.get(plan.session);
+    if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);
+    // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
+    const holder = records.find((r) => r.session === plan.session);
+    if (holder) throw sessionInTheWay(plan.session, holder);
     const checkedOut = worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
-      throw new FleetError(`branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path)}`, {
-        hint: checkedOut.path === repo ? `switch the main checkout to another branch first (git switch -)` : `git worktree remove ${checkedOut.path}, or pick another branch name`,
-      });
+      throw new ConflictError(
+        `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path, home)}`,
+        // An agent works on a branch of its own: start one from this branch rather than move the user's checkout.
+        checkedOut.path === repo
+          ? `start a new branch from it: fleet create ${plan.branch}-work --base ${plan.branch}`
+          : `start a new branch from it (fleet create ${plan.branch}-work --base ${plan.branch}), or git worktree remove ${checkedOut.path} first`,
+      );
     }
     if (fs.existsSync(plan.worktree)) {
-      throw new FleetError(`${tildify(plan.worktree)} already exists`, {
-        hint: `fleet prune removes fleet's leftovers; otherwise move it away`,
-      });
+      throw new ConflictError(`${tildify(plan.worktree, home)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
     }
     const { exists, commit: baseCommit } = facts[i]!;
     let baseRef: string;
     if (exists) {
       if (plan.baseRef) {
-        throw new FleetError(`branch "${plan.branch}" already exists, so --base does not apply`, {
-          hint: `drop --base to reuse the branch, or pick a new branch name`,
-        });
+        throw new ConflictError(`branch "${plan.branch}" already exists, so --base does not apply`, `drop --base to reuse the branch, or pick a new branch name`);
       }
       baseRef = headBranch ?? 'HEAD';
     } else {
@@ -92,14 +139,44 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
 }
 
 /**
+ * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
+ * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
+ */
+function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+  if (owner.branch !== undefined) {
+    return new ConflictError(
+      `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
+      'pick another branch name; fleet list --all shows that agent',
+    );
+  }
+  return new ConflictError(
+    `tmux session "${session}" already exists and is not one of fleet's agents`,
+    `pick another branch name, or rename that session: tmux rename-session -t '=${session}' NEW-NAME`,
+  );
+}
+
+/** The claim of an agent being set up was removed meanwhile (by hand, or by an older fleet's kill or prune). */
+function claimLost(branch: string): FleetError {
+  return new FleetError(`"${branch}" was removed while it was being set up; rolled back what was made for it`, {
+    hint: `fleet create ${branch} again if you still want it`,
+  });
+}
+
+function agentExists(branch: string): ConflictError {
+  return new ConflictError(`branch "${branch}" already has an agent`, `fleet attach ${branch}, or fleet kill ${branch} first`);
+}
+
+/**
  * Make one agent: claim the branch in state, worktree, credential files, setup commands,
  * tmux session, then mark it ready. Any failure (or abort) undoes every step made so far, in
- * reverse, and drops the claim.
+ * reverse, and drops the claim. The claim must still be there before the session starts and
+ * when it is marked ready; if it was taken away meanwhile, that is a failure too, so no session
+ * ever runs without a record and no agent is reported ready that someone removed.
  */
 export async function createAgent(
   ctx: Context,
   plan: CreatePlan,
-  pre: { newBranch: boolean; baseCommit: string; baseRef: string },
+  pre: PreflightFacts,
   hooks: CreateHooks = {},
 ): Promise<AgentRecord> {
   const undo: Array<() => Promise<unknown>> = [];
@@ -121,62 +198,80 @@ export async function createAgent(
     created_at: new Date().toISOString(),
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
-    owner_pid: process.pid,
+    ...thisOwner(),
+    issue: plan.issue,
+    budget_usd: plan.budgetUsd,
   };
+  const claim = { ...record };
+  const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);
 
   // The claim: checked and written under the state lock, so two processes can't both take a branch.
   await ctx.state.update((agents) => {
-    const clash = agents.find((a) => sameAgent(a, record) || a.session === record.session);
-    if (clash) {
-      throw new FleetError(`branch "${plan.branch}" already has an agent`, { hint: `fleet attach ${plan.branch}, or fleet kill ${plan.branch} first` });
-    }
+    if (agents.some((a) => sameAgent(a, record))) throw agentExists(plan.branch);
+    const holder = agents.find((a) => a.session === record.session);
+    if (holder) throw sessionInTheWay(record.session, holder);
     return [...agents, record];
   });
-  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record))));
+  // Only this claim: a record someone made on the branch since is theirs.
+  undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
+
+  // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  const env = agentEnv({
+    caller: ctx.env,
+    profile: plan.env,
+    config: ctx.config.env,
+    fleet: {
+      FLEET_REPO: plan.repo,
+      FLEET_BRANCH: plan.branch,
+      FLEET_WORKTREE: plan.worktree,
+      FLEET_BATCH: plan.batchId ?? '',
+      FLEET_AGENT: plan.agent,
+    },
+    worktree: plan.worktree,
+  });
 
   try {
     checkAbort();
     await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
       checkAbort();
       hooks.onPhase?.('creating worktree');
-      await ctx.git.add(plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+      await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
     });
+    let sessionStarted = false;
     undo.push(async () => {
-      await ctx.git.remove(plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
+      // The session (once started) and everything still running in the worktree: the agent's
+      // processes, and anything a setup command left behind (a dev server it started, say).
+      await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
+      await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
         fs.rmSync(plan.worktree, { recursive: true, force: true });
       });
-      if (pre.newBranch) await ctx.git.deleteBranch(plan.repo, plan.branch, true).catch(() => undefined);
+      if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
     });
 
     checkAbort();
     if (plan.copyPatterns.length > 0) {
       hooks.onPhase?.('copying files');
-      const { copied, notes } = ctx.git.copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
+      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
       record.copied_files = copied;
       for (const n of notes) hooks.onNote?.(n);
+      for (const w of warnings) hooks.onWarning?.(w);
     }
 
     if (plan.setupCommands.length > 0) {
       checkAbort();
       hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, hooks.signal);
+      await runSetup(ctx, plan, env, hooks.signal);
     }
 
     checkAbort();
+    if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
-    const promptFile = writePromptFile(ctx.configs.home, plan.session, plan.prompt);
+    const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
     try {
-      await ctx.tmux.newSession({
+      await newSession(ctx.run, {
         name: plan.session,
         cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, promptFile, {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          FLEET_REPO: plan.repo,
-          FLEET_BRANCH: plan.branch,
-          FLEET_WORKTREE: plan.worktree,
-          FLEET_BATCH: plan.batchId ?? '',
-          FLEET_AGENT: plan.agent,
-        }),
+        argv: launcherArgv(plan.launch, launchFile),
         options: {
           repo: plan.repo,
           branch: plan.branch,
@@ -188,15 +283,19 @@ export async function createAgent(
         },
       });
     } catch (e) {
-      fs.rmSync(promptFile, { force: true });
+      fs.rmSync(launchFile, { force: true });
       throw e;
     }
-    undo.push(() => ctx.tmux.killSession(plan.session));
+    sessionStarted = true;
 
     checkAbort();
     record.phase = 'ready';
     record.owner_pid = null;
-    await ctx.state.update((agents) => agents.map((a) => (sameAgent(a, record) ? { ...record } : a)));
+    record.owner_start = null;
+    await ctx.state.update((agents) => {
+      if (!agents.some(isClaim)) throw claimLost(plan.branch);
+      return agents.map((a) => (isClaim(a) ? { ...record } : a));
+    });
     hooks.onPhase?.('ready');
     return record;
   } catch (e) {
@@ -207,7 +306,7 @@ export async function createAgent(
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): Promise<void> {
+async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -223,7 +322,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
         signal,
         // Its own process group: an abort kills the command and everything it started (npm's children).
         detached: true,
-        env: { FLEET_REPO: plan.repo, FLEET_BRANCH: plan.branch, FLEET_WORKTREE: plan.worktree },
+        env,
       });
       exitCode = r.exitCode;
     } catch (e) {
@@ -234,7 +333,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, signal?: AbortSignal): P
     if (exitCode !== 0) {
       const tail = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).map((l) => `  | ${l}`).join('\n');
       throw new FleetError(`setup command failed for "${plan.branch}" (exit ${exitCode}): ${cmd}\n${tail}`, {
-        hint: `full log: ${tildify(log)}; fix setup_commands, or skip them with --quick`,
+        hint: `full log: ${tildify(log, ctx.env.HOME)}; fix setup_commands, or skip them with --quick`,
       });
     }
   }

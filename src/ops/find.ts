@@ -1,7 +1,7 @@
 import { FleetError } from '../errors.js';
-import type { Context } from '../context.js';
-import type { RepoInfo } from '../git/worktree-manager.js';
-import { globMatch, isGlob } from '../core/names.js';
+import type { RepoContext } from '../context.js';
+import type { RepoInfo } from '../git/repo.js';
+import { globMatch, isGlob } from '../core/glob.js';
 import type { AgentRecord } from '../state/types.js';
 import { queryRecords } from '../state/state-manager.js';
 
@@ -10,7 +10,7 @@ export function recordsOfRepo(records: readonly AgentRecord[], repo: RepoInfo): 
 }
 
 /** The agent on `branch` in the current repository, or a clear error. */
-export async function findAgent(ctx: Context & { repo: RepoInfo }, branch: string): Promise<AgentRecord> {
+export async function findAgent(ctx: RepoContext, branch: string): Promise<AgentRecord> {
   const records = recordsOfRepo(await ctx.state.read(), ctx.repo);
   const found = records.find((r) => r.branch === branch);
   if (!found) throw unknownAgent(branch, records);

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PS_ARGS, parseProcessTable, treeOf, type ProcessTree } from '../core/process-tree.js';
+import { atomicWrite } from '../fs/atomic-write.js';
 import { runnerLog, type Runner } from '../process/runner.js';
 
 /** What `list --help` says about the numbers. */
-export const USAGE_HELP = `CPU is the percent of one core (100% = one core busy) used by the agent and every process it
-started, averaged since the previous fleet list when that was 1 s to 10 min ago, otherwise over
-each process's lifetime; list --watch averages over each 2 s redraw. MEMORY is the resident
-memory (RSS) of the same processes, summed.`;
+export const USAGE_HELP = `CPU is the percent of one core (100% = one core busy) used by the agent and
+every process it started, averaged since the previous fleet list when that was
+1 s to 10 min ago, otherwise over each process's lifetime; list --watch
+averages over each 2 s redraw. MEMORY is the resident memory (RSS) of the same
+processes, summed.`;
 
 /** A baseline younger than this is too short to measure (CPU time moves in 10 ms ticks). */
 export const MIN_WINDOW_MS = 1_000;
@@ -42,6 +44,8 @@ export interface TreeUsage {
   memory: number;
   /** How many processes the tree has. */
   processes: number;
+  /** `cpu` is averaged since the previous look (1 s to 10 min ago), not over the processes' lifetimes. */
+  windowed: boolean;
 }
 
 /** Two samples with starts this close are the same process (the start time is derived, not exact). */
@@ -76,7 +80,7 @@ export function treeUsage(stats: readonly ProcStat[], book: SampleBook, now: num
     else if (rootBase && p.start >= rootBase.at) cpu += p.ctime / (now - rootBase.at);
     else cpu += p.ctime / Math.max(now - p.start, MIN_WINDOW_MS);
   }
-  return { cpu: Math.round(cpu * 1000) / 10, memory, processes: stats.length };
+  return { cpu: Math.round(cpu * 1000) / 10, memory, processes: stats.length, windowed: rootBase !== null };
 }
 
 /**
@@ -255,9 +259,8 @@ export class UsageSampler {
     if (!this.samplesFile) return;
     try {
       fs.mkdirSync(path.dirname(this.samplesFile), { recursive: true, mode: 0o700 });
-      const tmp = `${this.samplesFile}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, JSON.stringify(book), { mode: 0o600 });
-      fs.renameSync(tmp, this.samplesFile);
+      // No fsync: this runs on every list, and a lost write only costs one lifetime average.
+      atomicWrite(this.samplesFile, JSON.stringify(book), { durable: false });
     } catch {
       // A cache: failing to keep it only makes the next figure a lifetime average.
     }

@@ -1,17 +1,21 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FleetError, InterruptedError } from '../errors.js';
-import type { Context } from '../context.js';
-import { realpath, type RepoInfo } from '../git/worktree-manager.js';
+import { FleetError, InterruptedError, toFleetError } from '../errors.js';
+import type { Context, RepoContext } from '../context.js';
 import { mergeMessage, squashMessage, wipCommitMessage, type PickStrategy } from '../core/changes.js';
+import { tildify, withGitMessage } from '../core/format.js';
+import { branchExists, commitSubjects, currentBranch, fastForward, moveBranch, resetIndexTo, resolveCommit } from '../git/refs.js';
+import { realpath, type RepoInfo } from '../git/repo.js';
+import { withScratchWorktree } from '../git/scratch.js';
+import { commitTree, snapshot } from '../git/snapshot.js';
+import { trackedChanges, type StatusEntry } from '../git/status.js';
+import { listWorktrees } from '../git/worktrees.js';
 import { CommandError } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
-import { tildify } from '../ui/output.js';
-import { hasWorktree, snapshotWorktree, statusOf, trackedChanges } from './changes.js';
+import { hasWorktree } from './changes.js';
+import { endAgentProcesses } from './end-agent.js';
 import { findAgent } from './find.js';
-import { killAgent } from './kill-agent.js';
-import { firstLine } from '../core/format.js';
+import { agentUnsavedWork, killAgent, summarizeUnsaved } from './kill-agent.js';
+import { hasUnsavedWork } from '../git/status.js';
+import type { UnsavedSummary } from '../core/unsaved.js';
 
 export interface PickRequest {
   branch: string;
@@ -33,10 +37,10 @@ export interface PickPlan {
   checkout: string | null;
   /** The rest of the winner's batch. */
   others: AgentRecord[];
-  /** Others with uncommitted work: left whole (session, worktree, record). */
-  dirtyOthers: Map<string, string[]>;
+  /** Others with unsaved work (uncommitted changes, commits only a detached HEAD holds): left whole (session, worktree, record). */
+  dirtyOthers: Map<string, UnsavedSummary>;
   /** Uncommitted work of the winner that will be committed before landing. */
-  winnerDirty: { code: string; path: string }[];
+  winnerDirty: StatusEntry[];
 }
 
 export interface PickResult {
@@ -51,9 +55,6 @@ export interface PickResult {
   unmerged: { branch: string; commits: number; base: string }[];
 }
 
-/** git settings for fleet's own scratch work: no user hooks in a throwaway checkout, no auto-gc. */
-const SCRATCH = ['-c', 'core.hooksPath=/dev/null', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'rebase.updateRefs=false'];
-
 function listPaths(paths: readonly string[], max = 3): string {
   return paths.slice(0, max).map((p) => `"${p}"`).join(', ') + (paths.length > max ? ` and ${paths.length - max} more` : '');
 }
@@ -66,30 +67,31 @@ function gitFailure(what: string, e: unknown): FleetError {
       hint: 'git config --global user.name "Your Name" && git config --global user.email you@example.com',
     });
   }
-  const detail = firstLine(stderr) || (e instanceof Error ? e.message : String(e));
-  return new FleetError(`could not ${what}: ${detail}; nothing was changed`);
+  if (stderr.trim()) return new FleetError(withGitMessage(`could not ${what}`, stderr, '; nothing was changed'));
+  return new FleetError(`could not ${what}: ${e instanceof Error ? e.message : String(e)}; nothing was changed`);
 }
 
 /**
  * Work out and check a pick without changing anything: the winner, the target branch and where
  * it is checked out, that checkout being clean, and the rest of the batch.
  */
-export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickRequest): Promise<PickPlan> {
+export async function planPick(ctx: RepoContext, req: PickRequest): Promise<PickPlan> {
   const repo = ctx.repo;
+  const home = ctx.env.HOME;
   const winner = await findAgent(ctx, req.branch);
   if (winner.phase === 'creating') {
     throw new FleetError(`"${winner.branch}" is not set up (it is still being created, or its set-up failed); there is nothing to land`, {
       hint: 'fleet list shows its status; fleet prune cleans up a failed set-up',
     });
   }
-  const worktrees = await ctx.git.list(repo.root);
+  const worktrees = await listWorktrees(ctx.run, repo.root);
 
   let into = req.into?.replace(/^refs\/heads\//, '');
   if (into === undefined) {
-    const current = await ctx.git.currentBranch(repo.root);
+    const current = await currentBranch(ctx.run, repo.root);
     if (!current) {
       throw new FleetError('the main checkout is not on a branch (detached HEAD), so there is nothing to land into', {
-        hint: `git switch <branch> in ${tildify(repo.root)}, or name the target: fleet pick ${winner.branch} --into <branch>`,
+        hint: `git switch <branch> in ${tildify(repo.root, home)}, or name the target: fleet pick ${winner.branch} --into <branch>`,
       });
     }
     into = current;
@@ -97,7 +99,7 @@ export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickReque
   if (into === winner.branch) {
     throw new FleetError(`cannot land "${winner.branch}" into itself`, { hint: `name another branch: fleet pick ${winner.branch} --into <branch>` });
   }
-  const intoTip = await ctx.git.resolveCommit(repo.root, `refs/heads/${into}`);
+  const intoTip = await resolveCommit(ctx.run, repo.root, `refs/heads/${into}`);
   if (!intoTip) {
     throw new FleetError(`--into "${into}" is not a branch of this repository`, {
       hint: `git branch lists the branches; make it first: git branch ${into} <start>`,
@@ -107,29 +109,29 @@ export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickReque
   let checkout: string | null = null;
   if (at) {
     if (realpath(at.path) !== repo.root) {
-      throw new FleetError(`"${into}" is checked out at ${tildify(at.path)}, so fleet will not move it under that checkout`, {
+      throw new FleetError(`"${into}" is checked out at ${tildify(at.path, home)}, so fleet will not move it under that checkout`, {
         hint: `land into the main checkout's branch, or switch that worktree to another branch first`,
       });
     }
     checkout = repo.root;
-    const dirty = await trackedChanges(ctx, repo.root);
+    const dirty = await trackedChanges(ctx.run, repo.root);
     if (dirty.length > 0) {
       throw new FleetError(`the main checkout has uncommitted changes (${listPaths(dirty)}); nothing was changed`, {
-        hint: `commit or stash them first (git -C ${tildify(repo.root)} stash), then fleet pick ${winner.branch} again`,
+        hint: `commit or stash them first (git -C ${tildify(repo.root, home)} stash), then fleet pick ${winner.branch} again`,
       });
     }
   }
 
-  let winnerDirty: { code: string; path: string }[] = [];
+  let winnerDirty: StatusEntry[] = [];
   if (hasWorktree(winner)) {
-    const onBranch = await ctx.git.currentBranch(winner.worktree);
+    const onBranch = await currentBranch(ctx.run, winner.worktree);
     if (onBranch !== winner.branch) {
       throw new FleetError(`the worktree of "${winner.branch}" has ${onBranch ? `"${onBranch}"` : 'a detached HEAD'} checked out, not "${winner.branch}"`, {
-        hint: `git -C ${tildify(winner.worktree)} switch ${winner.branch}, then fleet pick ${winner.branch} again`,
+        hint: `git -C ${tildify(winner.worktree, home)} switch ${winner.branch}, then fleet pick ${winner.branch} again`,
       });
     }
-    winnerDirty = await statusOf(ctx, winner);
-  } else if (!(await ctx.git.branchExists(repo.root, winner.branch))) {
+    winnerDirty = (await agentUnsavedWork(ctx, winner)).changes;
+  } else if (!(await branchExists(ctx.run, repo.root, winner.branch))) {
     throw new FleetError(`"${winner.branch}" has neither a worktree nor a branch any more; there is nothing to land`, {
       hint: 'fleet prune drops its record',
     });
@@ -138,11 +140,12 @@ export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickReque
   const others = winner.batch_id === null
     ? []
     : (await ctx.state.query({ repo: repo.root, batch: winner.batch_id })).filter((r) => r.branch !== winner.branch);
-  const dirtyOthers = new Map<string, string[]>();
+  const dirtyOthers = new Map<string, UnsavedSummary>();
   await Promise.all(
     others.map(async (r) => {
-      const entries = await statusOf(ctx, r).catch(() => []);
-      if (entries.length > 0) dirtyOthers.set(r.branch, entries.map((e) => e.path));
+      // A worktree git cannot read is not called dirty here; ending it checks again and keeps it.
+      const work = await agentUnsavedWork(ctx, r).catch(() => null);
+      if (work && hasUnsavedWork(work)) dirtyOthers.set(r.branch, summarizeUnsaved(work));
     }),
   );
   return { repo, winner, strategy: req.strategy, message: req.message, into, intoTip, checkout, others, dirtyOthers, winnerDirty };
@@ -154,40 +157,30 @@ export async function planPick(ctx: Context & { repo: RepoInfo }, req: PickReque
  * merge cleanly. Returns the commit `into` should move to.
  */
 async function buildLanding(ctx: Context, plan: PickPlan, source: string): Promise<string> {
-  const root = plan.repo.root;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-pick-'));
-  const git = (args: string[], opts: { input?: string } = {}) => ctx.run('git', [...SCRATCH, ...args], { cwd: dir, reject: false, ...opts });
   const start = plan.strategy === 'rebase' ? source : plan.intoTip;
-  try {
-    await ctx.git.withLockRetry(() => ctx.run('git', [...SCRATCH, 'worktree', 'add', '--detach', '--quiet', dir, start], { cwd: root }));
+  return withScratchWorktree(ctx.run, plan.repo.root, start, async (scratch) => {
     let r;
     if (plan.strategy === 'merge') {
-      r = await git(['merge', '--no-ff', '--no-edit', '-m', plan.message ?? mergeMessage(plan.winner.branch, plan.into), source]);
+      r = await scratch.merge(source, plan.message ?? mergeMessage(plan.winner.branch, plan.into));
     } else if (plan.strategy === 'squash') {
-      r = await git(['merge', '--squash', source]);
+      r = await scratch.squash(source);
       if (r.exitCode === 0) {
-        const staged = await git(['diff', '--cached', '--quiet']);
-        if (staged.exitCode === 0) throw nothingToLand(plan);
-        const subjects = (await ctx.run('git', ['log', '--reverse', '--format=%s', `${plan.intoTip}..${source}`], { cwd: root })).stdout.split('\n').filter(Boolean);
-        r = await git(['commit', '--quiet', '-F', '-'], { input: plan.message ?? squashMessage(plan.winner.branch, subjects) });
+        if (!(await scratch.hasStaged())) throw nothingToLand(plan);
+        const subjects = await commitSubjects(ctx.run, plan.repo.root, `${plan.intoTip}..${source}`);
+        r = await scratch.commit(plan.message ?? squashMessage(plan.winner.branch, subjects));
       }
     } else {
-      r = await git(['rebase', '--quiet', plan.intoTip]);
+      r = await scratch.rebase(plan.intoTip);
     }
     if (r.exitCode !== 0) {
-      const u = await git(['diff', '--name-only', '--diff-filter=U', '-z']);
-      const conflicts = u.stdout.split('\0').filter(Boolean);
+      const conflicts = await scratch.conflicts();
       if (conflicts.length > 0) throw conflictError(plan, conflicts);
       throw gitFailure(`${plan.strategy} "${plan.winner.branch}" into "${plan.into}"`, new CommandError(['git', plan.strategy], r));
     }
-    const landed = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
+    const landed = await scratch.head();
     if (!landed || landed === plan.intoTip) throw nothingToLand(plan);
     return landed;
-  } finally {
-    await ctx.run('git', ['worktree', 'remove', '--force', '--force', dir], { cwd: root, reject: false });
-    fs.rmSync(dir, { recursive: true, force: true });
-    await ctx.run('git', ['worktree', 'prune'], { cwd: root, reject: false });
-  }
+  });
 }
 
 function conflictError(plan: PickPlan, paths: string[]): FleetError {
@@ -221,18 +214,16 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
   let wip: PickResult['wip'] = null;
   if (hasWorktree(winner)) {
     opts.onStep?.(`reading the worktree of ${winner.branch}`);
-    const snap = await snapshotWorktree(ctx, winner);
+    const snap = await snapshot(ctx.run, winner.worktree, winner.copied_files);
     snapHead = snap.head;
     source = snap.head;
     if (snap.tree !== snap.headTree) {
-      const entries = await statusOf(ctx, winner);
+      // What the snapshot holds: never the credential files fleet copied in, tracked or not.
+      const copied = new Set(winner.copied_files);
+      const entries = (await agentUnsavedWork(ctx, winner)).changes.filter((e) => !copied.has(e.path));
       let commit: string;
       try {
-        const r = await ctx.run('git', ['commit-tree', snap.tree, '-p', snap.head, '-F', '-'], {
-          cwd: winner.worktree,
-          input: wipCommitMessage(winner.branch, entries),
-        });
-        commit = r.stdout.trim();
+        commit = await commitTree(ctx.run, winner.worktree, snap.tree, snap.head, wipCommitMessage(winner.branch, entries));
       } catch (e) {
         throw gitFailure(`commit the uncommitted work of "${winner.branch}"`, e);
       }
@@ -240,7 +231,7 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
       source = commit;
     }
   } else {
-    source = (await ctx.git.resolveCommit(plan.repo.root, `refs/heads/${winner.branch}`))!;
+    source = (await resolveCommit(ctx.run, plan.repo.root, `refs/heads/${winner.branch}`))!;
   }
   checkAbort();
 
@@ -252,19 +243,16 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
   // where the plan found it, and change nothing when they refuse.
   opts.onStep?.(`moving ${plan.into}`);
   if (plan.checkout) {
-    const r = await ctx.run('git', ['merge', '--ff-only', '--quiet', landed], { cwd: plan.checkout, reject: false });
+    const r = await fastForward(ctx.run, plan.checkout, landed);
     if (r.exitCode !== 0) {
-      throw new FleetError(`could not move "${plan.into}" in the main checkout: ${firstLine(r.stderr) || `git merge exited ${r.exitCode}`}; nothing was changed`, {
+      throw new FleetError(withGitMessage(`could not move "${plan.into}" in the main checkout`, r.stderr || `git merge exited ${r.exitCode}`, '; nothing was changed'), {
         hint: `clear what git names above (an untracked file in the way, or ${plan.into} moved meanwhile), then fleet pick ${winner.branch} again`,
       });
     }
   } else {
-    const r = await ctx.run('git', ['update-ref', '-m', `fleet pick: ${plan.strategy} ${winner.branch}`, `refs/heads/${plan.into}`, landed, plan.intoTip], {
-      cwd: plan.repo.root,
-      reject: false,
-    });
+    const r = await moveBranch(ctx.run, plan.repo.root, plan.into, landed, plan.intoTip, `fleet pick: ${plan.strategy} ${winner.branch}`);
     if (r.exitCode !== 0) {
-      throw new FleetError(`could not move "${plan.into}": ${firstLine(r.stderr)}; nothing was changed`, {
+      throw new FleetError(withGitMessage(`could not move "${plan.into}"`, r.stderr || `git update-ref exited ${r.exitCode}`, '; nothing was changed'), {
         hint: `"${plan.into}" probably moved meanwhile; fleet pick ${winner.branch} again`,
       });
     }
@@ -284,7 +272,7 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
       result.ended.push(other.branch);
       if (k.unmergedCommits > 0) result.unmerged.push({ branch: other.branch, commits: k.unmergedCommits, base: other.base_commit });
     } catch (e) {
-      const fe = e instanceof FleetError ? e : new FleetError(String(e));
+      const fe = toFleetError(e);
       result.kept.push({ branch: other.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${other.branch}` });
     }
   }
@@ -300,8 +288,8 @@ async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string 
   const { winner } = plan;
   try {
     if (hasWorktree(winner) && snap.wip) {
-      await ctx.tmux.killSession(winner.session);
-      const head = (await ctx.run('git', ['rev-parse', '--verify', 'HEAD'], { cwd: winner.worktree })).stdout.trim();
+      await endAgentProcesses(ctx, { session: winner.session, worktree: winner.worktree });
+      const head = await resolveCommit(ctx.run, winner.worktree, 'HEAD');
       if (head !== snap.snapHead) {
         throw new FleetError(`"${winner.branch}" made a commit after fleet read its worktree; kept it`, {
           hint: `fleet diff ${winner.branch} shows what did not land; fleet kill ${winner.branch} when done`,
@@ -309,10 +297,17 @@ async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string 
       }
       // A mixed reset moves the branch onto the commit of the snapshot and makes the index match
       // it, so the worktree is clean unless the agent wrote something after the snapshot.
-      await ctx.run('git', ['reset', '--quiet', snap.wip.commit], { cwd: winner.worktree });
-      const left = await statusOf(ctx, winner);
+      await resetIndexTo(ctx.run, winner.worktree, snap.wip.commit);
+      const left = (await agentUnsavedWork(ctx, winner)).changes.map((x) => x.path);
+      const copied = new Set(winner.copied_files);
+      if (left.length > 0 && left.every((p) => copied.has(p))) {
+        // A credential file HEAD tracks, changed: the agent's edit, perhaps, but never committed by fleet.
+        throw new FleetError(`"${winner.branch}" changed the credential ${left.length === 1 ? 'file' : 'files'} ${listPaths(left)}, which fleet never commits; kept the worktree`, {
+          hint: `commit it in the worktree yourself if it belongs on the branch, or fleet kill ${winner.branch} --force to discard it`,
+        });
+      }
       if (left.length > 0) {
-        throw new FleetError(`"${winner.branch}" changed ${listPaths(left.map((x) => x.path))} after fleet read its worktree; kept the worktree`, {
+        throw new FleetError(`"${winner.branch}" changed ${listPaths(left)} after fleet read its worktree; kept the worktree`, {
           hint: `fleet diff ${winner.branch} shows what did not land; commit it, or fleet kill ${winner.branch} --force to discard it`,
         });
       }
@@ -320,7 +315,7 @@ async function endWinner(ctx: Context, plan: PickPlan, snap: { snapHead: string 
     await killAgent(ctx, winner);
     result.ended.unshift(winner.branch);
   } catch (e) {
-    const fe = e instanceof FleetError ? e : new FleetError(String(e));
+    const fe = toFleetError(e);
     result.kept.push({ branch: winner.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${winner.branch}` });
   }
 }

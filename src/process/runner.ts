@@ -1,4 +1,5 @@
-import { FleetError } from '../errors.js';
+import fs from 'node:fs';
+import { FleetError, InterruptedError } from '../errors.js';
 import { firstLine } from '../core/format.js';
 
 /** What every external command returns. Non-zero exits are data unless `reject` is set. */
@@ -12,8 +13,8 @@ export interface RunOptions {
   /** Always explicit for git: fleet never relies on the process's own cwd. */
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Written to the child's stdin. */
-  input?: string;
+  /** Written to the child's stdin (bytes as they are: a remote file's content). */
+  input?: string | Uint8Array;
   /** Throw a CommandError on a non-zero exit (default true). */
   reject?: boolean;
   /** Kill the child when this fires. */
@@ -142,6 +143,10 @@ async function runWithExeca(cmd: string, args: readonly string[], opts: RunOptio
   const { execa } = await import('execa');
   const detached = opts.detached ?? processGroups.own;
   let stopGroupKill: (() => void) | undefined;
+  // The log file itself becomes the child's stdout and stderr (not a pipe fleet copies from): a
+  // background job the command leaves running (a dev server a setup command starts) keeps a
+  // pipe open, and fleet would wait for its end forever.
+  const logFd = opts.outputFile ? fs.openSync(opts.outputFile, 'a', 0o600) : undefined;
   try {
     const sub = execa(cmd, args as string[], {
       cwd: opts.cwd,
@@ -151,9 +156,8 @@ async function runWithExeca(cmd: string, args: readonly string[], opts: RunOptio
       stdin: opts.input === undefined ? 'ignore' : undefined,
       reject: false,
       stripFinalNewline: !opts.keepTrailingNewline,
-      ...(opts.outputFile
-        ? { stdout: { file: opts.outputFile, append: true }, stderr: { file: opts.outputFile, append: true } }
-        : {}),
+      // execa hands any integer to spawn as the child's own descriptor; its types list only 3-9.
+      ...(logFd !== undefined ? { stdout: logFd as 3, stderr: logFd as 3 } : {}),
       cancelSignal: detached ? undefined : opts.signal,
       detached,
       encoding: 'utf8',
@@ -164,12 +168,13 @@ async function runWithExeca(cmd: string, args: readonly string[], opts: RunOptio
     if (child.failed && child.exitCode === undefined) {
       const code = (child as { code?: string }).code;
       if (code === 'ENOENT' || /ENOENT/.test(child.message ?? '')) throw notFoundError(cmd);
-      if (child.isCanceled) throw new FleetError(`${cmd} was interrupted`, { exitCode: 130 });
+      if (child.isCanceled) throw new InterruptedError(`${cmd} was interrupted`);
       throw new FleetError(`could not run ${cmd}: ${child.shortMessage ?? child.message}`);
     }
     return { stdout: String(child.stdout ?? ''), stderr: String(child.stderr ?? ''), exitCode: child.exitCode ?? 1 };
   } finally {
     stopGroupKill?.();
+    if (logFd !== undefined) fs.closeSync(logFd);
   }
 }
 

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
 import { STATE_FILE } from '../config/paths.js';
+import { atomicWrite } from '../fs/atomic-write.js';
+import { lockFile, type Release } from './lock.js';
 import type { AgentRecord, StateFile } from './types.js';
+import { validateRecords } from './validate.js';
 
 export interface StateManagerOptions {
   /** Rebuild records from tmux when state.json is unreadable. */
@@ -51,33 +54,21 @@ export class StateManager {
   /** Read all records without locking (readers never see a partial file). */
   async read(): Promise<AgentRecord[]> {
     const parsed = this.parse();
-    if (parsed) return parsed.agents;
-    // Unreadable: repair under the lock so two readers don't both move it aside.
+    if (parsed && parsed.bad.length === 0) return parsed.state.agents;
+    // Unreadable, or records of the wrong shape: repair under the lock so two readers don't both set it aside.
     return this.update((agents) => agents);
   }
 
   /** Apply `fn` to the records under the lock and write the result atomically. */
   async update<T = AgentRecord[]>(fn: (agents: AgentRecord[]) => AgentRecord[] | Promise<AgentRecord[]>, pick?: (agents: AgentRecord[]) => T): Promise<T> {
     fs.mkdirSync(this.home, { recursive: true, mode: 0o700 });
-    const mod = await import('proper-lockfile');
-    const lockfile = (mod as unknown as { default?: typeof mod }).default ?? mod;
-    let release: () => Promise<void>;
+    const release: Release = await lockFile(this.file);
     try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        lockfilePath: this.file + '.lock',
-        stale: 15_000,
-        update: 5_000,
-        retries: { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
-      });
-    } catch (e) {
-      throw new FleetError(`cannot lock ${this.file}: ${(e as Error).message}`, {
-        hint: `another fleet command may be stuck; if none is running, remove ${this.file}.lock`,
-      });
-    }
-    try {
-      let current = this.parse();
-      if (!current) current = { version: 1, agents: await this.recover() };
+      const parsed = this.parse();
+      let current: StateFile;
+      if (!parsed) current = { version: 1, agents: await this.recover() };
+      else if (parsed.bad.length > 0) current = { version: 1, agents: await this.setAside(parsed.state.agents, parsed.bad.length, parsed.text) };
+      else current = parsed.state;
       const next = await fn(current.agents.map((a) => ({ ...a })));
       this.write({ version: 1, agents: next });
       return pick ? pick(next) : (next as unknown as T);
@@ -87,25 +78,50 @@ export class StateManager {
   }
 
   /**
-   * null when the file is corrupt, or missing while tmux may still know of agents (rebuild);
-   * otherwise a missing file is an empty state.
+   * The good records and the bad ones (validateRecords); null when the file is corrupt, or
+   * missing while tmux may still know of agents (rebuild); otherwise a missing file is an empty state.
    */
-  private parse(): StateFile | null {
+  private parse(): { state: StateFile; bad: unknown[]; text: string } | null {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.opts.rebuild ? null : { version: 1, agents: [] };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.opts.rebuild ? null : { state: { version: 1, agents: [] }, bad: [], text: '' };
       throw new FleetError(`cannot read ${this.file}: ${(e as Error).message}`);
     }
+    let doc: { agents?: unknown } | null;
     try {
-      const doc = JSON.parse(text) as Partial<StateFile>;
-      if (!doc || typeof doc !== 'object' || !Array.isArray(doc.agents)) return null;
-      if (!doc.agents.every((a) => a && typeof a === 'object' && typeof a.repo === 'string' && typeof a.branch === 'string')) return null;
-      return { version: 1, agents: doc.agents };
+      doc = JSON.parse(text) as { agents?: unknown } | null;
     } catch {
       return null;
     }
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.agents)) return null;
+    const { good, bad } = validateRecords(doc.agents as unknown[]);
+    return { state: { version: 1, agents: good }, bad, text };
+  }
+
+  /** A copy of the file as it was, beside it, for the user to look into: `state.json.corrupt-<time>`. */
+  private keepCopy(text: string): string {
+    const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    atomicWrite(aside, text, { replace: false });
+    return aside;
+  }
+
+  /**
+   * Records of the wrong shape: the good ones stay, the file as it was is kept as a copy, and
+   * live fleet sessions that no good record claims (the bad ones may have been theirs) are
+   * rebuilt from tmux. One warning. Called with the lock held.
+   */
+  private async setAside(good: AgentRecord[], badCount: number, text: string): Promise<AgentRecord[]> {
+    const aside = this.keepCopy(text);
+    const claimed = (r: AgentRecord) => good.some((g) => g.session === r.session || (g.repo === r.repo && g.branch === r.branch));
+    const rebuilt = (await this.rebuild(false)).filter((r) => !claimed(r));
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    this.opts.warn?.(
+      `${this.file} had ${plural(badCount, 'record')} of the wrong shape; set ${badCount === 1 ? 'it' : 'them'} aside (the file as it was is in ${path.basename(aside)})` +
+        (rebuilt.length > 0 ? ` and rebuilt ${plural(rebuilt.length, 'record')} from tmux` : ''),
+    );
+    return [...good, ...rebuilt];
   }
 
   /** Move a corrupt file aside (a missing one has nothing to move) and rebuild from tmux. Called with the lock held. */
@@ -141,14 +157,6 @@ export class StateManager {
   }
 
   private write(state: StateFile): void {
-    const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, JSON.stringify(state, null, 2) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    atomicWrite(this.file, JSON.stringify(state, null, 2) + '\n');
   }
 }

@@ -1,4 +1,4 @@
-import type { CreatePhase } from '../ops/create-agent.js';
+import type { CreatePhase } from '../core/create-plan.js';
 import { paint, type Colour } from './output.js';
 import { firstLine } from '../core/format.js';
 
@@ -6,6 +6,9 @@ import { firstLine } from '../core/format.js';
 export type AgentProgress = CreatePhase | 'rolling back' | 'interrupted' | 'not started';
 
 const FINAL: ReadonlySet<AgentProgress> = new Set(['ready', 'failed', 'interrupted', 'not started']);
+
+/** Makes the progress display of a batch, once its agents are known (one line per agent). */
+export type ProgressFactory = (agents: { branch: string; agent: string }[]) => BatchProgress;
 
 export interface BatchProgress {
   update(branch: string, state: AgentProgress, detail?: string): void;

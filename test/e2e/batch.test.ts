@@ -222,9 +222,9 @@ describe('kill --batch on a terminal', () => {
         cwd: repo, env: { ...sb.env, TERM: 'xterm' }, extendEnv: false, reject: false, stdin: 'pipe',
       });
       let seen = '';
-      p.stdout!.on('data', (d) => (seen += String(d)));
+      p.stdout.on('data', (d) => (seen += String(d)));
       await waitFor(() => /\[y\/N\]/.test(seen), { what: 'the question' });
-      p.stdin!.write(`${answer}\n`);
+      p.stdin.write(`${answer}\n`);
       const r = await p;
       return { exitCode: r.exitCode, out: seen };
     };

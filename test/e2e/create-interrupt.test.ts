@@ -35,4 +35,24 @@ describe('Ctrl+C during create', () => {
     expect(await sb.git(repo, 'worktree', 'list', '--porcelain')).not.toContain('slow');
     expect((await sb.tmux('has-session', '-t', '=fleet_repo_slow')).exitCode).not.toBe(0);
   });
+
+  it('on a real terminal: the ^C byte typed into the terminal rolls back and exits 130', async () => {
+    const marker = path.join(sb.dir, 'setup-started');
+    writeConfig(sb, `default_agent = "shell"\nsetup_commands = ["touch ${marker}; sleep 30"]\n`);
+    // `script` runs fleet on a pseudo-terminal whose input is our stdin: writing \x03 there is
+    // exactly a user pressing Ctrl+C (the terminal, not us, turns it into SIGINT, if it is in
+    // the mode that does). A window size, or a spinner on a 0-column terminal has no line to redraw.
+    const child = execa('script', ['-qfec', `stty cols 100 rows 30; exec ${process.execPath} ${CLI} create slow -p 'echo hi'`, '/dev/null'], {
+      cwd: repo, env: { ...sb.env, TERM: 'xterm' }, extendEnv: false, reject: false, stdin: 'pipe', all: true,
+    });
+    await waitFor(() => fs.existsSync(marker), { what: 'setup to start', timeout: 20_000 });
+    child.stdin.write('\x03');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.all).toMatch(/error: interrupted: "slow" was not created; everything made was rolled back/);
+    expect(readState(sb).agents).toEqual([]);
+    expect(fs.existsSync(path.join(sb.fleetHome, 'worktrees', 'repo', 'slow'))).toBe(false);
+    expect(await sb.git(repo, 'branch', '--list', 'slow')).toBe('');
+    expect((await sb.tmux('has-session', '-t', '=fleet_repo_slow')).exitCode).not.toBe(0);
+  }, 60_000);
 });

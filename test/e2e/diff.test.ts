@@ -94,6 +94,28 @@ describe('fleet diff', () => {
     expect(await observe('w3')).toEqual(before.w3);
   });
 
+  it('leaves out a credential file git ignores: diff, list --changes and pick work, and it never lands in a commit', async () => {
+    // The setup the default config suggests: .env ignored by git, and copied into each worktree.
+    fs.writeFileSync(path.join(repo, '.gitignore'), '.env\n');
+    await sb.git(repo, 'add', '.gitignore');
+    await sb.git(repo, 'commit', '-qm', 'ignore .env');
+    await startAgents({ ig: `echo SECRET=2 >> .env && echo work > work.txt && echo more >> README.md` }, null);
+
+    const diff = await fleet(sb, ['diff', 'ig', '--name-only'], { cwd: repo });
+    expect(diff, diff.stderr).toMatchObject({ exitCode: 0, stdout: 'README.md\nwork.txt', stderr: '' });
+    const patch = await fleet(sb, ['diff', 'ig'], { cwd: repo });
+    expect(patch.stdout).not.toMatch(/SECRET/);
+
+    const listed = JSON.parse((await fleet(sb, ['list', '--json', '--changes'], { cwd: repo })).stdout) as Array<{ changes: unknown }>;
+    expect(listed.map((a) => a.changes)).toEqual([{ files: 2, added: 2, removed: 0 }]);
+
+    const pick = await fleet(sb, ['pick', 'ig', '--yes'], { cwd: repo });
+    expect(pick.exitCode, pick.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(repo, 'work.txt'), 'utf8')).toBe('work\n');
+    expect(await sb.git(repo, 'log', '--all', '--format=', '--name-only')).not.toMatch(/\.env/);
+    expect(fs.readFileSync(path.join(repo, '.env'), 'utf8')).toBe('SECRET=1\n');
+  });
+
   it('says when there is nothing to show, refuses unknown agents and clashing flags', async () => {
     await startAgents({ quiet: 'true' }, 'b');
     const none = await fleet(sb, ['diff', 'quiet'], { cwd: repo });

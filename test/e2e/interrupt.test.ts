@@ -85,7 +85,7 @@ describe('interrupting a fanout', () => {
     configure(`trap "sleep 1" TERM; `);
     const { child } = await fanoutInSetup();
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
     process.kill(-child.pid!, 'SIGINT');
     await waitFor(() => stderr.includes('rolling back the half-made ones'), { what: 'the first Ctrl+C to be noticed' });
     process.kill(-child.pid!, 'SIGINT');

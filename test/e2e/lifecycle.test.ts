@@ -1,28 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, readState, standIn, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, readState, recordingAgent, waitFor, writeConfig, type RecordingAgent, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let repo: string;
-let out: string;
+let rec: RecordingAgent;
 
 beforeEach(async () => {
   sb = await makeSandbox();
   repo = await sb.repo();
-  out = path.join(sb.dir, 'received');
-  fs.mkdirSync(out);
-  // A stand-in agent: records its last argument byte for byte, then records raw terminal input.
-  const rec = standIn(
-    sb,
-    'rec-agent',
-    `out=$1; shift
-printf '%s' "$1" > "$out/$FLEET_BRANCH.arg"
-echo "agent $FLEET_BRANCH ready"
-stty raw -echo
-exec cat > "$out/$FLEET_BRANCH.input"`,
-  );
-  writeConfig(sb, `default_agent = "rec"\n[agents.rec]\ncommand = ["${rec}", "${out}"]\n`);
+  rec = recordingAgent(sb);
+  writeConfig(sb, `default_agent = "rec"\n${rec.profile}`);
 });
 
 afterEach(async () => {
@@ -37,7 +26,7 @@ describe('create → list → logs → kill', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/created fix-auth/);
-    const got = await waitFor(() => fs.existsSync(path.join(out, 'fix-auth.arg')) && fs.readFileSync(path.join(out, 'fix-auth.arg'), 'utf8'));
+    const got = await rec.prompt('fix-auth');
     expect(got).toBe(NASTY);
     const wt = path.join(sb.fleetHome, 'worktrees', 'repo', 'fix-auth');
     for (const f of ['PWNED', 'PWNED2', 'PWNED3']) {
@@ -54,7 +43,7 @@ describe('create → list → logs → kill', () => {
     const r = await fleet(sb, ['create', 'big', '-p', big], { cwd: repo });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    const got = await waitFor(() => fs.existsSync(path.join(out, 'big.arg')) && fs.readFileSync(path.join(out, 'big.arg'), 'utf8'));
+    const got = await rec.prompt('big');
     expect(got.length).toBe(big.length);
     expect(got).toBe(big);
   });
@@ -65,12 +54,8 @@ describe('create → list → logs → kill', () => {
     const text = `${NASTY}\n${'y'.repeat(5000)}`;
     const r = await fleet(sb, ['prompt', 'talk', text], { cwd: repo });
     expect(r.exitCode).toBe(0);
-    const file = path.join(out, 'talk.input');
     // Raw terminal: the text arrives as pasted, then the separate Enter key (CR).
-    const got = await waitFor(() => {
-      const s = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-      return s.endsWith('\r') ? s : null;
-    });
+    const got = await rec.typed('talk');
     expect(got).toBe(text + '\r');
     expect(fs.existsSync(path.join(sb.fleetHome, 'worktrees', 'repo', 'talk', 'PWNED'))).toBe(false);
   });
@@ -145,8 +130,8 @@ describe('fix-1 and fix-10', () => {
       await waitFor(async () => (await fleet(sb, ['logs', b], { cwd: repo })).stdout.includes(`agent ${b} ready`));
     }
     expect((await fleet(sb, ['prompt', 'fix-1', 'only for one'], { cwd: repo })).exitCode).toBe(0);
-    await waitFor(() => fs.existsSync(path.join(out, 'fix-1.input')) && fs.readFileSync(path.join(out, 'fix-1.input'), 'utf8').includes('only for one'));
-    expect(fs.existsSync(path.join(out, 'fix-10.input')) ? fs.readFileSync(path.join(out, 'fix-10.input'), 'utf8') : '').toBe('');
+    expect(await rec.typed('fix-1')).toBe('only for one\r');
+    expect(rec.read('fix-10', 'input') ?? '').toBe('');
 
     const logs1 = await fleet(sb, ['logs', 'fix-1'], { cwd: repo });
     expect(logs1.stdout).toContain('agent fix-1 ready');

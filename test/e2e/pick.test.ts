@@ -52,7 +52,7 @@ describe('fleet pick', () => {
     const r = await fleet(sb, ['pick', 'cmp-2', '--yes'], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^landed cmp-2 into main \(merge\): main is now at [0-9a-f]{7}$/m);
-    expect(r.stdout).toMatch(/uncommitted work \(2 file\(s\), 1 of them untracked\) was committed first/);
+    expect(r.stdout).toMatch(/uncommitted work \(2 files, 1 of them untracked\) was committed first/);
 
     // The main checkout has the commits and the uncommitted work, and nothing of the others.
     expect(fs.readFileSync(path.join(repo, 'two.txt'), 'utf8')).toBe('two\n');
@@ -81,8 +81,8 @@ describe('fleet pick', () => {
     expect(readState(sb).agents).toEqual([]);
     expect((await sb.git(repo, 'worktree', 'list', '--porcelain')).match(/^worktree /gm)).toHaveLength(1);
     // The losers' unmerged branches are named so nobody forgets them.
-    expect(r.stderr).toMatch(/^note: branch "cmp-1" has 1 commit\(s\) not in its base; it is kept/m);
-    expect(r.stderr).toMatch(/^note: branch "cmp-3" has 1 commit\(s\) not in its base; it is kept/m);
+    expect(r.stderr).toMatch(/^note: branch "cmp-1" has 1 commit not in its base; it is kept/m);
+    expect(r.stderr).toMatch(/^note: branch "cmp-3" has 1 commit not in its base; it is kept/m);
   });
 
   it('refuses a dirty main checkout and changes nothing anywhere', async () => {
@@ -121,6 +121,23 @@ describe('fleet pick', () => {
     expect(await hasSession('k-1')).toBe(true);
     expect(await hasSession('k-2')).toBe(true);
     expect((await sb.git(repo, 'worktree', 'list', '--porcelain')).match(/^worktree /gm)).toHaveLength(3);
+  });
+
+  it("when git refuses to move the main checkout, shows git's whole message, with the files it names", async () => {
+    await startAgents({ 'u-1': `echo agent > clash.txt && git add clash.txt && git commit -qm clash` }, null);
+    // An untracked file of the user's where the landed commit brings one: git will not overwrite it.
+    fs.writeFileSync(path.join(repo, 'clash.txt'), 'mine\n');
+    const before = world(['u-1']);
+    const r = await fleet(sb, ['pick', 'u-1', '--yes'], { cwd: repo });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: could not move "main" in the main checkout; nothing was changed:\n {2}The following untracked working tree files would be overwritten by merge:\n {6}clash\.txt\n/);
+    expect(r.stderr.match(/^error:/gm)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^hint: clear what git names above/m);
+    // git's refused merge leaves ORIG_HEAD behind (at the unchanged HEAD); every other byte is as it was.
+    const after = world(['u-1']);
+    delete after.main['.git/ORIG_HEAD'];
+    expect(after).toEqual(before);
+    expect(await hasSession('u-1')).toBe(true);
   });
 
   it('squash lands one commit, rebase replays the commits; both keep the branch', async () => {
@@ -165,7 +182,7 @@ describe('fleet pick', () => {
     expect({ files: filesOfMain(), head: await sb.git(repo, 'rev-parse', 'main') }).toEqual(mainBefore);
     expect(await sb.git(repo, 'rev-parse', 'release~1')).toBe(mainBefore.head);
     // r-2 has uncommitted work: nothing of it is touched, and the output says so.
-    expect(r.stderr).toMatch(/^note: "r-2" has uncommitted changes in .* \(wip\.txt\); kept it\nhint: /m);
+    expect(r.stderr).toMatch(/^note: "r-2" has uncommitted changes \(wip\.txt\) in .*; kept it\nhint: /m);
     expect(await hasSession('r-2')).toBe(true);
     expect(fs.readFileSync(path.join(worktreeOf('r-2'), 'wip.txt'), 'utf8')).toBe('wip\n');
     expect(readState(sb).agents.map((a) => a.branch)).toEqual(['r-2']);
@@ -182,7 +199,7 @@ describe('unmerged-work warning', () => {
     await startAgents({ keepme: `echo k > k.txt && git add k.txt && git commit -qm k`, plain: 'true' }, null);
     const k = await fleet(sb, ['kill', 'keepme'], { cwd: repo });
     expect(k.exitCode, k.stderr).toBe(0);
-    expect(k.stderr).toMatch(/^note: branch "keepme" has 1 commit\(s\) not in its base; it is kept \(git log [0-9a-f]{7}\.\.keepme\)$/m);
+    expect(k.stderr).toMatch(/^note: branch "keepme" has 1 commit not in its base; it is kept \(git log [0-9a-f]{7}\.\.keepme\)$/m);
     const p = await fleet(sb, ['kill', 'plain'], { cwd: repo });
     expect(p.exitCode).toBe(0);
     expect(p.stderr).not.toMatch(/not in its base/);

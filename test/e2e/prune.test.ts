@@ -35,14 +35,14 @@ describe('prune', () => {
     const dry = await fleet(sb, ['prune', '--dry-run'], { cwd: repo });
     expect(dry.exitCode).toBe(0);
     expect(dry.stdout).toMatch(/would remove record gone \(its session is gone; its clean worktree goes too\)/);
-    expect(dry.stdout).toMatch(/dry run: would remove 1 item/);
+    expect(dry.stdout).toMatch(/^dry run: would remove 1 item$/m);
     expect(branches()).toEqual(['gone', 'live']);
     expect(fs.existsSync(path.join(wtRoot, 'gone'))).toBe(true);
 
     const r = await fleet(sb, ['prune'], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^removed record gone \(its session is gone; its clean worktree removed\)$/m);
-    expect(r.stdout).toMatch(/removed 1 item\(s\)$/m);
+    expect(r.stdout).toMatch(/removed 1 item$/m);
     expect(branches()).toEqual(['live']);
     expect(fs.existsSync(path.join(wtRoot, 'gone'))).toBe(false);
     expect(await sb.git(repo, 'branch', '--list', 'gone')).toMatch(/gone/); // the branch is the user's
@@ -79,7 +79,7 @@ describe('prune', () => {
     const r = await fleet(sb, ['prune'], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/removed record worker/);
-    expect(r.stderr).toMatch(/note: branch "worker" has 1 commit\(s\) not in its base; it is kept \(git log [0-9a-f]{7}\.\.worker\)/);
+    expect(r.stderr).toMatch(/note: branch "worker" has 1 commit not in its base; it is kept \(git log [0-9a-f]{7}\.\.worker\)/);
     expect(await sb.git(repo, 'log', '-1', '--format=%s', 'worker')).toBe('agent work');
   });
 
@@ -134,6 +134,32 @@ describe('prune', () => {
     await create('vanish');
   });
 
+  it('lists a record whose worktree directory was deleted as worktree-missing, not "exited (0)", and prune removes it', async () => {
+    await create('done', 'exit 0');
+    await create('live');
+    await waitFor(async () => {
+      const rows = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout) as { branch: string; status: string }[];
+      return rows.find((a) => a.branch === 'done')?.status === 'exited';
+    }, { what: 'the agent to exit' });
+    for (const b of ['done', 'live']) fs.rmSync(path.join(wtRoot, b), { recursive: true, force: true });
+
+    const rows = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout) as { branch: string; status: string }[];
+    expect(rows.map((a) => [a.branch, a.status])).toEqual([['done', 'worktree-missing'], ['live', 'worktree-missing']]);
+    const table = await fleet(sb, ['list'], { cwd: repo });
+    expect(table.stdout).toMatch(/^done .*worktree-missing/m);
+    expect(table.stdout).not.toMatch(/exited/);
+
+    const r = await fleet(sb, ['prune', '--yes'], { cwd: repo });
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const b of ['done', 'live']) {
+      expect(r.stdout).toMatch(new RegExp(`^removed record ${b} \\(its worktree directory is gone\\)$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^removed git's entry for worktree .*/${b} \\(its directory is gone\\)$`, 'm'));
+      expect(await hasSession(`fleet_repo_${b}`)).toBe(false);
+    }
+    expect(branches()).toEqual([]);
+    expect(await sb.git(repo, 'worktree', 'list')).not.toMatch(/done|live/);
+  });
+
   it('cleans up after a create that died during set-up: record, worktree and the branch it made', async () => {
     writeConfig(sb, 'default_agent = "shell"\nsetup_commands = ["sleep 5"]\n');
     const creator = execa(process.execPath, [CLI, 'create', 'half', '-p', 'sleep 60'], { cwd: repo, env: sb.env, extendEnv: false, reject: false });
@@ -160,7 +186,7 @@ describe('prune', () => {
       execa('script', ['-qfec', `${process.execPath} ${CLI} prune`, '/dev/null'], { cwd: repo, env: { ...sb.env, TERM: 'xterm' }, extendEnv: false, reject: false, input: `${answer}\n` });
     const no = await ask('n');
     expect(no.stdout).toMatch(/remove record gone \(its session is gone; its clean worktree goes too\)/);
-    expect(no.stdout).toMatch(/prune these 1 item\(s\)\? \[y\/N\]/);
+    expect(no.stdout).toMatch(/prune this item\? \[y\/N\]/);
     expect(no.stdout).toMatch(/error: nothing pruned/);
     expect(branches()).toEqual(['gone']);
     expect(fs.existsSync(path.join(wtRoot, 'gone'))).toBe(true);

@@ -62,8 +62,8 @@ describe('checkouts of a batch on one CPU', () => {
     hook(`touch "${marks}/co-$b"\nif [ "$(ls "${marks}" | grep -c '^co-')" = 2 ]; then i=0; while [ ! -e "${marks}/go" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; fi`);
     const child = fanoutOnOneCpu(5, { detached: true });
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    const phases = () => readState(sb).agents.map((a) => `${a.branch}:${a.phase}`).sort();
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const phases = () => readState(sb).agents.map((a) => `${String(a.branch)}:${String(a.phase)}`).sort();
     const checkedOut = () => fs.readdirSync(marks).filter((f) => f.startsWith('co-')).map((f) => f.slice(3)).sort();
     await waitFor(
       () => {

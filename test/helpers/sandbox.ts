@@ -119,7 +119,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: 
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${last instanceof Error ? String(last) : JSON.stringify(last)}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, opts.interval ?? 50));
   }
@@ -148,9 +148,54 @@ export function standIn(sb: Sandbox, name: string, body: string): string {
   return p;
 }
 
+export interface RecordingAgent {
+  /** Config lines that declare it as the agent profile "rec" (append them to the config). */
+  profile: string;
+  /** What it recorded for `branch` so far: its prompt argument ('arg') or the bytes typed into it ('input'); null before it wrote any. */
+  read(branch: string, what: 'arg' | 'input'): string | null;
+  /** Wait for the prompt argument the agent on `branch` was started with. */
+  prompt(branch: string): Promise<string>;
+  /** Wait until what was typed into the agent on `branch` ends with Enter (CR on a raw terminal), and return all of it. */
+  typed(branch: string): Promise<string>;
+}
+
+/**
+ * The recording stand-in agent: it writes its prompt argument byte for byte to
+ * `<branch>.arg` (renamed into place once whole, so a reader never sees half of it), prints
+ * "agent <branch> ready", then records every byte typed into it, on a raw terminal, in
+ * `<branch>.input`.
+ */
+export function recordingAgent(sb: Sandbox): RecordingAgent {
+  const dir = path.join(sb.dir, 'received');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = standIn(
+    sb,
+    'rec-agent',
+    `out=$1; shift
+printf '%s' "$1" > "$out/$FLEET_BRANCH.arg.tmp" && mv "$out/$FLEET_BRANCH.arg.tmp" "$out/$FLEET_BRANCH.arg"
+echo "agent $FLEET_BRANCH ready"
+stty raw -echo
+exec cat > "$out/$FLEET_BRANCH.input"`,
+  );
+  const read = (branch: string, what: 'arg' | 'input') => {
+    const f = path.join(dir, `${branch}.${what}`);
+    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null;
+  };
+  return {
+    profile: `[agents.rec]\ncommand = ["${bin}", "${dir}"]\n`,
+    read,
+    prompt: (branch) => waitFor(() => read(branch, 'arg'), { what: `the prompt of the agent on "${branch}"` }),
+    typed: (branch) =>
+      waitFor(() => {
+        const s = read(branch, 'input') ?? '';
+        return s.endsWith('\r') ? s : null;
+      }, { what: `input typed into the agent on "${branch}"` }),
+  };
+}
+
 /** Write the user config for the sandbox. */
 export function writeConfig(sb: Sandbox, toml: string): void {
-  fs.mkdirSync(sb.fleetHome, { recursive: true });
+  fs.mkdirSync(sb.fleetHome, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(sb.fleetHome, 'config.toml'), toml);
 }
 
@@ -179,4 +224,50 @@ export async function startScriptAgents(sb: Sandbox, repo: string, agents: Recor
     for (const [b, script] of Object.entries(agents)) fail(await fleet(sb, ['create', b, '-p', prompt(b, script)], { cwd: repo }));
   }
   await waitFor(() => Object.keys(agents).every((b) => fs.existsSync(path.join(marks, b))), { what: 'agents to finish their work' });
+}
+
+/** A tmux pane of the sandbox's own server, playing a user's terminal (see onTerminal). */
+export interface TestTerminal {
+  /** What the terminal shows now. */
+  screen(): Promise<string>;
+  /** What scrolled off its top ('' when nothing did). */
+  scrollback(): Promise<string>;
+  /** Type keys into it (tmux key names: C-c is Ctrl+C, which the terminal turns into SIGINT). */
+  keys(...keys: string[]): Promise<void>;
+  /** Wait until `fleet` ended; resolves with its exit status and the screen's lines above that note. */
+  ended(): Promise<{ exitCode: number; lines: string[] }>;
+}
+
+/**
+ * Run `fleet <args>` (words joined as a shell line) on a terminal of `cols` x `rows`: a pane of
+ * the sandbox's tmux server, so what it shows is what a user would see, and Ctrl+C is a real
+ * terminal's. After fleet ends, the pane prints "exit status N" and stays.
+ */
+export async function onTerminal(sb: Sandbox, args: string, opts: { cols: number; rows: number; cwd: string }): Promise<TestTerminal> {
+  const name = `term-${Math.random().toString(36).slice(2, 8)}`;
+  const cmd = `'${process.execPath}' '${CLI}' ${args}; echo "exit status $?"; sleep 600`;
+  const r = await sb.tmux('new-session', '-d', '-s', name, '-x', String(opts.cols), '-y', String(opts.rows), '-c', opts.cwd, cmd);
+  if (r.exitCode !== 0) throw new Error(`could not open a test terminal: ${r.stdout}`);
+  const screen = async () => (await sb.tmux('capture-pane', '-p', '-t', `=${name}:`)).stdout;
+  return {
+    screen,
+    async scrollback() {
+      // Asked for history when there is none, tmux returns the screen's first row.
+      if ((await sb.tmux('display-message', '-p', '-t', `=${name}:`, '#{history_size}')).stdout.trim() === '0') return '';
+      return (await sb.tmux('capture-pane', '-p', '-S', '-', '-E', '-1', '-t', `=${name}:`)).stdout;
+    },
+    async keys(...keys) {
+      await sb.tmux('send-keys', '-t', `=${name}:`, ...keys);
+    },
+    async ended() {
+      // After a Ctrl+C the note follows the terminal's "^C" on the same line.
+      const note = /exit status (\d+)$/;
+      const lines = await waitFor(async () => {
+        const l = (await screen()).split('\n');
+        return l.some((x) => note.test(x)) ? l : null;
+      }, { what: `fleet ${args} to end` });
+      const at = lines.findIndex((l) => note.test(l));
+      return { exitCode: Number(note.exec(lines[at]!)![1]), lines: lines.slice(0, at) };
+    },
+  };
 }

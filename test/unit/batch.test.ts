@@ -10,7 +10,8 @@ import {
   prefixProblem,
 } from '../../src/core/batch.js';
 import { UsageError } from '../../src/errors.js';
-import { batchOutcome, inPlanOrder, type BatchResult } from '../../src/ops/batch.js';
+import { batchOutcome, type BatchResult } from '../../src/core/batch.js';
+import { inPlanOrder } from '../../src/ops/batch.js';
 import { FleetError } from '../../src/errors.js';
 import { makeProgress, type ProgressStream } from '../../src/ui/progress.js';
 import { groupRows, groupTitle, renderGrouped } from '../../src/ui/grouped.js';
@@ -87,16 +88,28 @@ describe('parsePairs', () => {
     expect(() => parsePairs(['ok:fine', 'empty:'])).toThrow(/prompt for "empty" is empty/);
     expect(() => parsePairs(['a:1', 'b:2', 'a:3'])).toThrow(/branch "a" is given twice/);
     expect(() => parsePairs([])).toThrow(/at least one/);
+    // With a shared prompt (multi --prompt/--prompt-file), a plain branch takes it; pairs keep theirs.
+    expect(parsePairs(['a', 'b:own'], 'shared')).toEqual([{ branch: 'a', prompt: 'shared' }, { branch: 'b', prompt: 'own' }]);
+    expect(() => parsePairs(['b:'], 'shared')).toThrow(/prompt for "b" is empty/);
     for (const bad of [['x'], ['a:1', 'a:2']]) expect(() => parsePairs(bad)).toThrow(UsageError);
+  });
+  it('with --template a plain branch may have no prompt (the template is all of it); pairs are checked as ever', () => {
+    expect(parsePairs(['a', 'b:own'], undefined, { templated: true })).toEqual([{ branch: 'a', prompt: undefined }, { branch: 'b', prompt: 'own' }]);
+    expect(parsePairs(['a'], 'shared', { templated: true })).toEqual([{ branch: 'a', prompt: 'shared' }]);
+    expect(() => parsePairs(['b:'], undefined, { templated: true })).toThrow(/prompt for "b" is empty/);
+    expect(() => parsePairs(['a', 'a'], undefined, { templated: true })).toThrow(/given twice/);
   });
 });
 
-function plan(branch: string): CreatePlan {
-  return { branch } as CreatePlan;
+function plan(branch: string, agent = 'claude', prompt = 'Make it faster'): CreatePlan {
+  return { branch, agent, prompt } as CreatePlan;
 }
 
 function result(over: Partial<BatchResult>): BatchResult {
-  return { batchId: 'cmp', plans: ['cmp-1', 'cmp-2', 'cmp-3'].map(plan), created: [], failed: [], rolledBack: [], notStarted: [], interrupted: false, ...over };
+  return {
+    batchId: 'cmp', plans: ['cmp-1', 'cmp-2', 'cmp-3'].map((b) => plan(b)), created: [], failed: [], rolledBack: [], notStarted: [], interrupted: false,
+    retry: { base: null, quick: false, promptFiles: {} }, ...over,
+  };
 }
 
 describe('inPlanOrder', () => {
@@ -120,8 +133,35 @@ describe('batchOutcome', () => {
     const out = batchOutcome(result({ created: [rec('cmp-1'), rec('cmp-3')], failed: [{ branch: 'cmp-2', error: failure }] }));
     expect(out.error?.exitCode).toBe(1);
     expect(out.error?.message).toBe('1 of 3 agents could not be made and were rolled back: cmp-2; the other 2 are running');
-    expect(out.error?.hint).toBe('fix the cause above, then make it again in this batch: fleet multi cmp-2:"…" --batch cmp');
+    expect(out.error?.hint).toBe("fix the cause above, then make it again in this batch: fleet multi cmp-2 --prompt 'Make it faster' --agent claude --batch cmp");
     expect(out.details).toEqual(['✖ cmp-2: setup command failed for "cmp-2" (exit 3): false\n  | boom\n  full log: x.log']);
+  });
+  it('the retry hint is a command that works as it is: same agents, base and flags, the real prompts quoted or by file', () => {
+    const fail = (branch: string) => ({ branch, error: new FleetError('boom') });
+    const plans = [
+      plan('mix-1', 'claude', `it's "quoted" $(not run)`),
+      plan('mix-2', 'codex', `it's "quoted" $(not run)`),
+      plan('mix-3', 'claude', `it's "quoted" $(not run)`),
+      plan('mix-4', 'claude', 'line one\nline two'),
+      plan('mix-5', 'claude', 'fine'),
+    ];
+    const out = batchOutcome(
+      result({
+        batchId: 'mix',
+        plans,
+        created: [rec('mix-5')],
+        failed: ['mix-1', 'mix-2', 'mix-3', 'mix-4'].map(fail),
+        retry: { base: 'origin/dev', quick: true, promptFiles: { 'mix-4': '/home/u/.ai_fleet/prompts/mix 1.txt' } },
+      }),
+    );
+    expect(out.error?.hint).toBe(
+      [
+        'fix the cause above, then make them again in this batch:',
+        `  fleet multi mix-1 mix-3 --prompt 'it'\\''s "quoted" $(not run)' --agent claude --batch mix --base origin/dev --quick`,
+        `  fleet multi mix-2 --prompt 'it'\\''s "quoted" $(not run)' --agent codex --batch mix --base origin/dev --quick`,
+        `  fleet multi mix-4 --prompt-file '/home/u/.ai_fleet/prompts/mix 1.txt' --agent claude --batch mix --base origin/dev --quick`,
+      ].join('\n'),
+    );
   });
   it('reports an interrupt with exit 130: kept, rolled back, not started', () => {
     const out = batchOutcome(result({ created: [rec('cmp-1')], rolledBack: ['cmp-2'], notStarted: ['cmp-3'], interrupted: true }));

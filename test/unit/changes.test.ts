@@ -8,7 +8,6 @@ import {
   mergeMessage,
   parseNumstatZ,
   parseStrategy,
-  pathspecExcluding,
   squashMessage,
   sumNumstat,
   wipCommitMessage,
@@ -67,13 +66,6 @@ describe('formatChanges', () => {
     expect(formatChanges({ files: 1, added: 2, removed: 0 })).toBe('1 file +2/-0');
     expect(formatChanges({ files: 0, added: 0, removed: 0 })).toBe('none');
     expect(formatChanges(null)).toBe('?');
-  });
-});
-
-describe('pathspecExcluding', () => {
-  it('keeps the whole tree and excludes each path literally', () => {
-    expect(pathspecExcluding([])).toEqual(['.']);
-    expect(pathspecExcluding(['.env', 'config/a*.json'])).toEqual(['.', ':(exclude,literal).env', ':(exclude,literal)config/a*.json']);
   });
 });
 

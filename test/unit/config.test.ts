@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigManager } from '../../src/config/config-manager.js';
-import { agentArgv, defaultConfig, launchPlanFor } from '../../src/config/schema.js';
+import { defaultConfig } from '../../src/config/schema.js';
+import { agentArgv, launchPlanFor, resolveProfile } from '../../src/core/profiles.js';
 import { setKeyInText } from '../../src/config/edit.js';
 import { FleetError } from '../../src/errors.js';
 
@@ -35,12 +36,12 @@ describe('ConfigManager.parseText', () => {
 describe('profiles', () => {
   it('claude honours claude_flags; a user profile replaces a built-in', () => {
     const c = { ...defaultConfig('/h'), claude_flags: '--model sonnet' };
-    expect(ConfigManager.profile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
+    expect(resolveProfile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
     c.agents = { claude: { command: 'my-claude --fast' } };
-    expect(ConfigManager.profile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false });
+    expect(resolveProfile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false, env: { defaults: {}, own: {} } });
   });
   it('refuses an unknown profile with the list of known ones', () => {
-    expect(() => ConfigManager.profile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);
+    expect(() => resolveProfile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);
   });
 });
 
@@ -62,5 +63,10 @@ describe('setKeyInText', () => {
     const text = 'a = 1\n[agents.t]\ncommand = "old"\n';
     const out = setKeyInText(setKeyInText(text, 'setup_commands', ['npm ci']), 'agents.t.command', 'new {prompt}');
     expect(out).toBe('a = 1\nsetup_commands = ["npm ci"]\n\n[agents.t]\ncommand = "new {prompt}"\n');
+  });
+  it('sets a variable in [env] or [agents.NAME.env], making the table when it is missing', () => {
+    const text = 'max_parallel = 2\n\n[env]  # for every agent\nA = "1"\n\n[agents.t]\ncommand = "t"\n';
+    const out = setKeyInText(setKeyInText(setKeyInText(text, 'env.B', '2'), 'env.A', 'one'), 'agents.t.env.X', 'x');
+    expect(out).toBe('max_parallel = 2\n\n[env]  # for every agent\nB = "2"\nA = "one"\n\n[agents.t]\ncommand = "t"\n\n[agents.t.env]\nX = "x"\n');
   });
 });

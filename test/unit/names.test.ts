@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { agentRepoName, branchNameProblem, globMatch, sessionNameFor, splitCommandLine, worktreePathFor } from '../../src/core/names.js';
-
-const gitAccepts = (name: string): boolean => {
-  try {
-    execFileSync('git', ['check-ref-format', '--branch', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { gitAcceptsBranch } from '../helpers/git-check.js';
+import { agentRepoName, branchNameProblem, sessionNameFor, worktreePathFor } from '../../src/core/names.js';
+import { globMatch } from '../../src/core/glob.js';
+import { splitCommandLine } from '../../src/core/shell-words.js';
 
 describe('branchNameProblem', () => {
   const names = [
@@ -18,7 +11,7 @@ describe('branchNameProblem', () => {
     'tilde~1', 'caret^', 'colon:x', 'q?', 'star*', 'br[ack', 'back\\slash', 'at@{x', '.hidden', 'a/.b', 'tab\tx', '',
   ];
   it.each(names)('agrees with git check-ref-format --branch on %j', (name) => {
-    expect(branchNameProblem(name) === null).toBe(gitAccepts(name));
+    expect(branchNameProblem(name) === null).toBe(gitAcceptsBranch(name));
   });
 
   it('says why a name is refused', () => {
@@ -31,8 +24,18 @@ describe('branchNameProblem', () => {
 });
 
 describe('sessionNameFor', () => {
-  it('replaces everything outside [A-Za-z0-9_-] with "-"', () => {
-    expect(sessionNameFor('fleet_', 'my.repo', 'feature/x.y')).toBe('fleet_my-repo_feature-x-y');
+  it('replaces everything outside [A-Za-z0-9_-] with "-", and then tells the branch apart by a hash of it', () => {
+    expect(sessionNameFor('fleet_', 'my.repo', 'feature-x')).toBe('fleet_my-repo_feature-x');
+    expect(sessionNameFor('fleet_', 'my.repo', 'feature/x.y')).toMatch(/^fleet_my-repo_feature-x-y-[0-9a-f]{6}$/);
+  });
+  it('gives every branch its own name: lossy, lookalike and long ones', () => {
+    const branches = ['feat/login', 'feat-login', 'feat.login', 'feat-login-3fa9c1', 'feat/login/x', 'a'.repeat(250), `${'a'.repeat(250)}b`];
+    const hashed = sessionNameFor('fleet_', 'r', 'feat/login');
+    branches.push(hashed.slice('fleet_r_'.length)); // a branch spelled like feat/login's session
+    const names = branches.map((b) => sessionNameFor('fleet_', 'r', b));
+    expect(new Set(names).size).toBe(branches.length);
+    for (const n of names) expect(n).toMatch(/^[A-Za-z0-9_-]{1,120}$/);
+    expect(sessionNameFor('fleet_', 'r', 'feat/login')).toBe(hashed); // stable
   });
   it('keeps fix-1 and fix-10 distinct', () => {
     expect(sessionNameFor('fleet_', 'r', 'fix-1')).not.toBe(sessionNameFor('fleet_', 'r', 'fix-10'));
@@ -49,6 +52,9 @@ describe('agentRepoName', () => {
     expect(name).toMatch(/^app-[0-9a-f]{6}$/);
     expect(agentRepoName('/y/app', 'app', [rec('/x/app', 'app')])).toBe(name);
     expect(agentRepoName('/z/app', 'app', [rec('/x/app', 'app')])).not.toBe(name);
+  });
+  it('tells apart directory names that tmux would make equal (my.app and my-app)', () => {
+    expect(agentRepoName('/y/my-app', 'my-app', [rec('/x/my.app', 'my.app')])).toMatch(/^my-app-[0-9a-f]{6}$/);
   });
   it('keeps the name its existing agents were made with', () => {
     expect(agentRepoName('/y/app', 'app', [rec('/x/app', 'app'), rec('/y/app', 'app-123abc')])).toBe('app-123abc');

@@ -72,7 +72,8 @@ describe('treeUsage', () => {
   it('with a baseline, counts only the CPU time used since it', () => {
     const book: SampleBook = { '1': [{ start: now - 600_000, ctime: 300_000, at: now - 2_000 }] };
     // 300 s of CPU in its first 10 min (a lifetime average of ~50%), idle for the last 2 s
-    expect(treeUsage([stat(1, 300_000, 600_000)], book, now).cpu).toBe(0);
+    expect(treeUsage([stat(1, 300_000, 600_000)], book, now)).toMatchObject({ cpu: 0, windowed: true });
+    expect(treeUsage([stat(1, 300_000, 600_000)], {}, now)).toMatchObject({ cpu: 50, windowed: false });
     // busy for the last 2 s: 100%
     expect(treeUsage([stat(1, 302_000, 600_000)], book, now).cpu).toBe(100);
   });

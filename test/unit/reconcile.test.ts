@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcile } from '../../src/core/reconcile.js';
+import { BUSY_CPU_LIFETIME_PERCENT, BUSY_CPU_PERCENT, busyByCpu, reconcile } from '../../src/core/reconcile.js';
 import type { PaneInfo } from '../../src/core/parse.js';
 import type { AgentRecord } from '../../src/state/types.js';
 
@@ -36,5 +36,60 @@ describe('reconcile', () => {
     const r = [rec('mid', { phase: 'creating', owner_pid: 42 })];
     expect(status(r, [], 1000, (pid) => pid === 42)).toEqual([['creating', null]]);
     expect(status(r, [], 1000, () => false)).toEqual([['setup-failed', null]]);
+  });
+
+  it("a half-made record whose session was started (complete @fleet_* options of this set-up) is a running agent", () => {
+    const r = rec('late', { phase: 'creating', owner_pid: 42 });
+    const opts = { repo: '/r', branch: 'late', agent: 'shell', worktree: '/w/late', created: r.created_at, base: 'abc' };
+    const views = reconcile([r], [pane('s_late', { activity: 1000, fleet: opts })], { now: 1010_000, idleSeconds: 30, pidAlive: () => false });
+    expect(views.map((v) => [v.status, v.unrecorded])).toEqual([['running', true]]);
+    // Exited since: still its agent, with its exit status.
+    expect(status([r], [pane('s_late', { dead: true, deadStatus: 2, fleet: opts })], 1010)).toEqual([['exited', 2]]);
+    // Options of another set-up on the same session name, or incomplete ones: not its agent.
+    for (const other of [{ ...opts, created: '2030-01-01T00:00:00.000Z' }, { ...opts, base: undefined }, { ...opts, worktree: '/elsewhere' }]) {
+      expect(status([r], [pane('s_late', { fleet: other })], 1010)).toEqual([['setup-failed', null]]);
+    }
+    // While its owner lives it is still being made, whatever tmux shows.
+    expect(status([r], [pane('s_late', { fleet: opts })], 1010, () => true)).toEqual([['creating', null]]);
+  });
+
+  it('asks about the owner by pid and start time, so a reused pid is not taken for it', () => {
+    const seen: unknown[] = [];
+    const r = rec('mid', { phase: 'creating', owner_pid: 42, owner_start: '987654' });
+    reconcile([r], [], { now: 0, idleSeconds: 30, pidAlive: (...args) => (seen.push(args), true) });
+    expect(seen).toEqual([[42, '987654']]);
+  });
+});
+
+describe('a record whose worktree directory was deleted', () => {
+  const exists = (dir: string) => dir !== '/w/deleted' && dir !== '/w/making';
+  const statusOf = (records: AgentRecord[], panes: PaneInfo[]) =>
+    reconcile(records, panes, { now: 1010_000, idleSeconds: 30, pidAlive: () => true, worktreeExists: exists }).map((v) => [v.record.branch, v.status, v.exitCode]);
+
+  it('is worktree-missing whatever its pane says (exited, alive, gone), not "exited (0)"', () => {
+    expect(statusOf([rec('deleted')], [pane('s_deleted', { dead: true, deadStatus: 0 })])).toEqual([['deleted', 'worktree-missing', 0]]);
+    expect(statusOf([rec('deleted')], [pane('s_deleted', {})])).toEqual([['deleted', 'worktree-missing', null]]);
+    expect(statusOf([rec('deleted')], [])).toEqual([['deleted', 'worktree-missing', null]]);
+  });
+
+  it('leaves alone a set-up still making its worktree, a rebuilt record that names none, and agents whose worktree is there', () => {
+    const records = [rec('making', { worktree: '/w/making', phase: 'creating', owner_pid: 7 }), rec('rebuilt', { worktree: '' }), rec('fine')];
+    expect(statusOf(records, [pane('s_fine', { activity: 1000 })])).toEqual([['making', 'creating', null], ['rebuilt', 'missing', null], ['fine', 'running', null]]);
+  });
+});
+
+describe('busyByCpu', () => {
+  it('an idle agent busy on the CPU since the last look is running', () => {
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT, windowed: true })).toBe('running');
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_PERCENT - 0.1, windowed: true })).toBe('idle');
+  });
+  it('over a lifetime average (no earlier look), only a much busier one: start-up alone is not work', () => {
+    expect(busyByCpu('idle', { cpu: 8, windowed: false })).toBe('idle');
+    expect(busyByCpu('idle', { cpu: BUSY_CPU_LIFETIME_PERCENT, windowed: false })).toBe('running');
+  });
+  it('leaves every other status, and agents not measured, alone', () => {
+    expect(busyByCpu('exited', { cpu: 100, windowed: true })).toBe('exited');
+    expect(busyByCpu('running', { cpu: 0, windowed: true })).toBe('running');
+    expect(busyByCpu('idle', undefined)).toBe('idle');
   });
 });

@@ -1,9 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
+import type { Context } from '../context.js';
+import { installHintFor, resolveProfile, type AgentProfile } from '../core/profiles.js';
+
+/** The agent profile `name` (default_agent when absent), its program checked to exist before anything is made. */
+export function resolveAgent(ctx: Context, name: string | undefined): AgentProfile {
+  const profile = resolveProfile(ctx.config, name ?? ctx.config.default_agent);
+  ensureExecutable(profile.argv[0]!, profile.name, ctx.env.PATH ?? '');
+  return profile;
+}
 
 /** Is `cmd` runnable (a path, or a name found on PATH)? No process is started to find out. */
-export function findExecutable(cmd: string, envPath = process.env.PATH ?? ''): string | null {
+export function findExecutable(cmd: string, envPath: string): string | null {
   const candidates = cmd.includes('/') ? [path.resolve(cmd)] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, cmd));
   for (const c of candidates) {
     try {
@@ -16,17 +25,9 @@ export function findExecutable(cmd: string, envPath = process.env.PATH ?? ''): s
   return null;
 }
 
-const INSTALL: Record<string, string> = {
-  claude: 'npm install -g @anthropic-ai/claude-code',
-  codex: 'npm install -g @openai/codex',
-  gemini: 'npm install -g @google/gemini-cli',
-  aider: 'python -m pip install aider-install && aider-install',
-  opencode: 'npm install -g opencode-ai',
-};
-
-export function ensureExecutable(cmd: string, profile: string): void {
-  if (findExecutable(cmd)) return;
-  const install = INSTALL[cmd];
+export function ensureExecutable(cmd: string, profile: string, envPath: string): void {
+  if (findExecutable(cmd, envPath)) return;
+  const install = installHintFor(cmd);
   throw new FleetError(`"${cmd}" (agent profile "${profile}") not found on PATH`, {
     hint: `${install ? `install it (${install}), or ` : ''}pick another agent: --agent shell, or set default_agent with fleet config set default_agent NAME`,
   });

@@ -1,0 +1,92 @@
+import { FleetError } from '../errors.js';
+import type { Context, RepoContext } from '../context.js';
+import { paneChange, type PaneSnapshot } from '../core/follow.js';
+import type { PaneInfo } from '../core/parse.js';
+import { agentFacts } from '../core/profiles.js';
+import { sleep } from '../process/sleep.js';
+import type { AgentRecord } from '../state/types.js';
+import { listPanes, readPane, sendText, snapshotPane, type PaneText } from '../tmux/sessions.js';
+import type { FollowView } from '../ui/follow-view.js';
+import { findAgent } from './find.js';
+import { sessionGoneHint } from './kill-agent.js';
+
+/** How often a followed screen is looked at again. */
+const FOLLOW_INTERVAL_MS = 500;
+
+/** The agent's pane, failing clearly when its session is gone or its program has exited. */
+export async function livePane(ctx: Context, record: AgentRecord, action: string): Promise<PaneInfo> {
+  const branch = record.branch;
+  const panes = await listPanes(ctx.run);
+  const pane = panes.find((p) => p.session === record.session);
+  if (!pane) {
+    throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: await sessionGoneHint(ctx, record) });
+  }
+  if (pane.dead) {
+    throw new FleetError(`the agent on "${branch}" has exited (status ${pane.deadStatus ?? '?'}), so it cannot ${action}`, {
+      hint: `fleet logs ${branch} shows its last screen`,
+    });
+  }
+  return pane;
+}
+
+/** Type `text` into the agent on `branch`: a bracketed paste, then Enter (unless enter is false). */
+export async function sendPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<AgentRecord> {
+  const record = await findAgent(ctx, branch);
+  if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
+  await livePane(ctx, record, 'take input');
+  await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
+  return record;
+}
+
+/** The agent's screen and scrollback, and whether it has exited; fails clearly when its session is gone. */
+export async function readScreen(ctx: RepoContext, branch: string): Promise<{ record: AgentRecord; pane: PaneText }> {
+  const record = await findAgent(ctx, branch);
+  const pane = await readPane(ctx.run, record.session);
+  if (!pane) {
+    throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
+  }
+  return { record, pane };
+}
+
+/** History lines read per look at first; more after a look found more new ones. */
+const HISTORY_WINDOW = 200;
+
+/**
+ * Look at the agent's pane every FOLLOW_INTERVAL_MS (one tmux call each) until `signal`
+ * fires, its session goes or its program exits, and show each change through `view`
+ * (`write` prints what the view builds). Starts with the last `lines` lines. Returns the last
+ * look (null when the session went away), after the view's end.
+ */
+export async function followScreen(
+  ctx: Context,
+  record: AgentRecord,
+  opts: { lines: number; signal: AbortSignal; view: FollowView; write: (text: string) => void },
+): Promise<PaneSnapshot | null> {
+  const { view, write, signal } = opts;
+  const session = record.session;
+  let window = Math.max(HISTORY_WINDOW, opts.lines);
+  let last = await snapshotPane(ctx.run, session, window);
+  if (!last) throw new FleetError(`the tmux session of "${record.branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
+  write(view.start(last, opts.lines));
+  try {
+    while (!last.dead && !signal.aborted) {
+      await sleep(FOLLOW_INTERVAL_MS, signal);
+      if (signal.aborted) break;
+      const next = await snapshotPane(ctx.run, session, window);
+      if (!next) return null;
+      const change = paneChange(last, next);
+      // Read twice the last burst next time (within history-limit), so a burst is not cut short.
+      window = Math.min(Math.max(HISTORY_WINDOW, 2 * (change.scrolled.length + change.missed)), next.historyLimit, 50_000);
+      write(view.update(change, next));
+      last = next;
+    }
+    return last;
+  } catch (e) {
+    // A tmux call cut short by Ctrl+C (sent to the whole process group) ends the follow quietly.
+    if (signal.aborted) return last;
+    throw e;
+  } finally {
+    // The last screen in full (a pipe's pending redraw), the terminal's cursor back.
+    write(view.end(last));
+  }
+}

@@ -1,0 +1,23 @@
+/** What the server and the page say to each other (types only: the page bundles this file too). */
+
+/** First event of /api/events: what this dashboard shows. */
+export interface Hello {
+  version: string;
+  /** Every repository (--all), or `repo` only. */
+  all: boolean;
+  repo: { root: string; name: string } | null;
+}
+
+/** A create/fanout in progress: one agent's phase (creating worktree, setup, starting, ready, failed, …). */
+export interface ProgressEvent {
+  op: string;
+  branch: string;
+  state: string;
+  detail: string | null;
+}
+
+/** An error answer of the API. */
+export interface ApiError {
+  error: string;
+  hint?: string;
+}
