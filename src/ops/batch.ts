@@ -116,7 +116,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
 }
 
 /**
- * Make the agents, at most `maxParallel` at once; of those, at most `checkoutSlots(cpus, …)` check
+ * Make the agents, at most `maxParallel` at once; of those, at most `checkoutSlots(CPUs, …)` check
  * out their worktree at once (the rest of each set-up overlaps the next checkout). A failure rolls
  * back only that agent (createAgent undoes its own steps); the others carry on. SIGINT/SIGTERM
  * stops starting new agents, aborts the ones in progress (each rolls itself back, setup commands
@@ -127,7 +127,7 @@ async function runBatch(
   ctx: Context,
   plans: readonly CreatePlan[],
   pre: ReadonlyMap<string, PreflightFacts>,
-  opts: { maxParallel: number; progress: BatchProgress; batchId: string; cpus?: number },
+  opts: { maxParallel: number; progress: BatchProgress; batchId: string },
 ): Promise<BatchResult> {
   const { progress } = opts;
   const created = new Array<AgentRecord | undefined>(plans.length);
@@ -141,7 +141,7 @@ async function runBatch(
   };
 
   const interrupted = await withInterrupts(async (signal) => {
-    const checkouts = new Semaphore(checkoutSlots(opts.cpus ?? os.availableParallelism(), opts.maxParallel));
+    const checkouts = new Semaphore(checkoutSlots(os.availableParallelism(), opts.maxParallel));
     const makeOne = async (i: number) => {
       const plan = plans[i]!;
       try {
