@@ -25,6 +25,11 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /**
+   * Wraps the worktree checkout, e.g. to wait for a free checkout slot (runBatch). Resolves only
+   * when the step did; may reject (on abort) without running it.
+   */
+  checkoutSlot?: <T>(step: () => Promise<T>) => Promise<T>;
   /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
   onWarning?: (warning: string) => void;
 }
@@ -222,8 +227,11 @@ export async function createAgent(
 
   try {
     checkAbort();
-    hooks.onPhase?.('creating worktree');
-    await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
+      checkAbort();
+      hooks.onPhase?.('creating worktree');
+      await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+    });
     let sessionStarted = false;
     undo.push(async () => {
       // The session (once started) and everything still running in the worktree: the agent's
