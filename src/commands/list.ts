@@ -14,7 +14,7 @@ import { sleep } from '../process/sleep.js';
 import { stdoutClosed } from '../ui/output.js';
 import { cutTo, renderTable, statusCell, visibleWidth, type Column } from '../ui/table.js';
 import { needsUser as needsUserNow } from '../core/agent-state.js';
-import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
+import { costWithBudget, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -213,10 +213,8 @@ const usageColumns: Column<ListedAgent>[] = [
   { head: 'cost', cell: (a) => costCell(a), align: 'right', fit: { drop: 6.5 } },
 ];
 
-/** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */
 function costCell(a: ListedAgent): string {
-  const cost = a.usage ? formatCost(a.usage.cost_usd) : '-';
-  return a.budget_usd === null ? cost : `${cost}/${formatCost(a.budget_usd)}`;
+  return costWithBudget(a.usage, a.budget_usd);
 }
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */

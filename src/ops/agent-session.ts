@@ -53,15 +53,28 @@ function notReady(ctx: Context, record: AgentRecord, pane: PaneInfo): { status: 
   return view && (view.status === 'starting' || view.status === 'waiting') ? { status: view.status, reason: view.reason ?? null } : null;
 }
 
-function refusal(branch: string, why: { status: string; reason: string | null }, waited?: number): FleetError {
+/** A prompt refused because the agent is starting or has a dialog open: `force` would type it anyway. */
+export class NotReadyError extends FleetError {
+  constructor(
+    message: string,
+    hint: string,
+    /** "starting" or "waiting". */
+    readonly status: string,
+    readonly reason: string | null,
+  ) {
+    super(message, { hint });
+    this.name = 'NotReadyError';
+  }
+}
+
+function refusal(branch: string, why: { status: string; reason: string | null }, waited?: number): NotReadyError {
   const state = waited === undefined ? why.status : `still ${why.status} after ${waited} s`;
   const message =
     why.status === 'waiting'
       ? `"${branch}" is ${state} (${why.reason ?? 'a dialog is open'}): what you type would answer that dialog, so nothing was sent`
       : `"${branch}" is ${state}: it has not taken its first prompt, and what you type could answer a dialog (trust, sign-in), so nothing was sent`;
-  return new FleetError(message, {
-    hint: `fleet attach ${branch} to ${why.status === 'waiting' ? 'answer it' : 'see it'}; --wait to send once it can take input, --force to type anyway`,
-  });
+  const hint = `fleet attach ${branch} to ${why.status === 'waiting' ? 'answer it' : 'see it'}; --wait to send once it can take input, --force to type anyway`;
+  return new NotReadyError(message, hint, why.status, why.reason);
 }
 
 /**

@@ -52,8 +52,12 @@ export interface RowOptions {
   all?: boolean;
   /** Add what each agent changed since its base (git calls per agent, so only on request). */
   changes?: boolean;
-  /** Measure CPU and memory (the default); false skips the process-table read, and live agents' figures are null. */
-  measure?: boolean;
+  /**
+   * Measure CPU and memory (the default); false skips the process-table read, and live agents'
+   * figures are null; 'last' skips it too, but takes the figures (and busyByCpu's verdict) from
+   * the sampler's last measurement (a live view that measures now and then).
+   */
+  measure?: boolean | 'last';
 }
 
 /** The facts list needs that do not depend on the repository or the config. */
@@ -130,7 +134,7 @@ export async function measureViews(ctx: Context, views: readonly AgentView[], sa
  * when no agent process is running (exited, missing). An idle agent whose tree is busy on
  * the CPU is running (busyByCpu).
  */
-export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): ListedAgent {
+export function toListed(v: AgentView, usage?: ReadonlyMap<number, TreeUsage> | null): ListedAgent {
   const r = v.record;
   const pid = livePid(v);
   const u = pid !== null ? usage?.get(pid) : undefined;
@@ -183,13 +187,14 @@ async function rememberConversations(ctx: Context, views: readonly AgentView[]):
  * and the sampler to measure with (one per watch, so CPU is measured since the last redraw).
  */
 export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFacts = {}): Promise<ListedAgent[]> {
-  const sampler = opts.measure === false ? undefined : (facts.sampler ?? usageSampler(ctx));
+  const fresh = opts.measure === undefined || opts.measure === true;
+  const sampler = fresh ? (facts.sampler ?? usageSampler(ctx)) : undefined;
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
   // The transcripts are read (a stat per file and one small index read when nothing changed)
   // while ps runs for the CPU figures.
   const measuring = sampler ? measureViews(ctx, views, sampler) : undefined;
   const tokens = await usageOf(ctx, views.map((v) => v.record));
-  const usage = await measuring;
+  const usage = sampler ? await measuring : opts.measure === 'last' ? facts.sampler?.last : undefined;
   const rows = views.map((v) => toListed(v, usage));
   rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
   const over = overBudget(views.map((v, i) => ({ record: v.record, usage: rows[i]!.usage })));

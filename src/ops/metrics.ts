@@ -199,6 +199,8 @@ function defaultStatReader(): StatReader {
 export class UsageSampler {
   private prepared: Promise<ProcessTree> | null = null;
   private book: SampleBook | null = null;
+  /** What the last measure() found (root pid → usage): for views between two measurements. */
+  last: ReadonlyMap<number, TreeUsage> | null = null;
 
   constructor(
     private readonly run: Runner,
@@ -225,6 +227,7 @@ export class UsageSampler {
     }
     const all = [...new Set([...trees.values()].flat())];
     const out = new Map<number, TreeUsage>();
+    this.last = out;
     if (all.length === 0) return out;
 
     const started = performance.now();

@@ -24,7 +24,7 @@ import { listPanesAndScreens, type HistoryWanted } from '../tmux/screens.js';
 import { fanoutArgs } from '../commands/fanout.js';
 import { collectRows, type ListedAgent } from '../ops/list.js';
 import { UsageSampler } from '../ops/metrics.js';
-import { sendPrompt } from '../ops/agent-session.js';
+import { NotReadyError, sendPrompt } from '../ops/agent-session.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
 import { createBatch, newBatchId } from '../ops/batch.js';
@@ -142,8 +142,11 @@ export interface FleetOps {
   changes(session: string): Promise<ChangeStats | null>;
   /** Is this session one of the scope's agents? (A NotFound error when not.) */
   checkAgent(session: string): Promise<void>;
-  /** Send a follow-up, with the same checks as `fleet prompt` (refuses what it refuses). */
-  prompt(session: string, text: string): Promise<Said>;
+  /**
+   * Send a follow-up, with the same checks as `fleet prompt` (refuses what it refuses: a
+   * NotReadyError while the agent is starting or has a dialog open); `force` as its --force.
+   */
+  prompt(session: string, text: string, opts?: { force?: boolean }): Promise<Said>;
   /** Everything the agent changed, as `fleet diff`. */
   diff(session: string): Promise<DiffResult>;
   /** End an agent as `fleet kill` does (uncommitted work refused without force). */
@@ -213,7 +216,9 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
     async refresh({ measure, captures }) {
       // One tmux process for the whole refresh: the panes, and the screens someone is viewing.
       const { panes, screens } = await listPanesAndScreens(base.run, captures);
-      const rows = await collectRows(scope, { all: opts.all, measure }, { panes: Promise.resolve(panes), sampler });
+      // Between two measurements, the last one's figures and busy-on-CPU verdicts: the same
+      // statuses as fleet list, without a process-table read every tick.
+      const rows = await collectRows(scope, { all: opts.all, measure: measure ? true : 'last' }, { panes: Promise.resolve(panes), sampler });
       const got = new Map<string, PaneCapture | { error: string; hint?: string }>();
       for (const [session, capture] of screens) {
         got.set(session, capture ?? { error: `the tmux session "${session}" is gone`, hint: 'fleet prune cleans up after an agent whose session ended' });
@@ -230,10 +235,10 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
       await recordOf(session);
     },
 
-    async prompt(session, text) {
+    async prompt(session, text, popts = {}) {
       const record = await recordOf(session);
       const ctx = await contextFor(record.repo);
-      await sendPrompt(ctx, record.branch, text, { enter: true });
+      await sendPrompt(ctx, record.branch, text, { enter: true, force: popts.force === true });
       return ctx.said;
     },
 
@@ -326,6 +331,8 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
     },
   };
 }
+
+export { NotReadyError };
 
 /** "No such agent/session": the server answers 404. */
 export class NotFound extends FleetError {

@@ -2,7 +2,8 @@
  * The one refresh loop behind every open page. While at least one page listens (or views a
  * terminal), it reads the agents every `fastMs` with one tmux call, which also reads the
  * screens someone is viewing (statuses and screens reach the page within about that); it adds
- * CPU and memory from one process-table read every `measureMs`, and works out each agent's
+ * CPU and memory from one process-table read every `measureMs` (between two, the last figures,
+ * with which a quiet agent busy on the CPU stays running, as in `fleet list`), and works out each agent's
  * changes (a few git calls per agent) in the background, one agent at a time, only when they
  * may have changed. Pages get the list only when it differs from the last one sent. No page,
  * no work.
@@ -44,7 +45,6 @@ export class LiveFleet {
   private lastPayload: string | null = null;
   private lastRows: AgentRow[] | null = null;
   private lastMeasure = 0;
-  private readonly usage = new Map<string, { cpu: number | null; memory: number | null }>();
   private readonly changes = new Map<string, ChangeEntry>();
   private changesBusy = false;
   private stopped = false;
@@ -152,25 +152,18 @@ export class LiveFleet {
     }
     if (this.lastProblem !== null) this.broadcast('problem', JSON.stringify({ message: null }));
     this.lastProblem = null;
-    if (measure) {
-      this.lastMeasure = now;
-      this.usage.clear();
-      for (const r of rows) this.usage.set(r.session, { cpu: r.cpu, memory: r.memory });
-    }
+    if (measure) this.lastMeasure = now;
     this.lastRows = rows;
     if (this.listeners.size === 0) return;
     this.publish();
     this.scheduleChanges(rows, now);
   }
 
-  /** Rows with the last CPU/memory figures and changes merged in; sent only when they differ. */
+  /** Rows with their changes merged in; sent only when they differ. (CPU and memory between two measurements are the last measurement's: the refresh gives them.) */
   private publish(): void {
     if (!this.lastRows) return;
     const merged = this.lastRows.map((r) => {
       const out: AgentRow = { ...r };
-      const u = this.usage.get(r.session);
-      if (u && r.cpu === null) out.cpu = u.cpu;
-      if (u && r.memory === null) out.memory = u.memory;
       const c = this.changes.get(r.session);
       if (c && (r.changes === null || r.changes === undefined)) out.changes = c.stats;
       return out;

@@ -5,6 +5,9 @@
  */
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
+import { needsUser, settled } from '../core/agent-state.js';
+import { overBudgetReason } from '../core/usage/budget.js';
+import { costWithBudget } from '../core/usage/format.js';
 // Types only (erased): the page bundles none of the adapter's code.
 import type { AgentRow } from './fleet-ops.js';
 
@@ -31,13 +34,38 @@ export interface Usage {
 /** How much an agent needs the user, most first. */
 export type Attention = 'urgent' | 'needs-you' | 'busy';
 
-const URGENT = new Set(['waiting']);
-const NEEDS_YOU = new Set(['done', 'idle', 'exited', 'missing', 'worktree-missing', 'setup-failed']);
 const RANK: Record<Attention, number> = { urgent: 0, 'needs-you': 1, busy: 2 };
 
-export function attentionOf(status: string): Attention {
-  if (URGENT.has(status)) return 'urgent';
-  if (NEEDS_YOU.has(status)) return 'needs-you';
+/** What attention and notifications read of a row. */
+export interface Need extends Spend {
+  status: string;
+  state_reason?: string | null;
+}
+
+/** What cost and budget read of a row. */
+export interface Spend {
+  usage?: { cost_usd?: number | null } | null;
+  budget_usd?: number | null;
+}
+
+/** Has its cost passed its budget? The rule list's reason comes from (core/usage/budget). */
+export function isOverBudget(r: Spend): boolean {
+  return overBudgetOf(r) !== null;
+}
+
+function overBudgetOf(r: Spend): string | null {
+  return overBudgetReason(r.usage ? { cost_usd: r.usage.cost_usd ?? null } : null, r.budget_usd ?? null);
+}
+
+/**
+ * The rule of `fleet list`, `wait` and `next` (core/agent-state): urgent when it needs the user
+ * now (a dialog open, or starting so long one may be); needs you when it has settled (done,
+ * quiet, ended, gone) or spent past its budget; busy otherwise.
+ */
+export function attentionOf(r: Need): Attention {
+  const v = { status: r.status, reason: r.state_reason ?? null };
+  if (needsUser(v)) return 'urgent';
+  if (settled(v) || isOverBudget(r)) return 'needs-you';
   return 'busy';
 }
 
@@ -61,11 +89,13 @@ export function reasonText(r: Pick<Row, 'status' | 'exit_code' | 'state_reason'>
   return null;
 }
 
-/** "$0.42", "?" for an unknown price, null when fleet reports no usage for this agent. */
-export function costText(u: Usage | null | undefined): string | null {
-  if (!u) return null;
-  if (typeof u.cost_usd !== 'number') return '?';
-  return u.cost_usd < 0.01 && u.cost_usd > 0 ? '<$0.01' : `$${u.cost_usd.toFixed(2)}`;
+/**
+ * As list's COST column: "$0.42", "?" for an unknown price, "$4.12/$4.00" with a budget; null
+ * when fleet reports neither usage nor a budget for this agent.
+ */
+export function costText(r: Spend): string | null {
+  if (!r.usage && (r.budget_usd === null || r.budget_usd === undefined)) return null;
+  return costWithBudget(r.usage ? { cost_usd: typeof r.usage.cost_usd === 'number' ? r.usage.cost_usd : null } : null, r.budget_usd ?? null);
 }
 
 /** "12k in · 3.4k out", or null without usage. */
@@ -75,7 +105,7 @@ export function tokensText(u: Usage | null | undefined): string | null {
   return `${k(u.input_tokens)} in · ${k(u.output_tokens)} out`;
 }
 
-/** The figures line of a card: CPU, memory, changes, cost, each only when known. */
+/** The figures line of a card: CPU, memory, changes, each only when known (the cost is shown apart: costText). */
 export function figures(r: Row): string[] {
   const out: string[] = [];
   if (isLive(r.status)) {
@@ -83,8 +113,6 @@ export function figures(r: Row): string[] {
     if (r.memory !== null) out.push(formatBytes(r.memory));
   }
   if (r.changes !== undefined && r.changes !== null) out.push(r.changes.files === 0 ? 'no changes' : formatChanges(r.changes));
-  const cost = costText(r.usage);
-  if (cost !== null) out.push(cost);
   return out;
 }
 
@@ -103,7 +131,17 @@ export interface Group {
   needy: number;
 }
 
-const byNeed = (a: Row, b: Row) => RANK[attentionOf(a.status)] - RANK[attentionOf(b.status)] || a.created_at.localeCompare(b.created_at) || a.branch.localeCompare(b.branch);
+/** Most pressing first; among the urgent ones, the one waiting longest first (as list); then by age. */
+const byNeed = (a: Row, b: Row) =>
+  RANK[attentionOf(a)] - RANK[attentionOf(b)] ||
+  (attentionOf(a) === 'urgent' ? sinceOf(a) - sinceOf(b) : 0) ||
+  a.created_at.localeCompare(b.created_at) ||
+  a.branch.localeCompare(b.branch);
+
+function sinceOf(r: Row): number {
+  const t = r.state_since ? Date.parse(r.state_since) : NaN;
+  return Number.isFinite(t) ? t : Infinity;
+}
 
 /**
  * Agents grouped by batch (and repository, under --all). Within a group the ones that need the
@@ -120,41 +158,57 @@ export function groupRows(rows: readonly Row[]): Group[] {
   }
   const out: Group[] = [...groups.values()].map((members) => {
     const sorted = [...members].sort(byNeed);
-    const attention = attentionOf(sorted[0]!.status);
-    return { batch: sorted[0]!.batch_id, rows: sorted, attention, needy: sorted.filter((r) => attentionOf(r.status) !== 'busy').length };
+    const attention = attentionOf(sorted[0]!);
+    return { batch: sorted[0]!.batch_id, rows: sorted, attention, needy: sorted.filter((r) => attentionOf(r) !== 'busy').length };
   });
   return out.sort((a, b) => RANK[a.attention] - RANK[b.attention] || byNeed(a.rows[0]!, b.rows[0]!));
 }
 
 export interface Notice {
   session: string;
+  /** One per agent and kind, so a newer notification of the same kind replaces the older. */
+  tag: string;
   title: string;
   body: string;
 }
 
-/** Statuses worth telling the user about when an agent enters them. */
-const NOTIFY = new Set(['waiting', 'done', 'exited']);
+/** What the page last saw of an agent, to tell a change from a repeat. */
+export interface Seen {
+  status: string;
+  urgent: boolean;
+  over: boolean;
+}
+
+export function seenOf(rows: readonly Row[]): Map<string, Seen> {
+  return new Map(rows.map((r) => [r.session, { status: r.status, urgent: attentionOf(r) === 'urgent', over: isOverBudget(r) }]));
+}
 
 /**
- * Notifications for the agents that just started waiting, finished their turn or exited,
- * naming the agent and why. The first list a page sees is not news.
+ * Notifications for the agents that just started needing the user (a dialog, or a start stuck
+ * at one), finished their turn, exited or went over their budget, naming the agent and why:
+ * once per change, never again for the same state. The first list a page sees is not news.
  */
-export function noticesBetween(prev: ReadonlyMap<string, string> | null, rows: readonly Row[], opts: { showRepo?: boolean } = {}): Notice[] {
+export function noticesBetween(prev: ReadonlyMap<string, Seen> | null, rows: readonly Row[], opts: { showRepo?: boolean } = {}): Notice[] {
   if (!prev) return [];
   const out: Notice[] = [];
   for (const r of rows) {
     const before = prev.get(r.session);
-    if (before === undefined || before === r.status || !NOTIFY.has(r.status)) continue;
+    if (before === undefined) continue;
     const name = opts.showRepo ? `${r.branch} (${r.repo.split('/').pop()})` : r.branch;
-    const what = r.status === 'waiting' ? 'needs you' : r.status === 'done' ? 'is done' : 'exited';
-    const why = reasonText(r) ?? (r.status === 'done' ? 'finished its turn' : r.status === 'waiting' ? 'waiting for you' : '');
-    out.push({ session: r.session, title: `${name} ${what}`, body: why });
+    const urgent = attentionOf(r) === 'urgent';
+    const why = reasonText(r);
+    let what: string | null = null;
+    if (urgent && !before.urgent) what = 'needs you';
+    else if (r.status !== before.status && r.status === 'done') what = 'is done';
+    else if (r.status !== before.status && r.status === 'exited') what = 'exited';
+    if (what !== null) {
+      const body = why ?? (r.status === 'done' ? 'finished its turn' : r.status === 'waiting' ? 'waiting for you' : '');
+      out.push({ session: r.session, tag: `${r.session}:state`, title: `${name} ${what}`, body });
+    }
+    const over = overBudgetOf(r);
+    if (over !== null && !before.over) out.push({ session: r.session, tag: `${r.session}:budget`, title: `${name} is over budget`, body: over.replace(/^over budget /, 'it has spent ') });
   }
   return out;
-}
-
-export function statusMap(rows: readonly Row[]): Map<string, string> {
-  return new Map(rows.map((r) => [r.session, r.status]));
 }
 
 /** One line of a unified diff, classified for colouring. */

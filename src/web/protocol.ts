@@ -20,4 +20,6 @@ export interface ProgressEvent {
 export interface ApiError {
   error: string;
   hint?: string;
+  /** A prompt refused because the agent is starting or has a dialog open (sending it with force would type it anyway). */
+  refused?: { status: string; reason: string | null };
 }

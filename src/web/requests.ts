@@ -43,9 +43,9 @@ function check<T>(body: unknown, spec: Spec): T {
 const TEXT = 1024 * 1024;
 const NAME = 1000;
 
-export function promptBody(body: unknown): { text: string } {
+export function promptBody(body: unknown): { text: string; force?: boolean } {
   // An empty one passes here: fleet prompt's own check refuses it, in its own words.
-  return check(body, { text: { kind: 'string', required: true, max: TEXT } });
+  return check(body, { text: { kind: 'string', required: true, max: TEXT }, force: { kind: 'boolean' } });
 }
 
 export function killBody(body: unknown): KillRequest {

@@ -8,12 +8,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FleetError, InterruptedError, UsageError } from '../errors.js';
-import { NotFound, type FleetOps } from './fleet-ops.js';
+import { NotFound, NotReadyError, type FleetOps } from './fleet-ops.js';
 import { DEFAULT_LIVE, LiveFleet, type LiveOptions } from './live.js';
 import { ScreenMirrors, type MirrorOptions, type ScreenEvent } from './screen.js';
 import { BadRequest, createBody, fanoutBody, killBody, pickBody, promptBody, sessionParam } from './requests.js';
 import { SECURITY_HEADERS, authority, cookieName, hostAllowed, newToken, originAllowed, originOf, readCookie, sameSecret, sessionCookie } from './security.js';
-import type { Hello } from './protocol.js';
+import type { ApiError, Hello } from './protocol.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -79,11 +79,13 @@ function loadAssets(dir: string): Map<string, Buffer> {
 }
 
 /** An error as the page shows it, and its HTTP status. */
-function errorAnswer(e: unknown): { status: number; body: { error: string; hint?: string } } {
+function errorAnswer(e: unknown): { status: number; body: ApiError } {
   if (e instanceof BadRequest) return { status: 400, body: { error: e.message } };
   if (e instanceof NotFound) return { status: 404, body: { error: e.message, hint: e.hint } };
   if (e instanceof UsageError) return { status: 400, body: { error: e.message, hint: e.hint } };
   if (e instanceof InterruptedError) return { status: 503, body: { error: e.message, hint: e.hint } };
+  // A prompt refused while the agent is starting or at a dialog: the page may offer to force it.
+  if (e instanceof NotReadyError) return { status: 409, body: { error: e.message, hint: e.hint, refused: { status: e.status, reason: e.reason } } };
   // A refusal (uncommitted work, an exited agent, a conflict): the request was fine, the state says no.
   if (e instanceof FleetError) return { status: 409, body: { error: e.message, hint: e.hint } };
   return { status: 500, body: { error: (e as Error)?.message ?? String(e), hint: 'the dashboard terminal may say more (run it with --verbose)' } };
@@ -261,9 +263,9 @@ export async function startDashboard(ops: FleetOps, opts: DashboardOptions): Pro
         const session = sessionParam(m[1]!);
         switch (m[2]) {
           case 'prompt': {
-            const { text: t } = promptBody(body);
+            const { text: t, force } = promptBody(body);
             live.invalidateChanges(session);
-            return act(res, () => ops.prompt(session, t));
+            return act(res, () => ops.prompt(session, t, { force }));
           }
           case 'kill': {
             const r = killBody(body);

@@ -159,6 +159,86 @@ describe('fleet dashboard in a browser', { timeout: 90_000 }, () => {
     expect(await page.evaluate(() => (window as unknown as { shown: unknown[] }).shown)).toEqual([{ title: 'quitter exited', body: 'the agent ended with status 3' }]);
   });
 
+  it('shows a hooked agent at a permission dialog first, as waiting with its reason; refuses a prompt as fleet prompt does; sends it anyway only when confirmed; notifies when it is done', async () => {
+    // A stand-in for claude that finds fleet's hooks where claude does and sends claude's own hook payloads.
+    const bin = path.join(sb.dir, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    const standin = path.join(import.meta.dirname, '..', 'helpers', 'agent-standin.mjs');
+    fs.writeFileSync(path.join(bin, 'claude'), `#!/usr/bin/env bash\nSTANDIN_DIR='${sb.dir}' exec '${process.execPath}' '${standin}' claude "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(sb.home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects: { [repo]: { hasTrustDialogAccepted: true } } }));
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const logOf = () => fs.readFileSync(path.join(sb.dir, 'log', 'asker.log'), 'utf8');
+    writeConfig(sb, 'default_agent = "shell"\nidle_seconds = 600\n');
+    await create('early', 'sleep 300'); // older, and busy: listed after the one that needs the user
+    const made = await fleet(sb, ['create', 'asker', '--agent', 'claude', '-p', 'please needs-perm'], { cwd: repo, env });
+    expect(made.exitCode, made.stderr).toBe(0);
+    await waitFor(async () => (await statusOf('asker')) === 'waiting', { what: 'asker at its permission dialog', timeout: 20_000 });
+
+    dash = await startDashboard(sb, repo, [], env);
+    await browser.grantPermissions(['notifications'], { origin: dash.origin });
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    // The browser's own notifications (permission granted above), each one recorded as it is made.
+    await page.addInitScript(() => {
+      const shown: { title: string; body?: string }[] = [];
+      (window as unknown as { shown: typeof shown }).shown = shown;
+      const Real = window.Notification;
+      window.Notification = class extends Real {
+        constructor(title: string, opts?: NotificationOptions) {
+          super(title, opts);
+          shown.push({ title, body: opts?.body });
+        }
+      };
+    });
+    await page.goto(dash.url);
+    await card(page, 'asker').waitFor();
+    expect(await page.evaluate(() => Notification.permission)).toBe('granted');
+    const reason = 'permission: Bash(touch perm-test.txt)';
+    expect(await page.locator('.card').first().getAttribute('data-branch')).toBe('asker');
+    expect(await card(page, 'asker').getAttribute('class')).toContain('att-urgent');
+    expect(await card(page, 'asker').locator('.pill').textContent()).toBe('waiting');
+    expect(await card(page, 'asker').locator('.reason').textContent()).toBe(reason);
+    expect(await card(page, 'early').getAttribute('class')).toContain('att-busy');
+    expect(await page.locator('header .counts').textContent()).toBe('2 agents · 1 needs you');
+    await card(page, 'asker').click();
+    expect(await page.locator('.detail-head .reason').textContent()).toBe(reason);
+
+    // Refused in fleet prompt's own words; nothing reaches the dialog.
+    const text = `y — go ahead: "quoted" $(touch PWNED) \`id\`; %s\nsecond line é ✓ \\ back\\slash`;
+    await page.locator('form.prompt textarea').fill(text);
+    await page.locator('form.prompt button[type=submit]').click();
+    await page.locator('.prompt-error .error').waitFor();
+    const cli = await fleet(sb, ['prompt', 'asker', 'from the cli'], { cwd: repo, env });
+    expect(cli.exitCode).toBe(1);
+    const errorLine = await page.locator('.prompt-error .error-line').textContent();
+    const hintLine = await page.locator('.prompt-error .hint-line').textContent();
+    expect(errorLine).toBe(`error: "asker" is waiting (${reason}): what you type would answer that dialog, so nothing was sent`);
+    expect(hintLine).toBe('hint: fleet attach asker to answer it; --wait to send once it can take input, --force to type anyway');
+    expect(cli.stderr.split('\n')).toEqual(expect.arrayContaining([errorLine, hintLine]));
+    expect(logOf()).not.toContain('dialog-input');
+    expect(await statusOf('asker')).toBe('waiting');
+
+    // "Send anyway" asks first, saying what it may do; cancelled, still nothing typed.
+    await page.locator('[data-action=send-anyway]').click();
+    const dialog = page.locator('dialog.modal[open]');
+    expect(await dialog.locator('h3').textContent()).toBe('Send to asker anyway?');
+    expect(await dialog.locator('.confirm-text').textContent()).toContain(`has a dialog open (${reason}). What you send is typed into that dialog and may answer it`);
+    await dialog.locator('button', { hasText: 'Cancel' }).click();
+    expect(logOf()).not.toContain('dialog-input');
+    await page.locator('[data-action=send-anyway]').click();
+    await dialog.locator('[data-confirm=send-anyway]').click();
+    // Typed into the dialog byte for byte (it starts with "y": the dialog takes it as a yes).
+    await waitFor(() => logOf().includes('dialog-input: '), { what: 'the text typed into the dialog' });
+    expect(logOf()).toContain(`dialog-input: ${JSON.stringify(text)}\n`);
+    await waitFor(async () => (await page.locator('.toast').allTextContents()).includes(`sent ${text.length} characters`), { what: 'the page to say sent' });
+
+    // Done: the card says so and one notification names the agent and why.
+    await waitFor(async () => (await card(page, 'asker').getAttribute('data-status')) === 'done', { what: 'done on the page', timeout: 20_000 });
+    await waitFor(async () => (await page.evaluate(() => (window as unknown as { shown: unknown[] }).shown)).length > 0, { what: 'a notification' });
+    expect(await page.evaluate(() => (window as unknown as { shown: unknown[] }).shown)).toEqual([{ title: 'asker is done', body: 'finished its turn' }]);
+    await browser.clearPermissions();
+  });
+
   it("shows an agent's screen with its colours, updating as it works, with scrollback", async () => {
     const flag = path.join(sb.dir, 'more');
     await create(

@@ -201,14 +201,25 @@ export function onSessionPanes(f: FakeRunner, session: string, panes: number[] |
 }
 
 /** One line of `tmux list-panes -F PANE_FORMAT` output. */
-export function paneLine(p: { session: string; pid?: number; dead?: boolean; status?: number; fleet?: Partial<Record<FleetOption, string>> }): string {
+export function paneLine(p: {
+  session: string;
+  pid?: number;
+  dead?: boolean;
+  status?: number;
+  fleet?: Partial<Record<FleetOption, string>>;
+  /** Unix seconds of its last output (default: now). */
+  activity?: number;
+  /** What its hooks wrote (@fleet_state, @fleet_state_at, @fleet_reason). */
+  hook?: { state: string; at: number; reason?: string };
+}): string {
   const fleet = p.fleet ?? {};
   const fields = [
     p.session, '%1', String(p.pid ?? 4242), p.dead ? '1' : '0', p.status === undefined ? '' : String(p.status),
-    String(Math.floor(Date.now() / 1000)), '1700000000', 'bash',
+    String(p.activity ?? Math.floor(Date.now() / 1000)), '1700000000', 'bash',
     ...FLEET_OPTIONS.map((k) => fleet[k] ?? ''),
     // No dead signal, and no server pid: listPanes must never signal a real process from a test.
     '', '',
+    ...(p.hook ? ['', p.hook.state, String(p.hook.at), '', p.hook.reason ?? ''] : []),
   ];
   return fields.join(FS);
 }

@@ -24,7 +24,8 @@ function fakeOps(initial: AgentRow[]) {
         if (measure) calls.measured++;
         calls.captured.push([...captures.keys()]);
         return {
-          rows: rows.map((r) => (measure && r.status !== 'exited' ? { ...r, cpu: 1.5, memory: 1024 } : { ...r })),
+          // As the real refresh: between two measurements, the last one's figures.
+          rows: rows.map((r) => (calls.measured > 0 && r.status !== 'exited' ? { ...r, cpu: 1.5, memory: 1024 } : { ...r })),
           captures: new Map([...captures.keys()].map((s) => [s, screenOf(s)] as const)),
         };
       },
@@ -67,7 +68,7 @@ describe('LiveFleet: one refresh for every page', () => {
     stops.forEach((s) => s());
   });
 
-  it('reads the process table only every measureMs, keeping the last figures in between', async () => {
+  it('reads the process table only every measureMs (the refresh keeps the last figures in between: dashboard-refresh.test.ts)', async () => {
     const f = fakeOps([row('a', 'running')]);
     const live = new LiveFleet(f.ops, new ScreenMirrors({ historyLines: 10 }), OPTS, () => Date.now());
     const sent: AgentRow[][] = [];
@@ -75,7 +76,7 @@ describe('LiveFleet: one refresh for every page', () => {
     await vi.advanceTimersByTimeAsync(9_900);
     expect(f.calls.list).toBe(20);
     expect(f.calls.measured).toBe(2); // at 0 s and 5 s
-    expect(sent.at(-1)![0]!.cpu).toBe(1.5); // filled in from the last measurement on the cheap ticks
+    expect(sent.length).toBeGreaterThan(0);
     stop();
   });
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { attentionOf, costText, figures, groupRows, noticesBetween, parseDiff, reasonText, statusMap, type Row } from '../../src/web/model.js';
+import { attentionOf, costText, figures, groupRows, isOverBudget, noticesBetween, parseDiff, reasonText, seenOf, type Row } from '../../src/web/model.js';
+import { needsUser, startingReason } from '../../src/core/agent-state.js';
 import { checkListenHost, hostAllowed, originAllowed, readCookie, sameSecret, sessionCookie } from '../../src/web/security.js';
 import { createBody, fanoutBody, killBody, pickBody, BadRequest } from '../../src/web/requests.js';
 
-function row(branch: string, status: string, extra: Partial<Row> = {}): Row {
-  return {
+function row(branch: string, status: string, extra: Partial<Omit<Row, 'usage'>> & { usage?: { model?: string; cost_usd: number | null } | null } = {}): Row {
+  return <Row>{
     repo: '/src/app', branch, batch_id: null, agent: 'claude', status, session: `fleet_app_${branch}`, worktree: `/w/${branch}`,
     cpu: 1, memory: 2048, created_at: `2026-01-01T00:00:0${branch.length % 10}.000Z`, exit_code: null, state_reason: null, state_since: null, conversation_id: null, changes: null, usage: null, budget_usd: null, issue: null, ...extra,
   };
@@ -25,8 +26,36 @@ describe('page model', () => {
       ['b', ['b-2', 'b-1'], 'needs-you', 1],
       [null, ['solo'], 'busy', 0],
     ]);
-    expect(attentionOf('starting')).toBe('busy');
-    expect(attentionOf('done')).toBe('needs-you');
+  });
+
+  it("agrees with fleet list on who needs the user (core/agent-state's needsUser), over budget needing a look too", () => {
+    const stuck = startingReason('a');
+    const cases: [Row, string][] = [
+      [row('a', 'waiting', { state_reason: 'permission: Bash(npm test)' }), 'urgent'],
+      [row('a', 'starting', { state_reason: stuck }), 'urgent'],
+      [row('a', 'starting', { state_reason: `${stuck}; over budget ($5.00 of $4.00)` }), 'urgent'],
+      [row('a', 'starting'), 'busy'],
+      [row('a', 'working'), 'busy'],
+      [row('a', 'running'), 'busy'],
+      [row('a', 'done'), 'needs-you'],
+      [row('a', 'idle'), 'needs-you'],
+      [row('a', 'exited', { exit_code: 0 }), 'needs-you'],
+      [row('a', 'missing'), 'needs-you'],
+      [row('a', 'working', { usage: { cost_usd: 5 }, budget_usd: 4, state_reason: 'over budget ($5.00 of $4.00)' }), 'needs-you'],
+      [row('a', 'working', { usage: { cost_usd: 3 }, budget_usd: 4 }), 'busy'],
+    ];
+    expect(cases.map(([r]) => attentionOf(r))).toEqual(cases.map(([, want]) => want));
+    for (const [r] of cases) expect(attentionOf(r) === 'urgent').toBe(needsUser({ status: r.status, reason: r.state_reason }));
+  });
+
+  it('puts the one waiting longest first among those that need the user now, as list does', () => {
+    const rows = [
+      row('new', 'waiting', { state_since: '2026-01-01T10:05:00.000Z' }),
+      row('done', 'done'),
+      row('old', 'waiting', { state_since: '2026-01-01T10:00:00.000Z' }),
+      row('stuck', 'starting', { state_reason: startingReason('stuck'), state_since: '2026-01-01T10:02:00.000Z' }),
+    ];
+    expect(groupRows(rows).map((g) => g.rows[0]!.branch)).toEqual(['old', 'stuck', 'new', 'done']);
   });
 
   it("says why: the agent's own reason, or how it exited", () => {
@@ -38,21 +67,44 @@ describe('page model', () => {
   it('shows cost only when fleet reports usage, and "?" for an unknown price, never 0', () => {
     expect(figures(row('a', 'running'))).toEqual(['cpu 1.0%', '2.0 KiB']);
     expect(figures(row('a', 'exited', { changes: { files: 2, added: 5, removed: 1 } }))).toEqual(['2 files +5/-1']);
-    expect(costText({ model: 'm', cost_usd: 1.234 })).toBe('$1.23');
-    expect(costText({ model: 'unknown', cost_usd: null })).toBe('?');
-    expect(costText(undefined)).toBeNull();
+    expect(costText({ usage: { cost_usd: 1.234 } })).toBe('$1.23');
+    expect(costText({ usage: { cost_usd: null } })).toBe('?');
+    expect(costText({ usage: null, budget_usd: null })).toBeNull();
+  });
+
+  it('shows cost against budget as list does, over budget told apart', () => {
+    const over = row('a', 'working', { usage: { cost_usd: 4.123 }, budget_usd: 4 });
+    expect(costText(over)).toBe('$4.12/$4.00');
+    expect(isOverBudget(over)).toBe(true);
+    expect(costText(row('a', 'working', { budget_usd: 4 }))).toBe('-/$4.00');
+    expect(isOverBudget(row('a', 'working', { usage: { cost_usd: 4 }, budget_usd: 4 }))).toBe(false);
+    expect(isOverBudget(row('a', 'working', { usage: { cost_usd: null }, budget_usd: 4 }))).toBe(false); // unknown price: not known to be over
   });
 
   it('notifies when an agent starts waiting, is done or exits, naming it and why; not on the first list', () => {
     const first = [row('a', 'working'), row('b', 'running'), row('c', 'working')];
     expect(noticesBetween(null, first)).toEqual([]);
     const next = [row('a', 'waiting', { state_reason: 'permission: Edit(src/x.ts)' }), row('b', 'exited', { exit_code: 2 }), row('c', 'done')];
-    expect(noticesBetween(statusMap(first), next)).toEqual([
-      { session: 'fleet_app_a', title: 'a needs you', body: 'permission: Edit(src/x.ts)' },
-      { session: 'fleet_app_b', title: 'b exited', body: 'the agent ended with status 2' },
-      { session: 'fleet_app_c', title: 'c is done', body: 'finished its turn' },
+    expect(noticesBetween(seenOf(first), next)).toEqual([
+      { session: 'fleet_app_a', tag: 'fleet_app_a:state', title: 'a needs you', body: 'permission: Edit(src/x.ts)' },
+      { session: 'fleet_app_b', tag: 'fleet_app_b:state', title: 'b exited', body: 'the agent ended with status 2' },
+      { session: 'fleet_app_c', tag: 'fleet_app_c:state', title: 'c is done', body: 'finished its turn' },
     ]);
-    expect(noticesBetween(statusMap(next), next)).toEqual([]);
+    expect(noticesBetween(seenOf(next), next)).toEqual([]);
+  });
+
+  it('notifies once when a start gets stuck at a dialog and once when an agent goes over its budget', () => {
+    const first = [row('s', 'starting'), row('b', 'working', { usage: { cost_usd: 3.5 }, budget_usd: 4 })];
+    const stuck = startingReason('s');
+    const next = [row('s', 'starting', { state_reason: stuck }), row('b', 'working', { usage: { cost_usd: 4.2 }, budget_usd: 4, state_reason: 'over budget ($4.20 of $4.00)' })];
+    expect(noticesBetween(seenOf(first), next)).toEqual([
+      { session: 'fleet_app_s', tag: 'fleet_app_s:state', title: 's needs you', body: stuck },
+      { session: 'fleet_app_b', tag: 'fleet_app_b:budget', title: 'b is over budget', body: 'it has spent ($4.20 of $4.00)' },
+    ]);
+    // Still stuck, still over (and spending more): nothing new.
+    const later = [next[0]!, row('b', 'done', { usage: { cost_usd: 4.8 }, budget_usd: 4, state_reason: 'over budget ($4.80 of $4.00)' })];
+    expect(noticesBetween(seenOf(next), later)).toEqual([{ session: 'fleet_app_b', tag: 'fleet_app_b:state', title: 'b is done', body: 'over budget ($4.80 of $4.00)' }]);
+    expect(noticesBetween(seenOf(later), later)).toEqual([]);
   });
 
   it('splits a diff into files with classified lines', () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { StateManager } from '../../src/state/state-manager.js';
 import { listPanesAndScreens, type HistoryWanted } from '../../src/tmux/screens.js';
 import { openFleetOps } from '../../src/web/fleet-ops.js';
 import { paneLine, record } from '../helpers/fake-runner.js';
+import { waitFor } from '../helpers/sandbox.js';
 
 /** What `display-message -p CAPTURE_FORMAT` prints for a 20×3 pane with 2 lines of history. */
 const FACTS = '2 2000 20 3 4 2 1 0';
@@ -19,12 +21,14 @@ const LINES = ['old 1', 'old 2', '\x1b[31mred\x1b[0m', 'middle', '$ '];
  * does: output in order, and at the first command naming a session it does not have, exit 1
  * with what came before. Every invocation is recorded.
  */
-function scriptedTmux(sessions: string[], opts: { pid?: number } = {}) {
+function scriptedTmux(sessions: string[], opts: { pid?: number; panes?: Record<string, Omit<Parameters<typeof paneLine>[0], 'session'>> } = {}) {
+  const lineOf = (s: string) => paneLine({ session: s, pid: opts.pid, ...opts.panes?.[s] });
+  const pids = sessions.map((s) => opts.panes?.[s]?.pid ?? opts.pid ?? 1);
   const calls: string[][] = [];
   const run: Runner = async (cmd, args) => {
     calls.push([cmd, ...args]);
     if (cmd === 'git') return { stdout: '', stderr: 'fatal: not a git repository (or any parent up to mount point /)', exitCode: 128 };
-    if (cmd === 'ps') return { stdout: `${opts.pid ?? 1} 0\n`, stderr: '', exitCode: 0 };
+    if (cmd === 'ps') return { stdout: [...new Set(pids)].map((p) => `${p} 0\n`).join(''), stderr: '', exitCode: 0 };
     if (cmd !== 'tmux') throw new Error(`unexpected ${cmd}`);
     const parts: string[][] = [[]];
     for (const a of args) {
@@ -35,7 +39,7 @@ function scriptedTmux(sessions: string[], opts: { pid?: number } = {}) {
     for (const p of parts) {
       const target = p[p.indexOf('-t') + 1];
       if (p.includes('-t') && !sessions.some((s) => target === `=${s}:`)) return { stdout: out, stderr: `can't find pane: ${target}`, exitCode: 1 };
-      if (p[0] === 'list-panes') out += sessions.map((s) => paneLine({ session: s, pid: opts.pid })).join('\n') + '\n';
+      if (p[0] === 'list-panes') out += sessions.map(lineOf).join('\n') + '\n';
       else if (p[0] === 'display-message' && p.length === 3) out += `${p[2]}\n`;
       else if (p[0] === 'display-message') out += `${FACTS}\n`;
       else if (p[0] === 'capture-pane') out += LINES.join('\n') + '\n';
@@ -108,6 +112,32 @@ describe("the dashboard's refresh", () => {
     expect(t.tmuxCalls()).toHaveLength(1);
     expect(t.calls.filter((c) => c[0] === 'ps')).toHaveLength(1);
     for (const r of measured.rows) expect(r.memory).toBeGreaterThan(0);
+  });
+
+  it("gives fleet list's statuses: hook statuses from the same one call, and between measurements a quiet agent busy on the CPU stays running", async () => {
+    const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    onTestFinished(() => void spinner.kill('SIGKILL'));
+    const quiet = Math.floor(Date.now() / 1000) - 3600; // no output for an hour: idle by its output
+    const t = scriptedTmux(['fleet_repo_busy', 'fleet_repo_asks'], {
+      panes: {
+        fleet_repo_busy: { pid: spinner.pid, activity: quiet },
+        fleet_repo_asks: { pid: 4242, activity: quiet, fleet: { hooks: 'claude' }, hook: { state: 'waiting', at: quiet, reason: 'permission: Bash(npm test)' } },
+      },
+    });
+    const ops = await open(t, ['fleet_repo_busy', 'fleet_repo_asks']);
+    // Measured (as fleet list does) until the spinning agent reads busy on the CPU.
+    const measured = await waitFor(async () => {
+      const r = await ops.refresh({ measure: true, captures: new Map() });
+      return r.rows.find((x) => x.branch === 'busy')?.status === 'running' ? r.rows : null;
+    }, { what: 'the busy agent measured running' });
+    t.calls.length = 0;
+    const quick = await ops.refresh({ measure: false, captures: new Map([['fleet_repo_asks', 10]]) });
+    expect(t.tmuxCalls()).toHaveLength(1); // hook states, panes and the screen: one call
+    expect(t.calls.filter((c) => c[0] === 'ps')).toHaveLength(0);
+    const byBranch = (rows: typeof quick.rows) => Object.fromEntries(rows.map((r) => [r.branch, [r.status, r.state_reason, r.cpu]]));
+    expect(byBranch(quick.rows)).toEqual(byBranch(measured));
+    expect(byBranch(quick.rows).busy![0]).toBe('running');
+    expect(byBranch(quick.rows).asks).toEqual(['waiting', 'permission: Bash(npm test)', null]);
   });
 
   it('says why a viewed screen is missing when its session is gone', async () => {

@@ -31,6 +31,12 @@ export function formatCost(usd: number | null): string {
   return `$${whole}.${String(cents % 100).padStart(2, '0')}`;
 }
 
+/** "$1.20"; "$4.12/$4.00" with a budget (the budget after the slash); "-" without usage. What list's COST column and the dashboard show. */
+export function costWithBudget(usage: { cost_usd: number | null } | null, budget: number | null): string {
+  const cost = usage ? formatCost(usage.cost_usd) : '-';
+  return budget === null ? cost : `${cost}/${formatCost(budget)}`;
+}
+
 /** Every token the model processed for an agent: input, output, cache reads and writes (what TOKENS columns show). */
 export function totalTokens(u: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }): number {
   return u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens;

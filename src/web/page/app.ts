@@ -8,8 +8,8 @@ import './style.css';
 import { h, api, errorBox, ApiFailure } from './dom.js';
 import { terminalView, type TerminalView } from './terminal.js';
 import {
-  ageText, attentionOf, figures, groupRows, noticesBetween, parseDiff, reasonText, statusMap, statusText, tokensText, costText,
-  type Row,
+  ageText, attentionOf, figures, groupRows, isOverBudget, noticesBetween, parseDiff, reasonText, seenOf, statusText, tokensText, costText,
+  type Row, type Seen,
 } from '../model.js';
 import type { Hello, ProgressEvent } from '../protocol.js';
 
@@ -19,7 +19,7 @@ if (new URLSearchParams(location.search).has('token')) history.replaceState(null
 interface State {
   hello: Hello | null;
   rows: Row[];
-  prev: Map<string, string> | null;
+  prev: Map<string, Seen> | null;
   selected: string | null;
   connected: boolean;
   problem: string | null;
@@ -50,18 +50,27 @@ document.getElementById('app')!.replaceChildren(header, problemEl, main, toastsE
 // ---- the agent list -------------------------------------------------------------------------
 
 function pill(r: Row): HTMLElement {
-  return h('span', { class: `pill st-${r.status.replace(/[^a-z-]/g, '')} att-${attentionOf(r.status)}`, 'data-status': r.status }, statusText(r));
+  return h('span', { class: `pill st-${r.status.replace(/[^a-z-]/g, '')} att-${attentionOf(r)}`, 'data-status': r.status }, statusText(r));
+}
+
+/** Cost as list's COST column ("$4.12/$4.00" with a budget), marked when over the budget. */
+function costEl(r: Row): HTMLElement | null {
+  const cost = costText(r);
+  if (cost === null) return null;
+  const over = isOverBudget(r);
+  return h('span', { class: `cost${over ? ' over' : ''}`, title: over ? 'over its budget' : r.budget_usd != null ? 'cost / budget' : 'cost' }, cost);
 }
 
 function card(r: Row, now: number): HTMLElement {
   const reason = reasonText(r);
   const figs = figures(r);
+  const cost = costEl(r);
   const repoName = state.hello?.all ? r.repo.split('/').pop() : null;
   return h(
     'button',
     {
       type: 'button',
-      class: `card att-${attentionOf(r.status)}${state.selected === r.session ? ' selected' : ''}`,
+      class: `card att-${attentionOf(r)}${state.selected === r.session ? ' selected' : ''}`,
       'data-session': r.session,
       'data-branch': r.branch,
       'data-status': r.status,
@@ -70,7 +79,7 @@ function card(r: Row, now: number): HTMLElement {
     h('div', { class: 'card-top' }, h('span', { class: 'branch' }, r.branch), pill(r)),
     reason ? h('div', { class: 'reason' }, reason) : null,
     h('div', { class: 'meta' }, [r.agent, repoName, ageText(r, now)].filter(Boolean).join(' · ')),
-    figs.length > 0 ? h('div', { class: 'figures' }, figs.join(' · ')) : null,
+    figs.length > 0 || cost ? h('div', { class: 'figures' }, figs.join(' · '), figs.length > 0 && cost ? ' · ' : '', cost) : null,
   );
 }
 
@@ -100,8 +109,8 @@ function renderList(): void {
 function renderHeader(): void {
   const hello = state.hello;
   scopeEl.textContent = hello ? (hello.all ? 'every repository' : hello.repo?.name ?? '') : '';
-  const needy = state.rows.filter((r) => attentionOf(r.status) !== 'busy').length;
-  const waiting = state.rows.filter((r) => attentionOf(r.status) === 'urgent').length;
+  const needy = state.rows.filter((r) => attentionOf(r) !== 'busy').length;
+  const waiting = state.rows.filter((r) => attentionOf(r) === 'urgent').length;
   countsEl.textContent = state.rows.length === 0 ? '' : `${state.rows.length} agent${state.rows.length === 1 ? '' : 's'}${needy > 0 ? ` · ${needy} need${needy === 1 ? 's' : ''} you` : ''}`;
   connEl.textContent = state.connected ? 'live' : 'reconnecting…';
   connEl.className = `conn ${state.connected ? 'on' : 'off'}`;
@@ -203,14 +212,14 @@ function updateDetailHead(): void {
     return;
   }
   const reason = reasonText(row);
-  const cost = costText(row.usage);
+  const cost = costEl(row);
   const tokens = tokensText(row.usage);
-  const meta = [row.agent, row.batch_id ? `batch ${row.batch_id}` : null, `started ${ageText(row, Date.now())} ago`, ...figures(row), tokens, cost && row.usage?.model ? row.usage.model : null].filter(Boolean);
+  const meta = [row.agent, row.batch_id ? `batch ${row.batch_id}` : null, `started ${ageText(row, Date.now())} ago`, ...figures(row), tokens, row.usage?.model ?? null].filter(Boolean);
   detail.head.replaceChildren(
     h('button', { type: 'button', class: 'back ghost', onclick: () => select(null) }, '← agents'),
     h('div', { class: 'detail-title' }, h('h2', {}, row.branch), pill(row)),
     reason ? h('div', { class: 'reason' }, reason) : '',
-    h('div', { class: 'meta' }, meta.join(' · ')),
+    h('div', { class: 'meta' }, meta.join(' · '), cost ? ' · ' : '', cost),
     h('div', { class: 'meta path', title: row.worktree }, row.worktree),
     h(
       'div',
@@ -221,19 +230,50 @@ function updateDetailHead(): void {
   );
 }
 
-async function sendPrompt(session: string, textarea: HTMLTextAreaElement, btn: HTMLButtonElement, errorEl: HTMLElement): Promise<void> {
+/**
+ * Send the follow-up as `fleet prompt` does. While the agent is starting or has a dialog open,
+ * the server refuses in fleet prompt's words; the page then offers to send it anyway, only
+ * after a confirmation that says the text may answer that dialog (fleet prompt --force).
+ */
+async function sendPrompt(session: string, textarea: HTMLTextAreaElement, btn: HTMLButtonElement, errorEl: HTMLElement, force = false): Promise<void> {
   const text = textarea.value;
   btn.disabled = true;
   errorEl.replaceChildren();
   try {
-    await api('POST', `/api/agents/${session}/prompt`, { text });
+    await api('POST', `/api/agents/${session}/prompt`, force ? { text, force: true } : { text });
     textarea.value = '';
     toast(`sent ${text.length} character${text.length === 1 ? '' : 's'}`);
   } catch (e) {
     errorEl.replaceChildren(errorBox(e));
+    if (e instanceof ApiFailure && e.refused && !force) {
+      const anyway = h('button', { type: 'button', class: 'danger', 'data-action': 'send-anyway' }, 'Send anyway…');
+      anyway.addEventListener('click', () => confirmForce(session, e.refused!, textarea, btn, errorEl));
+      errorEl.append(h('div', { class: 'buttons' }, anyway));
+    }
   } finally {
     btn.disabled = false;
   }
+}
+
+function confirmForce(session: string, refused: NonNullable<ApiFailure['refused']>, textarea: HTMLTextAreaElement, btn: HTMLButtonElement, errorEl: HTMLElement): void {
+  const row = state.rows.find((r) => r.session === session);
+  const branch = row?.branch ?? session;
+  modal(`Send to ${branch} anyway?`, (close) => {
+    const go = h('button', { type: 'button', class: 'danger', 'data-confirm': 'send-anyway' }, 'Send anyway');
+    go.addEventListener('click', () => {
+      close();
+      void sendPrompt(session, textarea, btn, errorEl, true);
+    });
+    const what =
+      refused.status === 'waiting'
+        ? `“${branch}” has a dialog open (${refused.reason ?? 'it needs your answer'}). What you send is typed into that dialog and may answer it — approve or decline what it asks — instead of reaching the agent as a prompt.`
+        : `“${branch}” has not taken its first prompt yet: a trust or sign-in dialog may be open. What you send may answer that dialog instead of reaching the agent as a prompt.`;
+    return [
+      h('p', { class: 'confirm-text' }, what),
+      h('p', { class: 'muted' }, `This is fleet prompt ${branch} --force. To see the dialog first: fleet attach ${branch}.`),
+      h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'ghost', onclick: close }, 'Cancel'), go),
+    ];
+  });
 }
 
 async function loadDiff(d: Detail): Promise<void> {
@@ -529,7 +569,7 @@ function notify(rows: Row[]): void {
   for (const n of notices) {
     toast(`${n.title}${n.body ? `: ${n.body}` : ''}`);
     if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-      const note = new Notification(n.title, { body: n.body, tag: n.session });
+      const note = new Notification(n.title, { body: n.body, tag: n.tag });
       note.onclick = () => {
         window.focus();
         select(n.session);
@@ -557,7 +597,7 @@ function connect(): void {
   source.addEventListener('agents', (ev) => {
     const rows = JSON.parse((ev as MessageEvent<string>).data) as Row[];
     notify(rows);
-    state.prev = statusMap(rows);
+    state.prev = seenOf(rows);
     state.rows = rows;
     state.connected = true;
     renderHeader();

@@ -1,4 +1,5 @@
 /** Small DOM helpers. Text from agents, branches and repositories goes in as text, never as HTML. */
+import type { ApiError } from '../protocol.js';
 
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>;
@@ -26,6 +27,8 @@ export class ApiFailure extends Error {
     message: string,
     readonly hint: string | undefined,
     readonly status: number,
+    /** A prompt refused because the agent is starting or has a dialog open (the server's `refused`). */
+    readonly refused?: ApiError['refused'],
   ) {
     super(message);
   }
@@ -53,8 +56,8 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
     data = { error: text.trim() };
   }
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; hint?: string };
-    throw new ApiFailure(e.error ?? `the dashboard answered ${res.status}`, e.hint, res.status);
+    const e = (data ?? {}) as Partial<ApiError>;
+    throw new ApiFailure(e.error ?? `the dashboard answered ${res.status}`, e.hint, res.status, e.refused);
   }
   return data as T;
 }
