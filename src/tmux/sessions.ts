@@ -34,7 +34,7 @@ export interface NewSessionSpec {
  * server reap it; then another look, for as long as that keeps helping (a status that
  * tmux cannot give, a signal's on tmux < 3.3, costs one look more, not a loop).
  */
-export async function listPanes(run: Runner): Promise<PaneInfo[]> {
+export async function listPanes(run: Runner, opts: { reap?: (serverPid: number) => Promise<boolean> } = {}): Promise<PaneInfo[]> {
   let before = Infinity;
   for (let attempt = 0; ; attempt++) {
     const r = await run('tmux', ['list-panes', '-a', '-F', PANE_FORMAT], { reject: false });
@@ -47,12 +47,18 @@ export async function listPanes(run: Runner): Promise<PaneInfo[]> {
     const server = panes[0]?.serverPid;
     if (unreaped === 0 || unreaped >= before || !server || attempt >= 3) return panes;
     before = unreaped;
-    try {
-      process.kill(server, 'SIGCHLD');
-    } catch {
-      return panes;
-    }
+    // The server of a host's tmux is signalled there (opts.reap), never a local pid of that number.
+    if (!(await (opts.reap ?? signalLocalServer)(server))) return panes;
     await sleep(10);
+  }
+}
+
+async function signalLocalServer(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 'SIGCHLD');
+    return true;
+  } catch {
+    return false;
   }
 }
 
