@@ -82,3 +82,42 @@ export function report(title, rows) {
   console.log(`\n${title}`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(34)} ${v}`);
 }
+
+// Claude transcripts for the usage benchmarks (bench/usage, bench/list --transcripts).
+let n = 0;
+/** One assistant reply as Claude Code writes it: one line per content block, each repeating the usage. */
+export function claudeReplyLines(model) {
+  n++;
+  const base = {
+    parentUuid: `p-${n}`, isSidechain: false, userType: 'external', cwd: '/work/repo', sessionId: 's', version: '2.1.197', gitBranch: 'b',
+    requestId: `req_${n}`, type: 'assistant', timestamp: '2026-11-27T10:00:00.000Z',
+  };
+  const usage = { input_tokens: 12, cache_creation_input_tokens: 900, cache_read_input_tokens: 45_000, cache_creation: { ephemeral_5m_input_tokens: 900, ephemeral_1h_input_tokens: 0 }, output_tokens: 700, service_tier: 'standard' };
+  const blocks = [
+    { type: 'thinking', thinking: 'Let me read the failing test first. '.repeat(20), signature: 'x'.repeat(300) },
+    { type: 'text', text: 'I will run the tests and look at the output. '.repeat(5) },
+    { type: 'tool_use', id: `toolu_${n}`, name: 'Bash', input: { command: 'npm test -- --reporter=dot', description: 'Run tests' } },
+  ];
+  return blocks
+    .map((b, i) => JSON.stringify({ ...base, uuid: `u-${n}-${i}`, message: { id: `msg_${n}`, type: 'message', role: 'assistant', model, content: [b], stop_reason: null, stop_sequence: null, usage } }))
+    .join('\n') + '\n';
+}
+function toolResult(bytes) {
+  return JSON.stringify({
+    parentUuid: `p-${n}`, isSidechain: false, type: 'user', uuid: `r-${n}`, timestamp: '2026-11-27T10:00:01.000Z',
+    message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${n}`, content: 'PASS src/x.test.ts\n'.repeat(Math.ceil(bytes / 19)).slice(0, bytes) }] },
+  }) + '\n';
+}
+
+/** A claude transcript of about `mb` MB, mostly tool output, as an agent's session grows. */
+export function writeClaudeTranscript(file, mb, model = 'claude-sonnet-4-5-20250929') {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, 'w');
+  let size = 0;
+  while (size < mb * 1024 * 1024) {
+    const chunk = claudeReplyLines(model) + toolResult(3_000 + (n % 7) * 2_000);
+    fs.writeSync(fd, chunk);
+    size += Buffer.byteLength(chunk);
+  }
+  fs.closeSync(fd);
+}

@@ -36,7 +36,7 @@ await build({
       "export { remoteRunner } from './src/remote/remote-runner.ts';",
       "export { DEFAULT_POLICY, parseSshCommand, sshArgv } from './src/remote/ssh-command.ts';",
       "export { syncBase } from './src/remote/repo-sync.ts';",
-      "export { shJoin } from './src/remote/shell-quote.ts';",
+      "export { shJoin } from './src/core/shell-words.ts';",
       "export { PANE_FORMAT } from './src/core/parse.ts';",
       "export { run } from './src/process/runner.ts';",
     ].join('\n'),

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { compare, median, report, timeRun } from './lib.mjs';
+import { claudeReplyLines, compare, median, report, timeRun, writeClaudeTranscript } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,30 +32,6 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-let n = 0;
-function reply(model) {
-  n++;
-  const base = {
-    parentUuid: `p-${n}`, isSidechain: false, userType: 'external', cwd: '/work/repo', sessionId: 's', version: '2.1.197', gitBranch: 'b',
-    requestId: `req_${n}`, type: 'assistant', timestamp: '2026-11-27T10:00:00.000Z',
-  };
-  const usage = { input_tokens: 12, cache_creation_input_tokens: 900, cache_read_input_tokens: 45_000, cache_creation: { ephemeral_5m_input_tokens: 900, ephemeral_1h_input_tokens: 0 }, output_tokens: 700, service_tier: 'standard' };
-  const blocks = [
-    { type: 'thinking', thinking: 'Let me read the failing test first. '.repeat(20), signature: 'x'.repeat(300) },
-    { type: 'text', text: 'I will run the tests and look at the output. '.repeat(5) },
-    { type: 'tool_use', id: `toolu_${n}`, name: 'Bash', input: { command: 'npm test -- --reporter=dot', description: 'Run tests' } },
-  ];
-  return blocks
-    .map((b, i) => JSON.stringify({ ...base, uuid: `u-${n}-${i}`, message: { id: `msg_${n}`, type: 'message', role: 'assistant', model, content: [b], stop_reason: null, stop_sequence: null, usage } }))
-    .join('\n') + '\n';
-}
-function toolResult(bytes) {
-  return JSON.stringify({
-    parentUuid: `p-${n}`, isSidechain: false, type: 'user', uuid: `r-${n}`, timestamp: '2026-11-27T10:00:01.000Z',
-    message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${n}`, content: 'PASS src/x.test.ts\n'.repeat(Math.ceil(bytes / 19)).slice(0, bytes) }] },
-  }) + '\n';
-}
-
 try {
   // The reader, bundled from src/ the same way tsup bundles the CLI.
   const bundle = path.join(dir, 'usage.mjs');
@@ -67,14 +43,7 @@ try {
   for (let a = 0; a < AGENTS; a++) {
     const file = path.join(dir, 'projects', `-work-repo-${a}`, 'session.jsonl');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fd = fs.openSync(file, 'w');
-    let size = 0;
-    while (size < MB * 1024 * 1024) {
-      const chunk = reply('claude-sonnet-4-5-20250929') + toolResult(3_000 + (n % 7) * 2_000);
-      fs.writeSync(fd, chunk);
-      size += Buffer.byteLength(chunk);
-    }
-    fs.closeSync(fd);
+    writeClaudeTranscript(file, MB);
     files.push(file);
   }
   const totalMb = files.reduce((s, f) => s + fs.statSync(f).size, 0) / 1024 / 1024;
@@ -104,7 +73,7 @@ try {
 
   const appended = [];
   for (let r = 0; r < RUNS * 3; r++) {
-    for (const f of files) fs.appendFileSync(f, reply('claude-sonnet-4-5-20250929'));
+    for (const f of files) fs.appendFileSync(f, claudeReplyLines('claude-sonnet-4-5-20250929'));
     appended.push(time(() => readUsage(agents, { home }))[0]);
   }
 

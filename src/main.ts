@@ -18,6 +18,8 @@ import { initCommand } from './commands/init.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { trustCommand } from './commands/trust.js';
+import { compareCommand } from './commands/compare.js';
+import { costCommand } from './commands/cost.js';
 
 declare const __FLEET_VERSION__: string;
 
@@ -37,7 +39,9 @@ Examples:
   fleet prompt fix-auth "Now run the tests"
   fleet attach fix-auth
   fleet diff auth-refactor-2
+  fleet compare auth-refactor --run "npm test"
   fleet pick auth-refactor-2
+  fleet cost
   fleet kill fix-auth
   fleet prune
 
@@ -51,6 +55,8 @@ Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
   program.addCommand(doctorCommand());
   program.addCommand(dashboardCommand());
   program.addCommand(trustCommand());
+  program.addCommand(compareCommand());
+  program.addCommand(costCommand());
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;

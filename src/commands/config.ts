@@ -196,7 +196,7 @@ export async function runConfigGet(ctx: Context, key: string): Promise<void> {
   if (spec.type === 'table') {
     if (rest.length === 0) throw new UsageError(`${key} is a table; get one entry`, `e.g. fleet config get ${ENTRY_KEYS.find((k) => k.startsWith(`${key}.`)) ?? `${key}.NAME`}`);
     const agent = /^agents\.([^.]+)\.command$/.exec(key);
-    if (agent && !Object.hasOwn(config.agents, agent[1]!) && BUILTIN_NAMES.includes(agent[1]!)) {
+    if (agent && config.agents[agent[1]!]?.command === undefined && BUILTIN_NAMES.includes(agent[1]!)) {
       value = resolveProfile(config, agent[1]!).argv.join(' ');
     } else {
       for (const part of rest) value = typeof value === 'object' && value !== null && Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { requirePrompt } from '../core/create-plan.js';
+import { checkBranchName, missingPrompt } from '../core/create-plan.js';
+import { parseBudget } from '../core/usage/budget.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { resolveAgent } from '../ops/resolve-agent.js';
@@ -18,35 +19,69 @@ export interface CreateOptions {
   base?: string;
   quick?: boolean;
   json?: boolean;
+  /** --template NAME: the prompt is the template rendered (--prompt text as {{prompt}}). */
+  template?: string;
+  /** --var key=value, repeatable. */
+  var?: string[];
+  /** --issue REF: the prompt (or the template's {{issue.*}}) from a GitHub or Linear issue; the branch defaults to issue-123-slug. */
+  issue?: string;
+  budget?: string;
+}
+
+/** Commander's collector for a repeatable option. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function createCommand(): Command {
   return new Command('create')
     .description('start one agent on a new worktree and branch, in its own tmux session')
-    .argument('<branch>', 'branch for the agent (created from --base when it does not exist)')
+    .argument('[branch]', 'branch for the agent (created from --base when it does not exist; with --issue: issue-N-title by default)')
     .option('-p, --prompt <text>', 'what to ask the agent (passed to it as one argument)')
     .option('--prompt-file <file>', 'read the prompt from a file, byte for byte (- reads stdin)')
+    .option('--template <name>', 'render the prompt from a template (fleet templates lists them); --prompt text is its {{prompt}}')
+    .option('--var <key=value>', 'a template variable (repeatable)', collect)
+    .option('--issue <ref>', 'start from an issue: 123, #123, a GitHub issue URL, or a Linear key (ENG-42)')
     .option('-a, --agent <name>', 'agent profile (default: default_agent from the config)')
     .option('-b, --base <ref>', "start the new branch from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
+    .option('--budget <usd>', 'USD the agent may spend before fleet says it is over budget (default: budget_usd from the config)')
     .option('--json', 'print the new agent record as JSON')
     .addHelpText('after', `
 Examples:
   fleet create fix-auth --prompt "Fix the authentication bug"
   fleet create try-shell --agent shell --prompt "npm test"
   fleet create feat/login --base origin/main --agent codex -p "Add a login page"
-  fleet create refactor-db --prompt-file task.md`)
-    .action(async (branch: string, opts: CreateOptions) => {
+  fleet create refactor-db --prompt-file task.md
+  fleet create rev-auth --template review --var focus=security -p "See src/auth"
+  fleet create --issue 123   # branch issue-123-<title>, the issue as the prompt`)
+    .action(async (branch: string | undefined, opts: CreateOptions) => {
       const prompt = await promptFromFlags(opts, { cwd: process.cwd() });
       const ctx = await loadContext({ needRepo: true, json: opts.json });
       await runCreate(ctx, branch, { ...opts, prompt: prompt?.text });
     });
 }
 
-export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOptions): Promise<AgentRecord> {
-  const prompt = requirePrompt(opts.prompt, `fleet create ${branch || 'fix-auth'} --prompt "Fix the login bug"`);
+export async function runCreate(ctx: RepoContext, branchArg: string | undefined, opts: CreateOptions): Promise<AgentRecord> {
+  // Every usage problem before gh or Linear is asked, and before anything is made.
+  if (branchArg === undefined && opts.issue === undefined) {
+    throw new UsageError('missing <branch>', 'e.g. fleet create fix-auth --prompt "Fix the login bug" (or --issue 123 to name the branch after the issue)');
+  }
+  if (opts.prompt === undefined && opts.template === undefined && opts.issue === undefined) {
+    throw missingPrompt(`fleet create ${branchArg || 'fix-auth'} --prompt "Fix the login bug"`, ['--template NAME', '--issue REF']);
+  }
+  if (branchArg !== undefined) checkBranchName(branchArg);
+  const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet create ${branchArg ?? '--issue ' + opts.issue}`);
   const profile = resolveAgent(ctx, opts.agent);
-  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick) });
+  const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
+  const src = await preparePrompt(
+    { prompt: opts.prompt, template: opts.template, var: opts.var, issue: opts.issue, promptFrom: promptFlagFrom(opts) },
+    { run: ctx.run, repo: ctx.repo, env: ctx.env, warn: (m) => ctx.ui.warn(m) },
+  );
+  const branch = branchArg ?? src.defaultBranch!;
+  // Rendered before planning, so the argument size check applies to what the agent gets.
+  const prompt = src.render({ branch, base: await promptBase(src, ctx, opts.base) });
+  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick), issue: src.issue?.url ?? null, budget });
 
   const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);
   let record: AgentRecord;
@@ -76,6 +111,7 @@ export async function runCreate(ctx: RepoContext, branch: string, opts: CreateOp
         `created ${record.branch} (${record.agent}${pre.newBranch ? `, new branch from ${pre.baseRef}` : ', existing branch'})`,
         `  worktree  ${tildify(record.worktree, ctx.env.HOME)}`,
         `  session   ${record.session}`,
+        ...(record.issue ? [`  issue     ${record.issue}`] : []),
         `next: fleet logs ${record.branch} · fleet attach ${record.branch} · fleet kill ${record.branch}`,
       ].join('\n'),
     );

@@ -4,7 +4,7 @@ import { loadContext, type Context } from '../context.js';
 import { isProblem, type Check } from '../core/doctor-checks.js';
 import { agentPrograms, checkHost, checkMachine, type HostReport } from '../ops/doctor.js';
 import { run } from '../process/runner.js';
-import { shJoin } from '../remote/shell-quote.js';
+import { shJoin } from '../core/shell-words.js';
 
 export interface DoctorOptions {
   host?: string;

@@ -4,6 +4,7 @@ import { StoppedError } from '../errors.js';
 import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
 import { formatChanges } from '../core/changes.js';
 import { formatAge, formatBytes } from '../core/format.js';
+import { shortIssueLabel } from '../core/issue.js';
 import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
 import { collectRows, prefetchFacts, usageSampler, type ListFacts, type ListedAgent } from '../ops/list.js';
@@ -12,6 +13,7 @@ import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
 import { stdoutClosed } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -45,7 +47,8 @@ ${USAGE_HELP}
 
 WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
 columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
-BATCH, MEMORY, CPU, AGENT, CHANGES. Piped output and --json have them all.
+TOKENS, BATCH, ISSUE, MEMORY, CPU, COST, AGENT, CHANGES. Piped output and --json
+have them all.
 Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
@@ -135,12 +138,15 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
   const columns: Column<ListedAgent>[] = [
     ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
     { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    // Only when some agent was started from an issue (--issue): #123, ENG-42.
+    ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-'), fit: { drop: 4.5 } }] : []),
     { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
     { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
     { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
+    ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
     { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
@@ -150,6 +156,18 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
   }
   return renderTable(columns, rows, { color: ctx.ui.color, width });
+}
+
+/** TOKENS and COST, shown when any agent has usage: "-" for one without, "?" for a model without a price. */
+const usageColumns: Column<ListedAgent>[] = [
+  { head: 'tokens', cell: (a) => (a.usage ? formatTokens(totalTokens(a.usage)) : '-'), align: 'right', fit: { drop: 3.5 } },
+  { head: 'cost', cell: (a) => costCell(a), align: 'right', fit: { drop: 6.5 } },
+];
+
+/** "$1.20", "$4.12/$4.00" with a budget (the budget after the slash), "-" without usage. */
+function costCell(a: ListedAgent): string {
+  const cost = a.usage ? formatCost(a.usage.cost_usd) : '-';
+  return a.budget_usd === null ? cost : `${cost}/${formatCost(a.budget_usd)}`;
 }
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */

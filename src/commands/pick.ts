@@ -12,12 +12,14 @@ export interface PickOptions {
   strategy?: string;
   message?: string;
   yes?: boolean;
+  best?: string;
 }
 
 export function pickCommand(): Command {
   return new Command('pick')
     .description("land an agent's work (commits and uncommitted work) into the main checkout's branch, then end its batch")
-    .argument('<branch>', 'the winning agent')
+    .argument('[branch]', 'the winning agent')
+    .option('--best <batch>', 'the agent the last fleet compare of <batch> marked best (refused if the batch changed since)')
     .option('--into <branch>', "land into this branch (default: the branch checked out in the main checkout)")
     .addOption(new Option('-s, --strategy <how>', 'merge (a merge commit), squash (one commit) or rebase (its commits replayed on top)').choices(PICK_STRATEGIES).default('merge'))
     .option('-m, --message <text>', 'message of the merge or squash commit')
@@ -39,10 +41,14 @@ conflict.
 Examples:
   fleet diff auth-refactor-2 && fleet pick auth-refactor-2
   fleet pick fix-login --strategy squash -m "Fix the login redirect"
-  fleet pick try-3 --into release --strategy rebase --yes`)
-    .action(async (branch: string, opts: PickOptions) => {
+  fleet pick try-3 --into release --strategy rebase --yes
+  fleet pick --best auth-refactor     # after fleet compare auth-refactor`)
+    .action(async (branch: string | undefined, opts: PickOptions) => {
       const ctx = await loadContext({ needRepo: true });
-      await runPick(ctx, branch, opts);
+      if (opts.best !== undefined && branch !== undefined) throw new UsageError('give a branch or --best <batch>, not both', `fleet pick ${branch}, or fleet pick --best ${opts.best}`);
+      if (opts.best === undefined && branch === undefined) throw new UsageError('name the agent to pick', 'fleet pick <branch>, or fleet pick --best <batch> after fleet compare <batch>');
+      const { bestOfLastCompare } = await import('../ops/compare.js');
+      await runPick(ctx, branch ?? (await bestOfLastCompare(ctx, opts.best!)), opts);
     });
 }
 

@@ -1,5 +1,7 @@
 import { BUILTIN_NAMES, agentFacts } from '../core/profiles.js';
 import { validateHosts, type HostConfig } from './hosts.js';
+import { validatePricing } from '../core/usage/pricing-config.js';
+import type { ModelPrice } from '../core/usage/prices.js';
 import { validateAgents, validateEnv, type AgentConfig, type Bad, type TableEntries } from './tables.js';
 
 /**
@@ -82,6 +84,8 @@ export const CONFIG_KEYS = {
   claude_flags: key.string({ default: '', trust: 'gated', description: 'extra flags for the claude profile' }),
   idle_seconds: key.int({ default: 30, trust: 'harmless', check: (v) => (v >= 1 ? null : 'a whole number of seconds, at least 1'), description: 'seconds without output before a live agent shows as idle' }),
   compare_command: key.string({ default: '', trust: 'gated', description: 'the check fleet compare runs in each worktree of a batch' }),
+  budget_usd: key.number({ default: 0, trust: 'harmless', check: (v) => (v >= 0 ? null : 'an amount of USD, 0 or more (0: no budget)'), description: 'USD each new agent may spend before fleet says it is over budget (0: none; --budget overrides)' }),
+  pricing: key.table<ModelPrice>({ trust: 'harmless', validate: validatePricingTable, description: 'prices of models, USD per million tokens: [pricing."model-id"] input = 3.0, output = 15.0, …' }),
   env: key.table<string>({ trust: 'gated', validate: validateEnv, description: 'environment variables every agent gets: [env] NAME = "value"' }),
   agents: key.table<AgentConfig>({ trust: 'gated', validate: validateAgents, description: 'agent profiles: [agents.NAME] command = "…", optional [agents.NAME.env]' }),
   hosts: key.table<HostConfig>({ trust: 'user-only', validate: validateHosts, description: 'machines reachable by ssh: [hosts.NAME] ssh = "…"' }),
@@ -110,7 +114,9 @@ export function trustClassOf(spec: KeySpec, value: unknown, before: ConfigBefore
  * the repository or an issue's author wrote (--template, --issue).
  */
 function defaultAgentTrust(value: string, before: ConfigBefore): TrustClass {
-  if (Object.hasOwn(before.agents, value)) return 'harmless';
+  // A profile of the user's own; not a built-in's env-only table, which still runs the built-in.
+  const own = Object.hasOwn(before.agents, value) ? before.agents[value] : undefined;
+  if (typeof own === 'object' && own !== null && (own as { command?: unknown }).command !== undefined) return 'harmless';
   return BUILTIN_NAMES.includes(value) && !agentFacts(value).runsPrompt ? 'harmless' : 'gated';
 }
 
@@ -171,6 +177,17 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # The check fleet compare runs in each worktree of a batch.
 # compare_command = "npm test"
 
+# USD each new agent may spend before fleet list says it is over budget and tells you once
+# (--budget on create/fanout/multi sets it per agent; 0: no budget).
+# budget_usd = 5.0
+
+# Prices (USD per million tokens) for a model the built-in table lacks, or to correct one.
+# [pricing."my-model-id"]
+# input = 3.0
+# output = 15.0
+# cache_read = 0.3
+# cache_write = 3.75
+
 # Environment variables every agent gets (added to, or replacing, your shell's).
 # [env]
 # HTTP_PROXY = "http://proxy.example.com:3128"
@@ -190,3 +207,9 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # repo_path = "~/.ai_fleet/repos/myrepo"    # default: ~/.ai_fleet/repos/<repo-name> on that host
 # max_agents = 8
 `;
+
+/** `[pricing."model-id"]` as a table key (core/usage/pricing-config.ts checks each entry). */
+function validatePricingTable(raw: unknown, file: string): TableEntries<ModelPrice> {
+  const { pricing, warnings } = validatePricing(raw, file);
+  return { entries: pricing, warnings };
+}

@@ -1,5 +1,7 @@
 import { FleetError } from '../errors.js';
 import { splitCommandLine } from '../core/shell-words.js';
+import { BUILTIN_NAMES } from '../core/profiles.js';
+import { REPO_CONFIG_FILE } from './paths.js';
 
 /** Makes the error for a value of the wrong type: key, expected, got. */
 export type Bad = (key: string, expected: string, got: unknown) => FleetError;
@@ -12,7 +14,8 @@ export interface TableEntries<T> {
 
 /** `[agents.NAME]`: the command line that starts agent NAME, and variables only it gets. */
 export interface AgentConfig {
-  command: string | string[];
+  /** Unset only for a built-in's name: its own command, with this table's other settings (env). */
+  command?: string | string[];
   /** `[agents.NAME.env]`: added to (or overriding) `[env]` for this profile only. */
   env?: Record<string, string>;
 }
@@ -41,7 +44,11 @@ export function validateEnv(raw: unknown, _file: string, bad: Bad): TableEntries
   return { entries: validateEnvTable(raw, 'env', bad), warnings: [] };
 }
 
-/** `[agents.NAME]` tables: a command (string or non-empty array of strings) and an optional env table. */
+/**
+ * `[agents.NAME]` tables: a command (string or non-empty array of strings) and an optional env
+ * table. A built-in's name may leave the command out (`[agents.claude.env]` alone): it keeps the
+ * built-in's command, so adding a variable does not mean copying the command line.
+ */
 export function validateAgents(raw: unknown, file: string, bad: Bad): TableEntries<AgentConfig> {
   if (!isTable(raw)) throw bad('agents', 'a table of [agents.NAME]', raw);
   const entries: Record<string, AgentConfig> = {};
@@ -52,7 +59,15 @@ export function validateAgents(raw: unknown, file: string, bad: Bad): TableEntri
     for (const k of Object.keys(prof)) if (k !== 'command' && k !== 'env') warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
     const cmd = prof.command;
     let agent: AgentConfig;
-    if (typeof cmd === 'string') {
+    if (cmd === undefined) {
+      if (!BUILTIN_NAMES.includes(name)) {
+        const fix = file.endsWith(REPO_CONFIG_FILE) ? `add command = "…" to [${where}] in ${file}` : `fleet config set ${where}.command "mytool {prompt}"`;
+        throw new FleetError(`[${where}] in ${file} has no command`, {
+          hint: `${fix} (only a built-in agent, ${BUILTIN_NAMES.join(', ')}, may leave it out and keep its own)`,
+        });
+      }
+      agent = {};
+    } else if (typeof cmd === 'string') {
       let argv: string[];
       try {
         argv = splitCommandLine(cmd);

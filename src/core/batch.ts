@@ -2,7 +2,7 @@ import { FleetError, InterruptedError, UsageError } from '../errors.js';
 import type { AgentRecord } from '../state/types.js';
 import type { CreatePlan } from './create-plan.js';
 import { branchNameProblem } from './names.js';
-import { shJoin } from '../remote/shell-quote.js';
+import { shJoin } from './shell-words.js';
 
 /** The most agents one fanout makes: plenty for comparing, and a typo like 1000 is refused. */
 export const MAX_FANOUT = 100;
@@ -87,34 +87,40 @@ export interface BranchPrompt {
   prompt: string;
 }
 
+/** A pair as given; its prompt is undefined only for a plain branch that a template alone prompts. */
+export interface PairSpec {
+  branch: string;
+  prompt: string | undefined;
+}
+
 /**
  * `branch:prompt` pairs for multi. The prompt is everything after the first ":" (git refuses ":"
  * in branch names, so the split is never ambiguous). With a `shared` prompt (multi's --prompt or
- * --prompt-file), a plain `branch` without ":" gets that one. Every pair is checked before
- * anything is made.
+ * --prompt-file), a plain `branch` without ":" gets that one; with `templated` (--template) it
+ * may have none, the template being its whole prompt. Every pair is checked before anything is made.
  */
-export function parsePairs(args: readonly string[], shared?: string): BranchPrompt[] {
+export function parsePairs(args: readonly string[], shared?: string, opts: { templated?: boolean } = {}): PairSpec[] {
   if (args.length === 0) {
     throw new UsageError('name at least one branch:prompt pair', 'e.g. fleet multi fix-login:"Fix login" add-tests:"Add test coverage"');
   }
-  const pairs: BranchPrompt[] = [];
+  const pairs: PairSpec[] = [];
   const seen = new Set<string>();
   for (const arg of args) {
     const colon = arg.indexOf(':');
-    if (colon === -1 && shared === undefined) {
+    if (colon === -1 && shared === undefined && !opts.templated) {
       throw new UsageError(
         `"${short(arg)}" is not a branch:prompt pair`,
         `quote each pair whole: fleet multi ${/\s/.test(arg) ? 'fix-login' : arg}:"what to do" (or give plain branches one prompt with --prompt or --prompt-file)`,
       );
     }
     const branch = colon === -1 ? arg : arg.slice(0, colon);
-    const prompt = colon === -1 ? shared! : arg.slice(colon + 1);
+    const prompt = colon === -1 ? shared : arg.slice(colon + 1);
     if (branch === '') throw new UsageError(`"${short(arg)}" has no branch before the ":"`, 'e.g. fleet multi fix-login:"Fix login"');
     const problem = branchNameProblem(branch);
     if (problem) {
       throw new UsageError(`invalid branch name "${branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
     }
-    if (prompt.trim() === '') throw new UsageError(`the prompt for "${branch}" is empty`, `e.g. fleet multi ${branch}:"what to do"`);
+    if (prompt?.trim() === '') throw new UsageError(`the prompt for "${branch}" is empty`, `e.g. fleet multi ${branch}:"what to do"`);
     if (seen.has(branch)) throw new UsageError(`branch "${branch}" is given twice`, 'give each agent its own branch');
     seen.add(branch);
     pairs.push({ branch, prompt });

@@ -2,6 +2,7 @@ import { branchLengthProblem, branchNameProblem, sessionNameFor, worktreePathFor
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
+import { budgetFor } from './usage/budget.js';
 
 /** Linux refuses a single argv string of 128 KiB or more, its terminating NUL counted (MAX_ARG_STRLEN). */
 export const MAX_ARG_BYTES = 128 * 1024;
@@ -37,8 +38,12 @@ export interface CreatePlan {
   batchId: string | null;
   /** Ref the user asked for (--base), or null for the main checkout's HEAD. */
   baseRef: string | null;
+  /** The URL of the issue it starts from (--issue), or null. */
+  issue: string | null;
   copyPatterns: string[];
   setupCommands: string[];
+  /** USD the agent may spend before fleet says it is over budget; null: no budget. */
+  budgetUsd: number | null;
 }
 
 export interface CreateInput {
@@ -51,25 +56,36 @@ export interface CreateInput {
   batchId?: string | null;
   base?: string | null;
   quick?: boolean;
+  /** The URL of the issue it starts from (--issue). */
+  issue?: string | null;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
 }
 
-/** The prompt, or the usage error naming the missing --prompt with an example of the command. */
-export function requirePrompt(prompt: string | undefined, example: string): string {
-  if (prompt === undefined) throw new UsageError('missing --prompt', `e.g. ${example} (or --prompt-file FILE)`);
-  return prompt;
+/**
+ * The usage error for a command given no prompt at all, with an example of the command. `others`
+ * names the other ways that command takes one (--template NAME, --issue REF).
+ */
+export function missingPrompt(example: string, others: readonly string[] = []): UsageError {
+  return new UsageError('missing --prompt', `e.g. ${example} (or ${['--prompt-file FILE', ...others].join(', ')})`);
+}
+
+/** A branch name git can store, or the usage error saying why not. */
+export function checkBranchName(branch: string): void {
+  const problem = branchNameProblem(branch);
+  if (problem) {
+    throw new UsageError(`invalid branch name "${branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
+  }
+  const tooLong = branchLengthProblem(branch);
+  if (tooLong) {
+    const shown = branch.length > 40 ? `${branch.slice(0, 40)}…` : branch;
+    throw new UsageError(`branch name "${shown}" is too long: ${tooLong}`, 'use a shorter branch name');
+  }
 }
 
 /** Validate names and compute session, worktree and launch argv. Throws a UsageError on bad input. */
 export function planCreate(input: CreateInput): CreatePlan {
-  const problem = branchNameProblem(input.branch);
-  if (problem) {
-    throw new UsageError(`invalid branch name "${input.branch}": ${problem}`, 'branch names follow git check-ref-format rules, e.g. fix-auth or feature/login');
-  }
-  const tooLong = branchLengthProblem(input.branch);
-  if (tooLong) {
-    const shown = input.branch.length > 40 ? `${input.branch.slice(0, 40)}…` : input.branch;
-    throw new UsageError(`branch name "${shown}" is too long: ${tooLong}`, 'use a shorter branch name');
-  }
+  checkBranchName(input.branch);
   const launch = launchPlanFor(input.profile.argv);
   const tooBig = argumentSizeProblem(launch, input.prompt);
   if (tooBig) throw new UsageError(tooBig, 'put the details in a file in the repository and ask the agent to read it');
@@ -85,8 +101,10 @@ export function planCreate(input: CreateInput): CreatePlan {
     prompt: input.prompt,
     batchId: input.batchId ?? null,
     baseRef: input.base ?? null,
+    issue: input.issue ?? null,
     copyPatterns: [...input.config.credential_files],
     setupCommands: input.quick ? [] : [...input.config.setup_commands],
+    budgetUsd: budgetFor(input.budget, input.config.budget_usd),
   };
 }
 

@@ -72,6 +72,15 @@ export function issueRefLabel(ref: IssueRef): string {
   return ref.provider === 'github' ? `#${ref.number}` : ref.key;
 }
 
+/** An issue's URL as a list shows it: `#123` (GitHub), `ENG-42` (Linear); the URL itself when it is neither. */
+export function shortIssueLabel(url: string): string {
+  try {
+    return issueRefLabel(parseIssueRef(url));
+  } catch {
+    return url;
+  }
+}
+
 const SLUG_MAX = 40;
 
 /**

@@ -49,7 +49,8 @@ export const DEFAULT_FACTS: AgentFacts = { enterDelayMs: 120 };
 /** The part of the config that profiles are made from. */
 export interface ProfileConfig {
   claude_flags: string;
-  agents: Record<string, { command: string | string[]; env?: Record<string, string> }>;
+  /** A built-in's name may come without a command: it keeps the built-in's, with the entry's env. */
+  agents: Record<string, { command?: string | string[]; env?: Record<string, string> }>;
 }
 
 interface BuiltinProfile {
@@ -112,7 +113,7 @@ export function installHintFor(program: string): string | undefined {
 export function resolveProfile(config: ProfileConfig, name: string): AgentProfile {
   const user = config.agents[name];
   const env = { defaults: agentFacts(name).env ?? {}, own: user?.env ?? {} };
-  if (user) {
+  if (user?.command !== undefined) {
     const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
     return { name, argv, builtin: false, env };
   }

@@ -25,7 +25,17 @@ export interface PromptInput {
   repo: string;
   /** The ref the branch starts from: --base as given, or the main checkout's branch. */
   base: string;
+  /** How the prompt text was given, for messages (default: --prompt). */
+  promptFrom?: PromptFrom;
 }
+
+/** How the user gave the prompt text: `what` names it in a message, `drop` says what to leave out. */
+export interface PromptFrom {
+  what: string;
+  drop: string;
+}
+
+const FROM_PROMPT_FLAG: PromptFrom = { what: 'the --prompt text', drop: '--prompt' };
 
 /**
  * The prompt an agent receives: the template rendered, or the issue laid out, or the --prompt
@@ -48,7 +58,8 @@ export function renderPromptFor(input: PromptInput): string {
     const r = substitute(template.text, (name) => values.get(name));
     if (r.missing.length > 0) throw missingVariables(template, r.missing, values);
     if (prompt !== undefined && !templateVariables(template.text).includes('prompt')) {
-      throw new UsageError(`template "${template.name}" has no {{prompt}}, so the --prompt text would be lost`, `drop --prompt, or add {{prompt}} to ${template.path}`);
+      const from = input.promptFrom ?? FROM_PROMPT_FLAG;
+      throw new UsageError(`template "${template.name}" has no {{prompt}}, so ${from.what} would be lost`, `drop ${from.drop}, or add {{prompt}} to ${template.path}`);
     }
     text = r.text;
   }

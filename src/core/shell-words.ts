@@ -1,4 +1,4 @@
-/** The shell's word splitting, without its expansions. Pure. */
+/** The shell's word splitting, without its expansions, and its quoting. Pure. */
 
 /**
  * Split a command line into argv the way a POSIX shell would split words (quotes and
@@ -45,4 +45,22 @@ export function splitCommandLine(line: string): string[] {
   }
   if (inWord) out.push(cur);
   return out;
+}
+
+/**
+ * POSIX shell quoting: for commands that run on a remote host (ssh joins its arguments with
+ * spaces and hands the result to the remote user's login shell) and for commands fleet prints
+ * for the user to paste. Inside single quotes a POSIX shell takes every byte literally ($, `, \,
+ * newline, unicode), and the only character that needs care is the single quote itself ('\''
+ * closes the quote, adds an escaped quote, reopens).
+ */
+export function shQuote(word: string): string {
+  // A leading "=" is quoted: zsh expands "=cmd" into the command's path.
+  if (/^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** argv → one shell command line, each word quoted. */
+export function shJoin(argv: readonly string[]): string {
+  return argv.map(shQuote).join(' ');
 }

@@ -86,3 +86,9 @@ export async function pinCommit(run: Runner, repo: string, prefix: string, commi
     }
   }
 }
+
+/** Commits reachable from `to` but not from `from` (0 when either cannot be read). */
+export async function countCommits(run: Runner, repo: string, from: string, to: string): Promise<number> {
+  const r = await run('git', ['rev-list', '--count', `${from}..${to}`], { cwd: repo, reject: false });
+  return r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0;
+}

@@ -21,6 +21,10 @@ export interface RepoInfo {
  * "failed to read .git/worktrees/x/commondir: Success" in about 1 of 7).
  */
 export function isGitLockContention(stderr: string): boolean {
+  // git words every failure to make a lock file alike ("Unable to create '….lock': <why>"); only
+  // "File exists" is another process holding it. A name too long, a full disk or a read-only
+  // file system fails the same way every time: retrying only delays the error.
+  if (PERMANENT_FAILURE.test(stderr)) return false;
   return (
     /failed to read .*\.git\/worktrees\//i.test(stderr) ||
     /Invalid path '.*\.git\/worktrees\//i.test(stderr) ||
@@ -32,6 +36,9 @@ export function isGitLockContention(stderr: string): boolean {
     /unable to create directory '.*\/\.git\/worktrees\//i.test(stderr)
   );
 }
+
+/** strerror texts of failures that no retry can fix. */
+const PERMANENT_FAILURE = /File name too long|No space left on device|Read-only file system|Disk quota exceeded|Permission denied/i;
 
 /** Retry a git call while it fails on one of git's lock files (parallel fanout). */
 export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 8): Promise<T> {

@@ -24,8 +24,12 @@ export interface BatchRequest {
   items: readonly BatchItem[];
   base: string | null;
   quick: boolean;
+  /** --budget (USD) for every agent; unset: budget_usd from the config. */
+  budget?: number;
   /** Added to the hint when something already stands in an agent's way (what the caller could change). */
   conflictHint?: string;
+  /** The URL of the issue every agent starts from (fanout --issue). */
+  issue?: string | null;
 }
 
 
@@ -100,6 +104,8 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
       batchId: req.batchId,
       base: req.base,
       quick: req.quick,
+      issue: req.issue,
+      budget: req.budget,
     }),
   );
   const collision = findCollisions(plans);

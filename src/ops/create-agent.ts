@@ -35,6 +35,10 @@ export interface CreateRequest {
   base: string | null;
   /** Skip setup_commands. */
   quick: boolean;
+  /** The URL of the issue it starts from (--issue). */
+  issue?: string | null;
+  /** --budget (USD); unset: budget_usd from the config. */
+  budget?: number;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -49,6 +53,8 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     config: ctx.config,
     base: req.base,
     quick: req.quick,
+    issue: req.issue,
+    budget: req.budget,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   return { plan, pre };
@@ -188,6 +194,8 @@ export async function createAgent(
     prompt_preview: plan.prompt.slice(0, 500),
     phase: 'creating',
     ...thisOwner(),
+    issue: plan.issue,
+    budget_usd: plan.budgetUsd,
   };
   const claim = { ...record };
   const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);

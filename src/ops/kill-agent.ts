@@ -10,6 +10,7 @@ import type { AgentRecord } from '../state/types.js';
 import { plural, tildify } from '../core/format.js';
 import { describeUnsaved, saveUnsavedHint, type UnsavedSummary } from '../core/unsaved.js';
 import { endAgentProcesses } from './end-agent.js';
+import { recordFinalUsage } from './usage.js';
 
 export interface KillOptions {
   force?: boolean;
@@ -114,6 +115,8 @@ export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOpt
     ended = await endSessionAndWorktree(ctx, record, Boolean(opts.force));
     await ctx.state.update((agents) => agents.filter((a) => !sameAgent(a, record)));
   }
+
+  await recordFinalUsage(ctx, record);
 
   let unmergedCommits = 0;
   let branchDeleted = false;

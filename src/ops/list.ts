@@ -3,12 +3,15 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 import type { BaseContext, Context } from '../context.js';
 import type { ChangeStats } from '../core/changes.js';
+import type { AgentUsage } from '../core/usage/types.js';
 import type { PaneInfo } from '../core/parse.js';
 import { busyByCpu, reconcile, type AgentView } from '../core/reconcile.js';
 import { pidAlive } from '../process/pids.js';
 import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
 import { UsageSampler, type TreeUsage } from './metrics.js';
+import { budgetOf, usageOf } from './usage.js';
+import { noticeOverBudget, overBudget } from './budget.js';
 
 /** One row of `fleet list` (and an element of `list --json`). */
 export interface ListedAgent {
@@ -25,6 +28,14 @@ export interface ListedAgent {
   exit_code: number | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
+  /** The URL of the issue it was started from (--issue), or null. */
+  issue: string | null;
+  /** Tokens and cost from the agent's transcripts; null for agents without any (other kinds) or before its first model call. */
+  usage: AgentUsage | null;
+  /** USD the agent may spend (--budget or budget_usd when it was made); null: no budget. */
+  budget_usd: number | null;
+  /** Why the agent needs a look, where fleet knows: `over budget ($4.12 of $4.00)`; null otherwise. */
+  state_reason: string | null;
 }
 
 export interface RowOptions {
@@ -125,6 +136,10 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
     created_at: r.created_at,
     exit_code: v.exitCode,
     changes: null,
+    issue: r.issue ?? null,
+    usage: null,
+    budget_usd: budgetOf(r),
+    state_reason: null,
   };
 }
 
@@ -136,8 +151,19 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
 export async function collectRows(ctx: Context, opts: RowOptions, facts: ListFacts = {}): Promise<ListedAgent[]> {
   const sampler = opts.measure === false ? undefined : (facts.sampler ?? usageSampler(ctx));
   const views = await gatherViews(ctx, Boolean(opts.all), { sampler, panes: facts.panes });
-  const usage = sampler ? await measureViews(ctx, views, sampler) : undefined;
+  // The transcripts are read (a stat per file and one small index read when nothing changed)
+  // while ps runs for the CPU figures.
+  const measuring = sampler ? measureViews(ctx, views, sampler) : undefined;
+  const tokens = await usageOf(ctx, views.map((v) => v.record));
+  const usage = await measuring;
   const rows = views.map((v) => toListed(v, usage));
+  rows.forEach((row, i) => (row.usage = tokens.get(views[i]!.record) ?? null));
+  const over = overBudget(views.map((v, i) => ({ record: v.record, usage: rows[i]!.usage })));
+  for (const o of over) {
+    const row = rows[views.findIndex((v) => v.record === o.record)]!;
+    row.state_reason = row.state_reason ? `${row.state_reason}; ${o.reason}` : o.reason;
+  }
+  await noticeOverBudget(ctx, over);
   if (opts.changes) {
     // Git calls per agent (a temporary index each, so worktrees are not touched): only on request.
     const { changeStatsAll } = await import('./changes.js');

@@ -2,7 +2,8 @@ import { FleetError } from '../errors.js';
 import { firstLine } from '../core/format.js';
 import fs from 'node:fs';
 import { CommandError, notFoundError, processGroups, runnerLog, type RunResult, type Runner } from '../process/runner.js';
-import { ENV_BOOTSTRAP, envLine, remoteCommandLine, shJoin } from './shell-quote.js';
+import { shJoin } from '../core/shell-words.js';
+import { ENV_BOOTSTRAP, envLine, remoteCommandLine } from './shell-quote.js';
 import { sshArgv, type ConnectionPolicy, type SshTarget } from './ssh-command.js';
 
 /** The part of a host a runner needs: its name (for messages) and its ssh command. */

@@ -1,20 +1,7 @@
-/**
- * POSIX shell quoting for commands that run on a remote host. ssh joins its arguments with
- * spaces and hands the result to the remote user's login shell, so every word fleet sends is
- * quoted here: inside single quotes a POSIX shell takes every byte literally ($, `, \, newline,
- * unicode), and the only character that needs care is the single quote itself ('\'' closes the
- * quote, adds an escaped quote, reopens).
- */
-export function shQuote(word: string): string {
-  // A leading "=" is quoted: zsh expands "=cmd" into the command's path.
-  if (/^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shJoin, shQuote } from '../core/shell-words.js';
 
-/** argv → one shell command line, each word quoted. */
-export function shJoin(argv: readonly string[]): string {
-  return argv.map(shQuote).join(' ');
-}
+// Quoting itself lives in core/shell-words (retry hints quote too); re-exported for the remote code's importers.
+export { shJoin, shQuote };
 
 /**
  * The command line a remote shell runs for `argv` in `cwd`. A failing `cd` stops it (the

@@ -1,5 +1,5 @@
 import { splitCommandLine } from '../core/shell-words.js';
-import { shJoin } from './shell-quote.js';
+import { shJoin } from '../core/shell-words.js';
 
 /** A host's ssh command line, taken apart: what runs, with which of the user's options, to where. */
 export interface SshTarget {

@@ -34,6 +34,10 @@ export interface AgentRecord {
    * for the owner. Absent in records written before it was kept: then the pid alone decides.
    */
   owner_start?: string | null;
+  /** The URL of the issue it was started from (--issue), or null; absent in records of older fleets. */
+  issue?: string | null;
+  /** USD the agent may spend (--budget, or budget_usd when it was made); absent or null: none. */
+  budget_usd?: number | null;
 }
 
 export interface StateFile {

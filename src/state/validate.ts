@@ -30,6 +30,7 @@ export function validRecord(raw: unknown): AgentRecord | null {
     optional('phase', (v) => v === 'creating' || v === 'ready') &&
     optional('owner_pid', (v) => v === null || (typeof v === 'number' && Number.isInteger(v) && v > 0)) &&
     optional('owner_start', stringOrNull) &&
+    optional('issue', stringOrNull) &&
     optional('host', stringOrNull) &&
     optional('remote_repo', (v) => v === null || (typeof v === 'string' && path.isAbsolute(v)));
   if (!fine) return null;
@@ -59,6 +60,7 @@ export function validRecord(raw: unknown): AgentRecord | null {
     phase,
     owner_pid: owner,
     owner_start: (r.owner_start as string | null | undefined) ?? null,
+    issue: (r.issue as string | null | undefined) ?? null,
   };
 }
 

@@ -34,7 +34,7 @@ export interface NewSessionSpec {
  * server reap it; then another look, for as long as that keeps helping (a status that
  * tmux cannot give, a signal's on tmux < 3.3, costs one look more, not a loop).
  */
-export async function listPanes(run: Runner, opts: { reap?: (serverPid: number) => Promise<boolean> } = {}): Promise<PaneInfo[]> {
+export async function listPanes(run: Runner): Promise<PaneInfo[]> {
   let before = Infinity;
   for (let attempt = 0; ; attempt++) {
     const r = await run('tmux', ['list-panes', '-a', '-F', PANE_FORMAT], { reject: false });
@@ -47,19 +47,42 @@ export async function listPanes(run: Runner, opts: { reap?: (serverPid: number) 
     const server = panes[0]?.serverPid;
     if (unreaped === 0 || unreaped >= before || !server || attempt >= 3) return panes;
     before = unreaped;
-    // The server of a host's tmux is signalled there (opts.reap), never a local pid of that number.
-    if (!(await (opts.reap ?? signalLocalServer)(server))) return panes;
-    await sleep(10);
+    if (!(await nudgeServer(run, server))) return panes;
   }
 }
 
-async function signalLocalServer(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 'SIGCHLD');
-    return true;
-  } catch {
-    return false;
+/**
+ * Ask the tmux server to reap its children (see listPanes), then give it a moment. Through the
+ * runner, so it reaches the server where the runner runs. False when there is nothing to signal.
+ */
+async function nudgeServer(run: Runner, serverPid?: number): Promise<boolean> {
+  let pid = serverPid;
+  if (!pid) {
+    const r = await run('tmux', ['display-message', '-p', '#{pid}'], { reject: false });
+    pid = Number(r.stdout.trim());
   }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const k = await run('kill', ['-s', 'CHLD', String(pid)], { reject: false });
+  if (k.exitCode !== 0) return false;
+  await sleep(10);
+  return true;
+}
+
+/**
+ * A pane can show dead a moment before tmux has its exit status (the end of its output and the
+ * SIGCHLD arrive apart, or tmux#311): look again, a few times, so "exited with code N" is told.
+ */
+async function withExitStatus<T extends { dead: boolean; exitStatus: number | null; exitSignal: number | null }>(
+  run: Runner,
+  read: () => Promise<T | null>,
+): Promise<T | null> {
+  let v = await read();
+  for (let attempt = 0; v && v.dead && v.exitStatus === null && v.exitSignal === null && attempt < 5; attempt++) {
+    if (!(await nudgeServer(run))) break;
+    await sleep(20 * attempt);
+    v = await read();
+  }
+  return v;
 }
 
 export async function hasSession(run: Runner, name: string): Promise<boolean> {
@@ -163,6 +186,10 @@ function sessionGone(stderr: string): boolean {
 
 /** The pane's text and its dead/exit facts, in one tmux call. Null when the session is gone. */
 export async function readPane(run: Runner, name: string): Promise<PaneText | null> {
+  return withExitStatus(run, () => readPaneOnce(run, name));
+}
+
+async function readPaneOnce(run: Runner, name: string): Promise<PaneText | null> {
   const t = paneTarget(name);
   const r = await run('tmux', ['display-message', '-p', '-t', t, DEAD_FORMAT, ';', 'capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', t], {
     keepTrailingNewline: true,
@@ -195,6 +222,10 @@ export async function readPane(run: Runner, name: string): Promise<PaneText | nu
  * when the session is gone.
  */
 export async function snapshotPane(run: Runner, name: string, historyLines: number): Promise<PaneSnapshot | null> {
+  return withExitStatus(run, () => snapshotPaneOnce(run, name, historyLines));
+}
+
+async function snapshotPaneOnce(run: Runner, name: string, historyLines: number): Promise<PaneSnapshot | null> {
   const t = paneTarget(name);
   // Loaded here, not up front: list loads this module and never needs it.
   const { randomBytes } = await import('node:crypto');

@@ -1,4 +1,5 @@
 import type { AgentRecord } from '../state/types.js';
+import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 import { paint } from './output.js';
 import { cutTo, renderTable, type Column } from './table.js';
 
@@ -7,6 +8,8 @@ export interface GroupableRow {
   repo: string;
   branch: string;
   batch_id: string | null;
+  /** Its tokens and cost, where the row has them (list adds them up per batch). */
+  usage?: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; cost_usd: number | null } | null;
 }
 
 interface Group<T> {
@@ -38,7 +41,9 @@ export async function renderGrouped<T extends GroupableRow>(
   // Rows are indented by 2 under their batch's title.
   const width = opts.width === undefined ? undefined : Math.max(1, opts.width - 2);
   const lines = (await renderTable(cols, ordered, { color: opts.color, width })).split('\n');
-  const header = (g: Group<T>) => paint(opts.width === undefined ? groupTitle(g) : cutTo(groupTitle(g), opts.width, 'end'), 'bold', opts.color);
+  // The batch's cost before its prompt, so a narrow terminal cuts the prompt first.
+  const title = (g: Group<T>) => groupTitle({ ...g, usage: batchUsage(g.rows) });
+  const header = (g: Group<T>) => paint(opts.width === undefined ? title(g) : cutTo(title(g), opts.width, 'end'), 'bold', opts.color);
 
   if (lines.length !== ordered.length + 1) {
     // A cell spread over several lines: fall back to one table per batch.
@@ -82,12 +87,21 @@ export function groupRows<T extends GroupableRow>(rows: readonly T[], records: r
 }
 
 /** `cmp · 3 agents · "Refactor the auth module"` */
-export function groupTitle(g: { batch: string | null; rows: readonly unknown[]; prompts: readonly string[] }): string {
-  const n = `${g.rows.length} agent${g.rows.length === 1 ? '' : 's'}`;
+export function groupTitle(g: { batch: string | null; rows: readonly unknown[]; prompts: readonly string[]; usage?: string }): string {
+  const n = `${g.rows.length} agent${g.rows.length === 1 ? '' : 's'}${g.usage ?? ''}`;
   if (g.batch === null) return `no batch · ${n}`;
   const distinct = new Set(g.prompts);
   const prompt = distinct.size === 1 ? (g.prompts[0] ? `"${oneLine(g.prompts[0], 70)}"` : 'prompt not recorded') : `${distinct.size} different prompts`;
   return `${g.batch} · ${n} · ${prompt}`;
+}
+
+/** " · 1.2M tokens · $3.40" for a batch whose agents have usage ("?" when a model has no price); "" otherwise. */
+export function batchUsage(rows: readonly GroupableRow[]): string {
+  const used = rows.map((r) => r.usage).filter((u) => u !== null && u !== undefined);
+  if (used.length === 0) return '';
+  const tokens = used.reduce((n, u) => n + totalTokens(u), 0);
+  const cost = used.some((u) => u.cost_usd === null) ? null : used.reduce((n, u) => n + u.cost_usd!, 0);
+  return ` · ${formatTokens(tokens)} tokens · ${formatCost(cost)}`;
 }
 
 function oneLine(s: string, max: number): string {

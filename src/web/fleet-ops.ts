@@ -300,7 +300,7 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
         ctx,
         {
           batchId,
-          items: fanoutBranches(batchId, args.count).map((branch) => ({ branch, prompt: args.prompt, profile })),
+          items: fanoutBranches(batchId, args.count).map((branch) => ({ branch, prompt: req.prompt, profile })),
           base: req.base ?? null,
           quick: Boolean(req.quick),
           conflictHint: `or pick another prefix than "${batchId}"`,

@@ -45,6 +45,23 @@ describe('fleet config', () => {
     expect(show.stdout).toMatch(/agent profiles: .*mine/);
   });
 
+  it("set of a built-in agent's variable keeps the built-in's command (no command to repeat)", async () => {
+    await fleet(sb, ['config', 'path']);
+    const set = await fleet(sb, ['config', 'set', 'agents.claude.env.DISABLE_TELEMETRY', '1']);
+    expect(set.stderr).toBe(`set agents.claude.env.DISABLE_TELEMETRY = "1" in ${file}`);
+    expect(set.exitCode).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^\[agents\.claude\.env\]\nDISABLE_TELEMETRY = "1"$/m);
+    expect((await fleet(sb, ['config', 'get', 'agents.claude.env.DISABLE_TELEMETRY'])).stdout).toBe('1');
+    expect((await fleet(sb, ['config', 'get', 'agents.claude.command'])).stdout).toBe('claude {prompt}');
+    // A profile of your own is nothing without its command.
+    const mine = await fleet(sb, ['config', 'set', 'agents.mine.env.A', '1']);
+    expect(mine.exitCode).not.toBe(0);
+    expect(mine.stderr.split('\n')).toEqual([
+      `error: [agents.mine] in ${file} has no command`,
+      expect.stringMatching(/^hint: fleet config set agents\.mine\.command "mytool \{prompt\}" \(only a built-in agent, claude, .* may leave it out/),
+    ]);
+  });
+
   it('set refuses a value of the wrong type and leaves the file alone', async () => {
     await fleet(sb, ['config', 'path']);
     const before = fs.readFileSync(file, 'utf8');

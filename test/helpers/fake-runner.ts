@@ -174,6 +174,7 @@ export function record(branch: string, over: Partial<AgentRecord> = {}): AgentRe
     phase: 'ready',
     owner_pid: null,
     owner_start: null,
+    issue: null,
     ...over,
   };
 }

@@ -8,6 +8,7 @@ import { fetchIssue } from '../../src/ops/issues.js';
 import { preparePrompt } from '../../src/ops/prompt-source.js';
 import { run } from '../../src/process/runner.js';
 import { FleetError } from '../../src/errors.js';
+import { linearStandIn, type LinearStandIn } from '../helpers/linear.js';
 import { GH_BAD_TOKEN, GH_ISSUE_JSON, GH_NOT_FOUND, GH_NOT_LOGGED_IN, GH_OFFLINE } from '../fixtures/gh.js';
 
 let dir: string;
@@ -110,9 +111,7 @@ describe('fetchIssue from GitHub through gh', () => {
 });
 
 describe('fetchIssue from Linear', () => {
-  let server: http.Server;
-  let requests: Array<{ headers: http.IncomingHttpHeaders; body: { query: string; variables: Record<string, unknown> } }>;
-  let respond: (res: http.ServerResponse) => void;
+  let linear: LinearStandIn;
 
   const linearIssue = {
     identifier: 'ENG-42',
@@ -121,37 +120,22 @@ describe('fetchIssue from Linear', () => {
     url: 'https://linear.app/acme/issue/ENG-42/fix-the-login-redirect',
     labels: { nodes: [{ name: 'Bug' }, { name: 'Frontend' }] },
   };
-  const json = (status: number, doc: unknown) => (res: http.ServerResponse) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(doc));
-  };
 
   beforeEach(async () => {
-    requests = [];
-    respond = json(200, { data: { issue: linearIssue } });
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        requests.push({ headers: req.headers, body: JSON.parse(body) });
-        respond(res);
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    env = { ...env, LINEAR_API_KEY: 'lin_api_secret123', FLEET_LINEAR_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
+    linear = await linearStandIn(200, { data: { issue: linearIssue } });
+    env = { ...env, LINEAR_API_KEY: 'lin_api_secret123', FLEET_LINEAR_URL: linear.url };
   });
   afterEach(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await linear.close();
   });
 
   it('asks issue(id: KEY) with the key in the Authorization header, and reads the answer', async () => {
     const issue = await fetchIssue('https://linear.app/acme/issue/ENG-42/fix-the-login-redirect', { run, repoDir: repo, env });
-    expect(requests).toHaveLength(1);
-    expect(requests[0]!.headers.authorization).toBe('lin_api_secret123');
-    expect(requests[0]!.headers['content-type']).toBe('application/json');
-    expect(requests[0]!.body.variables).toEqual({ id: 'ENG-42' });
-    expect(requests[0]!.body.query).toMatch(/issue\(id: \$id\) \{ identifier title description url labels \{ nodes \{ name \} \} \}/);
+    expect(linear.requests).toHaveLength(1);
+    expect(linear.requests[0]!.headers.authorization).toBe('lin_api_secret123');
+    expect(linear.requests[0]!.headers['content-type']).toBe('application/json');
+    expect(linear.requests[0]!.body.variables).toEqual({ id: 'ENG-42' });
+    expect(linear.requests[0]!.body.query).toMatch(/issue\(id: \$id\) \{ identifier title description url labels \{ nodes \{ name \} \} \}/);
     expect(issue).toEqual({
       provider: 'linear',
       ref: 'ENG-42',
@@ -167,11 +151,11 @@ describe('fetchIssue from Linear', () => {
     const e = await failure(fetchIssue('ENG-42', { run, repoDir: repo, env: { ...env, LINEAR_API_KEY: '' } }));
     expect(e.message).toBe('--issue ENG-42 needs LINEAR_API_KEY (a Linear personal API key) in the environment');
     expect(e.hint).toMatch(/linear\.app\/settings/);
-    expect(requests).toHaveLength(0);
+    expect(linear.requests).toHaveLength(0);
   });
 
   it('a key Linear refuses', async () => {
-    respond = json(400, {
+    linear.answer(400, {
       errors: [
         {
           message: 'Authentication required, not authenticated',
@@ -185,7 +169,7 @@ describe('fetchIssue from Linear', () => {
   });
 
   it('an issue that does not exist', async () => {
-    respond = json(200, {
+    linear.answer(200, {
       errors: [
         {
           message: 'Entity not found: Issue',
@@ -200,17 +184,19 @@ describe('fetchIssue from Linear', () => {
   });
 
   it('Linear unreachable, and Linear not answering in time', async () => {
-    const port = (server.address() as AddressInfo).port;
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    const port = linear.port;
+    await linear.close();
     const down = await failure(fetchIssue('ENG-42', { run, repoDir: repo, env }));
     expect(down.message).toBe(`could not reach Linear (127.0.0.1:${port}) to read ENG-42: ECONNREFUSED`);
     expect(down.hint).toMatch(/internet connection/);
 
-    server = http.createServer(() => undefined); // takes the request, never answers
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const slowEnv = { ...env, FLEET_LINEAR_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
-    const slow = await failure(fetchIssue('ENG-42', { run, repoDir: repo, env: slowEnv, timeoutMs: 300 }));
+    const silent = http.createServer(() => undefined); // takes the request, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const slowEnv = { ...env, FLEET_LINEAR_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql` };
+    const slow = await failure(fetchIssue('ENG-42', { run, repoDir: repo, env: slowEnv, timeoutMs: 300 })).finally(async () => {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    });
     expect(slow.message).toMatch(/^Linear \(127\.0\.0\.1:\d+\) did not answer within 300 ms while reading ENG-42$/);
   });
 });

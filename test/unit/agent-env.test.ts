@@ -40,6 +40,24 @@ describe('per-profile env', () => {
   });
 });
 
+describe('[agents.NAME.env] for a built-in, without its command', () => {
+  it("validates, and runs the built-in's own command with those variables", async () => {
+    const doc = await ConfigManager.parseText('[agents.claude.env]\nDISABLE_TELEMETRY = "1"\n', '/c.toml');
+    const v = validateConfig(doc, '/c.toml');
+    expect(v.values.agents).toEqual({ claude: { env: { DISABLE_TELEMETRY: '1' } } });
+    const c = { ...defaultConfig('/h'), claude_flags: '--model sonnet', agents: v.values.agents! };
+    const claude = resolveProfile(c, 'claude');
+    expect(claude.argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
+    expect(claude.builtin).toBe(true);
+    expect(claude.env.own).toEqual({ DISABLE_TELEMETRY: '1' });
+  });
+
+  it('a profile of your own still needs its command', async () => {
+    const doc = await ConfigManager.parseText('[agents.mytool.env]\nA = "1"\n', '/c.toml');
+    expect(() => validateConfig(doc, '/c.toml')).toThrow(/^\[agents\.mytool\] in \/c\.toml has no command$/);
+  });
+});
+
 describe('[env] in the config', () => {
   it('reads [env] and [agents.NAME.env] tables of strings', async () => {
     const doc = await ConfigManager.parseText('[env]\nHTTP_PROXY = "http://p:3128"\n[agents.x]\ncommand = "x"\n[agents.x.env]\nA = "1"\n', '/c.toml');

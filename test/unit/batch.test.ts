@@ -93,6 +93,12 @@ describe('parsePairs', () => {
     expect(() => parsePairs(['b:'], 'shared')).toThrow(/prompt for "b" is empty/);
     for (const bad of [['x'], ['a:1', 'a:2']]) expect(() => parsePairs(bad)).toThrow(UsageError);
   });
+  it('with --template a plain branch may have no prompt (the template is all of it); pairs are checked as ever', () => {
+    expect(parsePairs(['a', 'b:own'], undefined, { templated: true })).toEqual([{ branch: 'a', prompt: undefined }, { branch: 'b', prompt: 'own' }]);
+    expect(parsePairs(['a'], 'shared', { templated: true })).toEqual([{ branch: 'a', prompt: 'shared' }]);
+    expect(() => parsePairs(['b:'], undefined, { templated: true })).toThrow(/prompt for "b" is empty/);
+    expect(() => parsePairs(['a', 'a'], undefined, { templated: true })).toThrow(/given twice/);
+  });
 });
 
 function plan(branch: string, agent = 'claude', prompt = 'Make it faster'): CreatePlan {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ENV_BOOTSTRAP, envLine, remoteCommandLine, shJoin, shQuote } from '../../src/remote/shell-quote.js';
+import { shJoin, shQuote } from '../../src/core/shell-words.js';
+import { ENV_BOOTSTRAP, envLine, remoteCommandLine } from '../../src/remote/shell-quote.js';
 
 /** Strings a prompt, a branch or a path might hold, each one a way to break naive quoting. */
 const HOSTILE = [

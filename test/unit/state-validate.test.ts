@@ -10,14 +10,16 @@ describe('validRecord', () => {
   const good = record('a');
 
   it('keeps a whole record as it is, unknown fields too (a later fleet may have added them)', () => {
-    expect(validRecord({ ...good, hooks: { x: 1 } })).toEqual({ ...good, owner_start: null, hooks: { x: 1 } });
+    expect(validRecord({ ...good, hooks: { x: 1 } })).toEqual({ ...good, hooks: { x: 1 } });
+    const fromIssue = { ...good, issue: 'https://github.com/acme/webapp/issues/123' };
+    expect(validRecord(fromIssue)).toEqual(fromIssue);
   });
 
   it('fills in what older fleets did not write', () => {
     expect(validRecord({ repo: '/r/app', branch: 'b', session: 's', worktree: '/w/b' })).toEqual({
       repo: '/r/app', repo_name: 'app', branch: 'b', batch_id: null, agent: 'unknown', session: 's', worktree: '/w/b',
       base_commit: '', base_ref: '', created_branch: false, copied_files: [], created_at: '1970-01-01T00:00:00.000Z',
-      prompt_preview: '', phase: 'ready', owner_pid: null, owner_start: null,
+      prompt_preview: '', phase: 'ready', owner_pid: null, owner_start: null, issue: null,
     });
   });
 
@@ -34,6 +36,7 @@ describe('validRecord', () => {
     ['an unknown phase', { ...good, phase: 'done' }],
     ['a negative owner pid', { ...good, owner_pid: -1 }],
     ['"creating" with no owner', { ...good, phase: 'creating', owner_pid: null }],
+    ['an issue that is not a URL string', { ...good, issue: 123 }],
   ])('rejects %s', (_, raw) => {
     expect(validRecord(raw)).toBeNull();
   });

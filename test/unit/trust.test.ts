@@ -74,6 +74,9 @@ describe('trust classes', () => {
     expect(agent('shell')).toBe('gated'); // a built-in that runs its prompt as a bash command
     expect(agent('mine')).toBe('harmless'); // the user's own profile
     expect(agent('evil')).toBe('gated'); // only the repository could define it
+    // The user's [agents.shell.env] alone is still the built-in shell, which runs its prompt.
+    const withEnv = { agents: { ...before.agents, shell: { env: { A: '1' } } } };
+    expect(settingsOf({ default_agent: 'shell' }, withEnv)[0]!.cls).toBe('gated');
   });
 });
 

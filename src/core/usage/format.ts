@@ -30,3 +30,8 @@ export function formatCost(usd: number | null): string {
   const whole = Math.floor(cents / 100).toLocaleString('en-US');
   return `$${whole}.${String(cents % 100).padStart(2, '0')}`;
 }
+
+/** Every token the model processed for an agent: input, output, cache reads and writes (what TOKENS columns show). */
+export function totalTokens(u: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }): number {
+  return u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens;
+}

@@ -81,6 +81,17 @@ export function sumBands(m: ModelTotals): TokenCounts {
   return sum;
 }
 
+/** Who an agent is, as the rows of `compare --json` and `cost --json` name it. */
+export interface AgentSummary {
+  repo: string;
+  branch: string;
+  batch_id: string | null;
+  agent: string;
+  /** Its status as `list` shows it (or "ended" for an agent kill, prune or pick ended). */
+  status: string;
+  created_at: string;
+}
+
 /** The per-model row of `usage` in JSON output. */
 export interface ModelUsage {
   model: string;
