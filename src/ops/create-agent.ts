@@ -16,6 +16,7 @@ import { agentEnv } from '../core/agent-env.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
+import type { Runner } from '../process/runner.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -39,6 +40,8 @@ export interface CreateRequest {
   issue?: string | null;
   /** --budget (USD); unset: budget_usd from the config. */
   budget?: number;
+  /** --host NAME: make it on that host. */
+  host?: string | null;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -55,6 +58,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     quick: req.quick,
     issue: req.issue,
     budget: req.budget,
+    host: req.host,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   return { plan, pre };
@@ -66,6 +70,8 @@ export interface PreflightFacts {
   baseCommit: string;
   /** The ref the user asked for (or the main checkout's branch), as recorded. */
   baseRef: string;
+  /** On a host: its clone (absolute path there) and the remote user's home. */
+  remote?: { repoPath: string; home: string };
 }
 
 /**
@@ -100,7 +106,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
     const holder = records.find((r) => r.session === plan.session);
     if (holder) throw sessionInTheWay(plan.session, holder);
-    const checkedOut = worktrees.find((w) => w.branch === plan.branch);
+    const checkedOut = plan.host ? undefined : worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
         `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path, home)}`,
@@ -110,7 +116,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
           : `start a new branch from it (fleet create ${plan.branch}-work --base ${plan.branch}), or git worktree remove ${checkedOut.path} first`,
       );
     }
-    if (fs.existsSync(plan.worktree)) {
+    if (!plan.host && fs.existsSync(plan.worktree)) {
       throw new ConflictError(`${tildify(plan.worktree, home)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
     }
     const { exists, commit: baseCommit } = facts[i]!;
@@ -130,6 +136,11 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     }
     out.set(plan.branch, { newBranch: !exists, baseCommit: baseCommit ?? '', baseRef });
   }
+  if (plans.some((p) => p.host)) {
+    // On a host: the clone made and the base commits pushed, once per host, before any agent is made.
+    const { preflightHosts } = await import('../remote/host-create.js');
+    await preflightHosts(ctx, plans, out);
+  }
   return out;
 }
 
@@ -137,7 +148,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
  * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
  * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
  */
-function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+export function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
   if (owner.branch !== undefined) {
     return new ConflictError(
       `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
@@ -151,7 +162,7 @@ function sessionInTheWay(session: string, owner: { repo?: string; branch?: strin
 }
 
 /** The claim of an agent being set up was removed meanwhile (by hand, or by an older fleet's kill or prune). */
-function claimLost(branch: string): FleetError {
+export function claimLost(branch: string): FleetError {
   return new FleetError(`"${branch}" was removed while it was being set up; rolled back what was made for it`, {
     hint: `fleet create ${branch} again if you still want it`,
   });
@@ -196,6 +207,7 @@ export async function createAgent(
     ...thisOwner(),
     issue: plan.issue,
     budget_usd: plan.budgetUsd,
+    ...(plan.host ? { host: plan.host, remote_repo: pre.remote!.repoPath, created_branch: true } : {}),
   };
   const claim = { ...record };
   const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);
@@ -211,8 +223,9 @@ export async function createAgent(
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  // On a host, nothing of this machine's environment: the host's own (its PATH, HOME) is the one doctor checked.
   const env = agentEnv({
-    caller: ctx.env,
+    caller: plan.host ? {} : ctx.env,
     profile: plan.env,
     config: ctx.config.env,
     fleet: {
@@ -224,6 +237,11 @@ export async function createAgent(
     },
     worktree: plan.worktree,
   });
+
+  if (plan.host) {
+    const { createOnHost } = await import('../remote/host-create.js');
+    return createOnHost(ctx, plan, pre, { record, env, undo, hooks, isClaim, claimLost: () => claimLost(plan.branch) });
+  }
 
   try {
     checkAbort();
@@ -298,7 +316,7 @@ export async function createAgent(
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
+export async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal, run: Runner = ctx.run): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -307,7 +325,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, stri
     fs.appendFileSync(log, `$ ${cmd}\n`);
     let exitCode: number;
     try {
-      const r = await ctx.run('bash', ['-c', cmd], {
+      const r = await run('bash', ['-c', cmd], {
         cwd: plan.worktree,
         outputFile: log,
         reject: false,

@@ -18,14 +18,14 @@ describe('parseWorktreePorcelain', () => {
 
 describe('parsePanes', () => {
   it('reads the fields of PANE_FORMAT in order, options included', () => {
-    expect(PANE_FORMAT.split(FS)).toHaveLength(17);
-    const line = ['fleet_r_fix-1', '%3', '4242', '1', '3', '1700000000', '1699999000', 'bash', '/r', 'fix-1', 'b1', 'shell', '/w/r/fix-1', '2026-01-01T00:00:00.000Z', 'abc'].join(FS);
-    const [p] = parsePanes(line + '\n' + ['plain', '%4', '1', '0', '', '', '', 'zsh', '', '', '', '', '', '', ''].join(FS) + '\n');
+    expect(PANE_FORMAT.split(FS)).toHaveLength(18);
+    const line = ['fleet_r_fix-1', '%3', '4242', '1', '3', '1700000000', '1699999000', 'bash', '/r', 'fix-1', 'b1', 'shell', '/w/r/fix-1', '2026-01-01T00:00:00.000Z', 'abc', 'build1'].join(FS);
+    const [p] = parsePanes(line + '\n' + ['plain', '%4', '1', '0', '', '', '', 'zsh', '', '', '', '', '', '', '', ''].join(FS) + '\n');
     expect(p).toMatchObject({ session: 'fleet_r_fix-1', pid: 4242, dead: true, deadStatus: 3, activity: 1700000000 });
-    expect(p!.fleet).toEqual({ repo: '/r', branch: 'fix-1', batch: 'b1', agent: 'shell', worktree: '/w/r/fix-1', created: '2026-01-01T00:00:00.000Z', base: 'abc' });
+    expect(p!.fleet).toEqual({ repo: '/r', branch: 'fix-1', batch: 'b1', agent: 'shell', worktree: '/w/r/fix-1', created: '2026-01-01T00:00:00.000Z', base: 'abc', host: 'build1' });
   });
   it('gives options that are not set as absent, not as empty strings', () => {
-    const [p] = parsePanes(['s', '%1', '7', '0', '', '5', '5', 'vim', '', '', '', '', '', '', ''].join(FS));
+    const [p] = parsePanes(['s', '%1', '7', '0', '', '5', '5', 'vim', '', '', '', '', '', '', '', ''].join(FS));
     expect(p!.fleet).toEqual({});
     expect(p!.deadStatus).toBeNull();
   });
