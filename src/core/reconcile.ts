@@ -1,7 +1,7 @@
 import type { PaneInfo } from './parse.js';
 import type { AgentRecord } from '../state/types.js';
 
-export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating';
+export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating' | 'unreachable';
 
 export interface AgentView {
   record: AgentRecord;
@@ -14,6 +14,8 @@ export interface AgentView {
    * agent like any other (status from its pane); its record should say ready.
    */
   unrecorded?: true;
+  /** On a host that did not answer: ssh's message (status unreachable; the record is kept as it is). */
+  unreachable?: string;
 }
 
 /** Is the process that had `start` (when known) still running under `pid`? */

@@ -97,6 +97,7 @@ const STATUS_COLOURS: Record<string, Colour> = {
   'worktree-missing': 'red',
   'setup-failed': 'red',
   creating: 'cyan',
+  unreachable: 'red',
 };
 
 export function statusCell(status: string, exitCode: number | null, color: boolean): string {
