@@ -120,7 +120,11 @@ export function remoteRunner(host: RemoteHost, options: RemoteRunnerOptions): Ru
   // connection (ControlMaster=auto lets one win the socket, the rest connect on their own) and
   // a burst of them runs into sshd's MaxStartups. After it, every call rides its master.
 
-  return async (cmd, args, opts = {}) => {
+  return async (cmd, given, opts = {}) => {
+    // A non-interactive ssh session often has no UTF-8 locale (no LANG), and tmux then prints
+    // control characters (fleet's field separator) and non-ASCII text of its formats as "_":
+    // -u tells it the output is UTF-8, whatever the locale.
+    const args = cmd === 'tmux' ? ['-u', ...given] : given;
     const env = Object.fromEntries(Object.entries(opts.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
     let remote: string;
     let input = opts.input;

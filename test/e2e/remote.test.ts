@@ -65,4 +65,72 @@ describe('an agent on a host', () => {
     const rec = readState(sb).agents.find((a) => a.branch === 'fix-auth')!;
     expect(rec).toMatchObject({ host: 'loop', worktree: wt, remote_repo: `${sshd.home}/.ai_fleet/repos/app`, phase: 'ready' });
   }, 60_000);
+
+  it('list shows it with its host (HOST column, host in --json), in one ssh call for the host', async () => {
+    const r = await fleet(sb, ['list'], { cwd: repo });
+    expect(r.exitCode).toBe(0);
+    const [head, row] = r.stdout.split('\n');
+    expect(head).toMatch(/^BRANCH +HOST +BATCH +AGENT +STATUS/);
+    expect(row).toMatch(/^fix-auth +loop +- +rec +(running|idle) /);
+    expect(row).toContain(`${sshd.home}/.ai_fleet/worktrees/app/fix-auth`);
+    const json = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout);
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({ branch: 'fix-auth', host: 'loop', cpu: null, memory: null, state_reason: null });
+    expect(['running', 'idle']).toContain(json[0].status);
+    const verbose = await fleet(sb, ['list', '--verbose'], { cwd: repo });
+    const sshCalls = verbose.stderr.split('\n').filter((l) => /^\+ ssh /.test(l));
+    expect(sshCalls).toHaveLength(1);
+    expect(sshCalls[0]).toContain('list-panes');
+  });
+
+  it('prompt types into it there, logs shows its screen', async () => {
+    const text = `next: "it's" $(echo no) \\ done`;
+    const p = await fleet(sb, ['prompt', 'fix-auth', text], { cwd: repo });
+    expect(p.stderr).toBe('sent 30 characters to fix-auth');
+    expect(p.exitCode).toBe(0);
+    await waitFor(async () => (await remote(`cat ${q(`${sshd.home}/typed-fix-auth.out`)}`)).includes(text), { timeout: 15_000, what: 'the typed text on the host' });
+    const l = await fleet(sb, ['logs', 'fix-auth'], { cwd: repo });
+    expect(l.exitCode).toBe(0);
+    expect(l.stdout).toContain(text);
+  });
+
+  it('diff shows its committed and uncommitted work, fetched to refs/fleet/remote/loop/fix-auth', async () => {
+    const wt = `${sshd.home}/.ai_fleet/worktrees/app/fix-auth`;
+    await remote(`cd ${q(wt)} && echo fixed > src/a.txt && git add -A && git -c user.name=A -c user.email=a@x commit -qm 'fix a' && echo new > src/new.txt`);
+    const d = await fleet(sb, ['diff', 'fix-auth', '--name-only'], { cwd: repo });
+    expect(d.stderr).toBe('');
+    expect(d.stdout.split('\n').sort()).toEqual(['src/a.txt', 'src/new.txt']);
+    expect((await sb.git(repo, 'log', '-1', '--format=%s', 'refs/fleet/remote/loop/fix-auth')).trim()).toBe('fix a');
+    // Nothing of fleet's moved a branch of the user's.
+    expect((await sb.git(repo, 'branch', '--format=%(refname:short)')).trim()).toBe('main');
+  });
+
+  it('kill refuses while the worktree on the host holds uncommitted work, and leaves it whole', async () => {
+    const k = await fleet(sb, ['kill', 'fix-auth'], { cwd: repo });
+    expect(k.exitCode).not.toBe(0);
+    expect(k.stderr).toMatch(/^error: "fix-auth" has 1 uncommitted change \(src\/new\.txt\) in loop:\//);
+    expect(await remote(`tmux has-session -t =fleet_app_fix-auth && echo yes`)).toBe('yes');
+    expect(readState(sb).agents).toHaveLength(1);
+  });
+
+  it('pick lands its commits and uncommitted work here, then ends it: nothing left on the host', async () => {
+    const p = await fleet(sb, ['pick', 'fix-auth'], { cwd: repo });
+    expect(p.stderr).toBe('');
+    expect(p.exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(repo, 'src/a.txt'), 'utf8')).toBe('fixed\n');
+    expect(fs.readFileSync(path.join(repo, 'src/new.txt'), 'utf8')).toBe('new\n');
+    // The credential file fleet copied is not part of the work.
+    expect((await sb.git(repo, 'show', '--name-only', '--format=', 'HEAD')).split('\n')).not.toContain('.env');
+    expect(readState(sb).agents).toEqual([]);
+    await expectNothingLeft('fix-auth');
+  });
 });
+
+/** No session, worktree or process of the agent on the host. */
+async function expectNothingLeft(branch: string): Promise<void> {
+  expect((await sshd.exec(`tmux has-session -t =fleet_app_${branch}`)).exitCode).not.toBe(0);
+  expect(await remote(`ls -A ${q(sshd.home)}/.ai_fleet/worktrees/app 2>/dev/null | grep -x ${q(branch)} || true`)).toBe('');
+  expect(await remote(`cd ${q(sshd.home)}/.ai_fleet/repos/app && git worktree list --porcelain | grep -c '^worktree' `)).toBe('1');
+  // The recording agent's cat, and anything else started in the worktree.
+  expect(await remote(`for d in /proc/[0-9]*; do readlink $d/cwd; done 2>/dev/null | grep -c /.ai_fleet/worktrees/app/${branch} || true`)).toBe('0');
+}
