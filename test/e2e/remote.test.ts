@@ -108,7 +108,7 @@ describe('an agent on a host', () => {
   it('kill refuses while the worktree on the host holds uncommitted work, and leaves it whole', async () => {
     const k = await fleet(sb, ['kill', 'fix-auth'], { cwd: repo });
     expect(k.exitCode).not.toBe(0);
-    expect(k.stderr).toMatch(/^error: "fix-auth" has 1 uncommitted change \(src\/new\.txt\) in loop:\//);
+    expect(k.stderr).toContain(`error: "fix-auth" has uncommitted changes (src/new.txt) in loop:${sshd.home}/.ai_fleet/worktrees/app/fix-auth; kept it`);
     expect(await remote(`tmux has-session -t =fleet_app_fix-auth && echo yes`)).toBe('yes');
     expect(readState(sb).agents).toHaveLength(1);
   });
