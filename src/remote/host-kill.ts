@@ -6,13 +6,18 @@
 import { FleetError } from '../errors.js';
 import type { Context } from '../context.js';
 import { plural } from '../core/format.js';
-import { commitsAhead } from '../git/refs.js';
 import { hasUnsavedWork } from '../git/status.js';
 import type { AgentRecord } from '../state/types.js';
 import { endHostProcesses, hostUnsavedWork, removeHostWorktree } from './host-agent.js';
 import { recordPlace } from './host-place.js';
 import { fetchAgentWork } from './repo-sync.js';
 import { unsavedError, type KillOptions } from '../ops/kill-agent.js';
+
+/** Commits `ref` has that `base` lacks (0 when git cannot tell). */
+async function commitsBetween(ctx: Context, repo: string, base: string, ref: string): Promise<number> {
+  const r = await ctx.run('git', ['rev-list', '--count', `${base}..${ref}`], { cwd: repo, reject: false });
+  return r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0;
+}
 
 export interface HostKilled {
   sessionKilled: boolean;
@@ -42,7 +47,7 @@ export async function killOnHost(ctx: Context, record: AgentRecord, opts: KillOp
     if (e instanceof FleetError && /could not read the work/.test(e.message)) return null;
     throw e;
   });
-  const unmerged = fetched && record.base_commit ? await commitsAhead(ctx.run, record.repo, record.base_commit, fetched.branchRef) : 0;
+  const unmerged = fetched && record.base_commit ? await commitsBetween(ctx, record.repo, record.base_commit, fetched.branchRef) : 0;
   if (opts.deleteBranch && !opts.force && unmerged > 0) {
     throw new FleetError(`branch "${record.branch}" has ${plural(unmerged, 'commit')} not merged anywhere; not deleting it`, {
       hint: `merge it first (it is here as ${fetched!.branchRef}), or fleet kill ${record.branch} --delete-branch --force`,

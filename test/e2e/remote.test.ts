@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, readState, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { CLI, fleet, makeSandbox, readState, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 /**
@@ -20,21 +22,27 @@ const REC = ['bash', '-c', 'printf %s "$1" > "$HOME/prompt-$FLEET_BRANCH.out"; e
 beforeAll(async () => {
   [sshd, sb] = await Promise.all([startSshd(), makeSandbox()]);
   repo = await sb.repo('app', { 'README.md': '# app\n', 'src/a.txt': 'a\n', '.env': 'SECRET=1\n', '.gitignore': '.env\n' });
+  configure();
+}, 60_000);
+
+/** The config: the recording agent, hosts loop (the sshd), bare (no tmux there), gone (nothing listens); `top` lines first, `loopSsh` replacing loop's. */
+function configure(opts: { top?: string[]; loopSsh?: string } = {}): void {
   const toml = (s: string) => JSON.stringify(s);
   writeConfig(sb, [
     'default_agent = "rec"',
     'credential_files = [".env"]',
+    ...(opts.top ?? []),
     '[agents.rec]',
     `command = ${JSON.stringify(REC)}`,
     '[hosts.loop]',
-    `ssh = ${toml(sshd.sshCommand())}`,
+    `ssh = ${toml(opts.loopSsh ?? sshd.sshCommand())}`,
     'max_agents = 2',
     '[hosts.bare]',
     `ssh = ${toml(sshd.sshCommand([], { port: sshd.noTmuxPort }))}`,
     '[hosts.gone]',
     `ssh = ${toml(sshd.sshCommand([], { port: 1 }))}`,
   ].join('\n') + '\n');
-}, 60_000);
+}
 
 afterAll(async () => {
   await sshd?.stop();
@@ -134,3 +142,134 @@ async function expectNothingLeft(branch: string): Promise<void> {
   // The recording agent's cat, and anything else started in the worktree.
   expect(await remote(`for d in /proc/[0-9]*; do readlink $d/cwd; done 2>/dev/null | grep -c /.ai_fleet/worktrees/app/${branch} || true`)).toBe('0');
 }
+
+describe('ending agents on a host', () => {
+  it('kill --delete-branch leaves nothing on the host: session, worktree, branch, processes (also one the agent left running)', async () => {
+    const c = await fleet(sb, ['create', 'tidy', '--host', 'loop', '-p', 'hi'], { cwd: repo });
+    expect(c.exitCode).toBe(0);
+    const wt = `${sshd.home}/.ai_fleet/worktrees/app/tidy`;
+    // A daemon of the agent's, in its worktree, in a session of its own (not in the pane's tree).
+    await sshd.exec(`cd ${q(wt)} || exit 1; setsid sleep 300 </dev/null >/dev/null 2>&1 &`);
+    // And a commit of its own, so the branch is not merged anywhere.
+    await sshd.exec(`cd ${q(wt)} && echo t > t.txt && git add t.txt && git -c user.name=A -c user.email=a@x commit -qm t`);
+    await waitFor(async () => (await remote(`pgrep -u ${sshd.user} -x sleep || true`)) !== '', { what: 'the daemon' });
+    const refused = await fleet(sb, ['kill', 'tidy', '--delete-branch'], { cwd: repo });
+    expect(refused.stderr).toBe('error: branch "tidy" has 1 commit not merged anywhere; not deleting it\nhint: merge it first (it is here as refs/fleet/remote/loop/tidy), or fleet kill tidy --delete-branch --force');
+    expect(refused.exitCode).toBe(1);
+    expect(await remote(`tmux has-session -t =fleet_app_tidy && echo yes`)).toBe('yes');
+    const k = await fleet(sb, ['kill', 'tidy', '--delete-branch', '--force'], { cwd: repo });
+    expect(k.stderr).toBe('');
+    expect(k.stdout).toBe('killed tidy: session ended, worktree removed, branch deleted, its commits are here as refs/fleet/remote/loop/tidy');
+    expect(k.exitCode).toBe(0);
+    await expectNothingLeft('tidy');
+    expect(await remote(`pgrep -u ${sshd.user} -x sleep || true`)).toBe('');
+    expect(await remote(`git -C ${q(sshd.home)}/.ai_fleet/repos/app branch --list tidy`)).toBe('');
+    expect(readState(sb).agents).toEqual([]);
+  }, 60_000);
+
+  it('a failing setup command is rolled back on the host: nothing left there or here', async () => {
+    configure({ top: ['setup_commands = ["echo preparing; exit 3"]'] });
+    try {
+      const r = await fleet(sb, ['create', 'broken', '--host', 'loop', '-p', 'hi'], { cwd: repo });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/^error: setup command failed for "broken" \(exit 3\): echo preparing; exit 3\n {2}\| \$ echo preparing; exit 3\n {2}\| preparing\n/);
+      expect(readState(sb).agents).toEqual([]);
+      await expectNothingLeft('broken');
+      expect(await remote(`git -C ${q(sshd.home)}/.ai_fleet/repos/app branch --list broken`)).toBe('');
+    } finally {
+      configure();
+    }
+  }, 60_000);
+
+  it('Ctrl+C during a setup command on the host rolls back, the command included', async () => {
+    configure({ top: ['setup_commands = ["touch started; sleep 300"]'] });
+    try {
+      const child = execa(process.execPath, [CLI, 'create', 'slow', '--host', 'loop', '-p', 'hi'], { cwd: repo, env: sb.env, extendEnv: false, reject: false, detached: true });
+      const wt = `${sshd.home}/.ai_fleet/worktrees/app/slow`;
+      await waitFor(async () => (await sshd.exec(`test -e ${q(wt)}/started`)).exitCode === 0, { timeout: 20_000, what: 'setup to start on the host' });
+      process.kill(-child.pid!, 'SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr).toMatch(/^error: interrupted: "slow" was not created; everything made was rolled back$/m);
+      expect(readState(sb).agents).toEqual([]);
+      await expectNothingLeft('slow');
+      expect(await remote(`pgrep -u ${sshd.user} -x sleep || true`)).toBe('');
+    } finally {
+      configure();
+    }
+  }, 60_000);
+});
+
+describe('hosts that fail', () => {
+  it('an unknown host name: one error, the configured ones as the hint, nothing made', async () => {
+    const r = await fleet(sb, ['create', 'x', '--host', 'nope', '-p', 'hi'], { cwd: repo });
+    expect(r.stderr).toBe('error: unknown host "nope"\nhint: configured hosts: bare, gone, loop');
+    expect(r.exitCode).toBe(1);
+    expect(readState(sb).agents).toEqual([]);
+  });
+
+  it("a host whose ssh fails: ssh's own message and the hint, nothing made", async () => {
+    const r = await fleet(sb, ['create', 'x', '--host', 'gone', '-p', 'hi'], { cwd: repo });
+    expect(r.stderr).toBe('error: host "gone": ssh: connect to host 127.0.0.1 port 1: Connection refused\nhint: check it with: fleet doctor --host gone');
+    expect(r.exitCode).toBe(1);
+    expect(readState(sb).agents).toEqual([]);
+    expect(await sb.git(repo, 'branch', '--list', 'x')).toBe('');
+  });
+
+  it('a host without tmux is named as such', async () => {
+    const r = await fleet(sb, ['create', 'x', '--host', 'bare', '-p', 'hi'], { cwd: repo });
+    expect(r.stderr.split('\n')[0]).toBe('error: tmux not found on host "bare"');
+    expect(r.stderr).toMatch(/\nhint: .*tmux.*\(on bare\); fleet doctor --host bare checks everything fleet needs$/);
+    expect(r.exitCode).toBe(1);
+    expect(readState(sb).agents).toEqual([]);
+  });
+
+  it('a host that stops answering mid-list: list ends within its bound, shows the agent unreachable, and loses no record', async () => {
+    const c = await fleet(sb, ['create', 'far', '--host', 'loop', '-p', 'hi'], { cwd: repo });
+    expect(c.exitCode).toBe(0);
+    const before = readState(sb).agents;
+    // A host that accepts the connection and then says nothing (a machine that went away behind a NAT, a hung sshd).
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      configure({ loopSsh: sshd.sshCommand([], { port }) });
+      const r = await fleet(sb, ['list', '--json'], { cwd: repo, timeout: 30_000 });
+      expect(r.exitCode).toBe(0);
+      const [row] = JSON.parse(r.stdout);
+      expect(row).toMatchObject({ branch: 'far', host: 'loop', status: 'unreachable' });
+      expect(row.state_reason).toMatch(/^host "loop"/);
+      expect(r.stderr).toMatch(/^warning: host "loop" unreachable: /);
+      expect(readState(sb).agents).toEqual(before);
+      // prune leaves it alone too.
+      const p = await fleet(sb, ['prune'], { cwd: repo, timeout: 30_000 });
+      expect(p.exitCode).toBe(0);
+      expect(readState(sb).agents).toEqual(before);
+    } finally {
+      silent.close();
+      configure();
+    }
+    const back = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout);
+    expect(['running', 'idle']).toContain(back[0].status);
+    expect((await fleet(sb, ['kill', 'far'], { cwd: repo })).exitCode).toBe(0);
+    await expectNothingLeft('far');
+  }, 90_000);
+});
+
+describe('fanout over hosts', () => {
+  it('--hosts loop,local spreads round-robin up to max_agents, and refuses more than the hosts take', async () => {
+    const over = await fleet(sb, ['fanout', '3', 'many', '--hosts', 'loop', '-p', 'hi'], { cwd: repo });
+    expect(over.stderr).toBe('error: the hosts have room for 2 agents, not 3 (loop 2 free slots)\nhint: add a host to --hosts, raise max_agents in its [hosts.NAME], or start fewer agents');
+    expect(over.exitCode).toBe(1);
+    const r = await fleet(sb, ['fanout', '3', 'sp', '--hosts', 'loop,local', '-p', 'hi'], { cwd: repo });
+    expect(r.exitCode).toBe(0);
+    const rows = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout) as Array<{ branch: string; host: string | null }>;
+    expect(rows.map((a) => [a.branch, a.host])).toEqual([['sp-1', 'loop'], ['sp-2', null], ['sp-3', 'loop']]);
+    expect(await remote(`tmux list-sessions -F '#{session_name}' | sort`)).toBe('fleet_app_sp-1\nfleet_app_sp-3');
+    const k = await fleet(sb, ['kill', '--batch', 'sp', '--yes'], { cwd: repo });
+    expect(k.exitCode).toBe(0);
+    expect(readState(sb).agents).toEqual([]);
+    await expectNothingLeft('sp-1');
+    await expectNothingLeft('sp-3');
+  }, 90_000);
+});
