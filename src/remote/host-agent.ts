@@ -31,8 +31,28 @@ function rootOf(worktree: string): string {
 
 /** `git worktree add` in the host's clone, on a new branch from the pushed base commit. */
 export async function addHostWorktree(p: HostPlace, repoPath: string, opts: { dir: string; branch: string; commit: string }): Promise<void> {
-  await withLockRetry(() => p.run('git', ['worktree', 'add', '--quiet', '-b', opts.branch, '--', opts.dir, baseRef(opts.commit)], { cwd: repoPath }), 10);
+  await withLockRetry(async () => {
+    try {
+      await p.run('git', ['worktree', 'add', '--quiet', '-b', opts.branch, '--', opts.dir, baseRef(opts.commit)], { cwd: repoPath });
+    } catch (e) {
+      // A git that failed half-way (a parallel add's race) may have made the branch or the
+      // directory: undo them (preflight saw neither, and the claim keeps others off) before a retry.
+      if (!(e instanceof CommandError && /already exists/i.test(e.result.stderr))) {
+        await p.run('sh', ['-c', UNDO_ADD_SCRIPT, 'fleet-undo-add', repoPath, opts.dir, opts.branch], { reject: false }).catch(() => undefined);
+      }
+      throw e;
+    }
+  }, 10);
 }
+
+const UNDO_ADD_SCRIPT = [
+  'repo=$1; wt=$2; branch=$3',
+  'git -C "$repo" worktree remove --force --force -- "$wt" >/dev/null 2>&1',
+  'rm -rf -- "$wt"',
+  'git -C "$repo" worktree prune >/dev/null 2>&1',
+  'git -C "$repo" branch -D -- "$branch" >/dev/null 2>&1',
+  'exit 0',
+].join('\n');
 
 const REMOVE_SCRIPT = [
   'set -u',
