@@ -17,6 +17,7 @@ import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
 import type { Runner } from '../process/runner.js';
+import type { FleetOption } from '../core/parse.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -162,7 +163,7 @@ export function sessionInTheWay(session: string, owner: { repo?: string; branch?
 }
 
 /** The claim of an agent being set up was removed meanwhile (by hand, or by an older fleet's kill or prune). */
-export function claimLost(branch: string): FleetError {
+function claimLost(branch: string): FleetError {
   return new FleetError(`"${branch}" was removed while it was being set up; rolled back what was made for it`, {
     hint: `fleet create ${branch} again if you still want it`,
   });
@@ -238,65 +239,45 @@ export async function createAgent(
     worktree: plan.worktree,
   });
 
-  if (plan.host) {
-    const { createOnHost } = await import('../remote/host-create.js');
-    return createOnHost(ctx, plan, pre, { record, env, undo, hooks, isClaim, claimLost: () => claimLost(plan.branch) });
-  }
-
-  try {
-    checkAbort();
-    hooks.onPhase?.('creating worktree');
-    await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
-    let sessionStarted = false;
-    undo.push(async () => {
-      // The session (once started) and everything still running in the worktree: the agent's
-      // processes, and anything a setup command left behind (a dev server it started, say).
-      await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
-      await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
-        fs.rmSync(plan.worktree, { recursive: true, force: true });
-      });
-      if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
-    });
-
-    checkAbort();
-    if (plan.copyPatterns.length > 0) {
-      hooks.onPhase?.('copying files');
-      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
-      record.copied_files = copied;
-      for (const n of notes) hooks.onNote?.(n);
-      for (const w of warnings) hooks.onWarning?.(w);
-    }
-
-    if (plan.setupCommands.length > 0) {
-      checkAbort();
-      hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, env, hooks.signal);
-    }
-
+  // Between set-up and session: the claim must still be there (see above).
+  const beforeSession = async () => {
     checkAbort();
     if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
-    const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
-    try {
-      await newSession(ctx.run, {
-        name: plan.session,
-        cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, launchFile),
-        options: {
-          repo: plan.repo,
-          branch: plan.branch,
-          batch: plan.batchId ?? undefined,
-          agent: plan.agent,
-          worktree: plan.worktree,
-          created: record.created_at,
-          base: pre.baseCommit,
-        },
+  };
+
+  try {
+    if (plan.host) {
+      // The same steps on the host, over ssh (remote/host-create.ts); the claim, undo and abort checks are these.
+      const { stepsOnHost } = await import('../remote/host-create.js');
+      await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession });
+    } else {
+      checkAbort();
+      hooks.onPhase?.('creating worktree');
+      await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+      let sessionStarted = false;
+      undo.push(async () => {
+        // The session (once started) and everything still running in the worktree: the agent's
+        // processes, and anything a setup command left behind (a dev server it started, say).
+        await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
+        await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
+          fs.rmSync(plan.worktree, { recursive: true, force: true });
+        });
+        if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
       });
-    } catch (e) {
-      fs.rmSync(launchFile, { force: true });
-      throw e;
+
+      await copyAndSetup(ctx, plan, { record, env, hooks }, async (patterns) => copyFiles(plan.repo, plan.worktree, patterns), ctx.run);
+
+      await beforeSession();
+      const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
+      try {
+        await newSession(ctx.run, { name: plan.session, cwd: plan.worktree, argv: launcherArgv(plan.launch, launchFile), options: sessionOptions(plan, record, pre) });
+      } catch (e) {
+        fs.rmSync(launchFile, { force: true });
+        throw e;
+      }
+      sessionStarted = true;
     }
-    sessionStarted = true;
 
     checkAbort();
     record.phase = 'ready';
@@ -313,6 +294,47 @@ export async function createAgent(
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Credential files (`copy`: here, or over ssh to a host), then setup commands (through `run`:
+ * here, or on the host), each reported through the hooks and stopped by an abort.
+ */
+export async function copyAndSetup(
+  ctx: Context,
+  plan: CreatePlan,
+  s: { record: AgentRecord; env: Record<string, string>; hooks: CreateHooks },
+  copy: (patterns: readonly string[]) => Promise<{ copied: string[]; notes: string[]; warnings: string[] }>,
+  run: Runner,
+): Promise<void> {
+  const { hooks } = s;
+  if (hooks.signal?.aborted) throw new InterruptedError();
+  if (plan.copyPatterns.length > 0) {
+    hooks.onPhase?.('copying files');
+    const { copied, notes, warnings } = await copy(plan.copyPatterns);
+    s.record.copied_files = copied;
+    for (const n of notes) hooks.onNote?.(n);
+    for (const w of warnings) hooks.onWarning?.(w);
+  }
+  if (plan.setupCommands.length > 0) {
+    if (hooks.signal?.aborted) throw new InterruptedError();
+    hooks.onPhase?.('setup');
+    await runSetup(ctx, plan, s.env, hooks.signal, run);
+  }
+}
+
+/** The @fleet_* options of an agent's session: what a rebuilt state and prune read back. */
+export function sessionOptions(plan: CreatePlan, record: AgentRecord, pre: PreflightFacts): Partial<Record<FleetOption, string>> {
+  return {
+    repo: plan.repo,
+    branch: plan.branch,
+    batch: plan.batchId ?? undefined,
+    agent: plan.agent,
+    worktree: plan.worktree,
+    created: record.created_at,
+    base: pre.baseCommit,
+    host: plan.host ?? undefined,
+  };
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */

@@ -5,7 +5,7 @@
 import { ConflictError, InterruptedError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { CreatePlan } from '../core/create-plan.js';
-import { runSetup, sessionInTheWay, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
+import { copyAndSetup, sessionInTheWay, sessionOptions, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv } from '../tmux/launcher.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
@@ -53,84 +53,42 @@ interface Steps {
   env: Record<string, string>;
   undo: Array<() => Promise<unknown>>;
   hooks: CreateHooks;
-  isClaim: (a: AgentRecord) => boolean;
-  claimLost: () => Error;
+  /** The abort and claim checks before the session starts. */
+  beforeSession: () => Promise<void>;
 }
 
-/** The steps of createAgent on the host (the claim is already in state, its undo on `undo`). */
-export async function createOnHost(ctx: Context, plan: CreatePlan, pre: PreflightFacts, s: Steps): Promise<AgentRecord> {
+/**
+ * The steps of createAgent on the host, up to the started session: worktree, credential files,
+ * setup commands, launch file, session. Each undo goes on `undo` (createAgent runs them on a
+ * failure or abort, and holds the claim).
+ */
+export async function stepsOnHost(ctx: Context, plan: CreatePlan, pre: PreflightFacts, s: Steps): Promise<void> {
   const { record, env, undo, hooks } = s;
   const place: HostPlace = hostPlace(ctx, plan.host!, plan.repoName);
   const { repoPath, home } = pre.remote!;
   const checkAbort = () => {
     if (hooks.signal?.aborted) throw new InterruptedError();
   };
+  checkAbort();
+  hooks.onPhase?.('creating worktree');
+  await addHostWorktree(place, repoPath, { dir: plan.worktree, branch: plan.branch, commit: pre.baseCommit });
+  let sessionStarted = false;
+  undo.push(async () => {
+    await endHostProcesses(place, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
+    await removeHostWorktree(place, repoPath, plan.worktree, plan.branch, { deleteBranch: true });
+  });
+
+  // Setup commands: an abort ends the local ssh; what a command left running on the host is in
+  // the worktree, and the undo step ends it there.
+  await copyAndSetup(ctx, plan, { record, env, hooks }, (patterns) => copyHostFiles(place, plan.repo, plan.worktree, patterns), place.setup);
+
+  await s.beforeSession();
+  const launchFile = await writeHostLaunchFile(place, home, plan.session, env, plan.prompt);
   try {
-    checkAbort();
-    hooks.onPhase?.('creating worktree');
-    await addHostWorktree(place, repoPath, { dir: plan.worktree, branch: plan.branch, commit: pre.baseCommit });
-    let sessionStarted = false;
-    undo.push(async () => {
-      await endHostProcesses(place, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
-      await removeHostWorktree(place, repoPath, plan.worktree, plan.branch, { deleteBranch: true });
-    });
-
-    checkAbort();
-    if (plan.copyPatterns.length > 0) {
-      hooks.onPhase?.('copying files');
-      const { copied, notes, warnings } = await copyHostFiles(place, plan.repo, plan.worktree, plan.copyPatterns);
-      record.copied_files = copied;
-      for (const n of notes) hooks.onNote?.(n);
-      for (const w of warnings) hooks.onWarning?.(w);
-    }
-
-    if (plan.setupCommands.length > 0) {
-      checkAbort();
-      hooks.onPhase?.('setup');
-      // An abort ends the local ssh; what the command left running on the host is in the
-      // worktree, and the undo step ends it there.
-      await runSetup(ctx, plan, env, hooks.signal, place.setup);
-    }
-
-    checkAbort();
-    if (!(await ctx.state.read()).some(s.isClaim)) throw s.claimLost();
-    hooks.onPhase?.('starting');
-    const launchFile = await writeHostLaunchFile(place, home, plan.session, env, plan.prompt);
-    try {
-      await newSession(place.run, {
-        name: plan.session,
-        cwd: plan.worktree,
-        argv: launcherArgv(plan.launch, launchFile, { keepEnv: true }),
-        options: {
-          repo: plan.repo,
-          branch: plan.branch,
-          batch: plan.batchId ?? undefined,
-          agent: plan.agent,
-          worktree: plan.worktree,
-          created: record.created_at,
-          base: pre.baseCommit,
-          host: plan.host!,
-        },
-      });
-    } catch (e) {
-      await removeHostFile(place, launchFile).catch(() => undefined);
-      throw e;
-    }
-    sessionStarted = true;
-
-    checkAbort();
-    record.phase = 'ready';
-    record.owner_pid = null;
-    record.owner_start = null;
-    await ctx.state.update((agents) => {
-      if (!agents.some(s.isClaim)) throw s.claimLost();
-      return agents.map((a) => (s.isClaim(a) ? { ...record } : a));
-    });
-    hooks.onPhase?.('ready');
-    return record;
+    await newSession(place.run, { name: plan.session, cwd: plan.worktree, argv: launcherArgv(plan.launch, launchFile, { keepEnv: true }), options: sessionOptions(plan, record, pre) });
   } catch (e) {
-    hooks.onPhase?.('failed', e instanceof Error ? e.message : String(e));
-    for (const step of undo.reverse()) await step().catch(() => undefined);
+    await removeHostFile(place, launchFile).catch(() => undefined);
     throw e;
   }
+  sessionStarted = true;
 }
