@@ -3,7 +3,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, fleet, makeSandbox, readState, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { CLI, fleet, makeSandbox, onTerminal, readState, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 /**
@@ -200,6 +200,33 @@ describe('ending agents on a host', () => {
   }, 60_000);
 });
 
+describe('more commands on a host', () => {
+  it('prune removes an agent whose session on the host is gone, and its clean worktree there', async () => {
+    expect((await fleet(sb, ['create', 'lost', '--host', 'loop', '-p', 'hi'], { cwd: repo })).exitCode).toBe(0);
+    await sshd.exec('tmux kill-session -t =fleet_app_lost');
+    const rows = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout);
+    expect(rows.map((r: { status: string }) => r.status)).toEqual(['missing']);
+    const p = await fleet(sb, ['prune'], { cwd: repo });
+    expect(p.exitCode).toBe(0);
+    expect(p.stdout).toContain('lost');
+    expect(readState(sb).agents).toEqual([]);
+    await expectNothingLeft('lost');
+  }, 60_000);
+
+  it('attach puts this terminal on the session on the host (ssh -t … tmux attach); detaching ends it, the agent keeps running', async () => {
+    expect((await fleet(sb, ['create', 'att', '--host', 'loop', '-p', 'hi'], { cwd: repo })).exitCode).toBe(0);
+    expect((await fleet(sb, ['prompt', 'att', 'hello-from-the-host'], { cwd: repo })).exitCode).toBe(0);
+    const term = await onTerminal(sb, 'attach att', { cols: 100, rows: 30, cwd: repo });
+    // The remote session's screen on this terminal: the typed text its tty echoed there.
+    await waitFor(async () => (await term.screen()).includes('hello-from-the-host'), { timeout: 20_000, what: 'the remote screen on the terminal' });
+    await term.keys('C-b', 'd');
+    expect((await term.ended()).exitCode).toBe(0);
+    expect(await remote(`tmux has-session -t =fleet_app_att && echo yes`)).toBe('yes');
+    expect((await fleet(sb, ['kill', 'att', '--force'], { cwd: repo })).exitCode).toBe(0);
+    await expectNothingLeft('att');
+  }, 60_000);
+});
+
 describe('hosts that fail', () => {
   it('an unknown host name: one error, the configured ones as the hint, nothing made', async () => {
     const r = await fleet(sb, ['create', 'x', '--host', 'nope', '-p', 'hi'], { cwd: repo });
@@ -263,6 +290,7 @@ describe('fanout over hosts', () => {
     expect(over.exitCode).toBe(1);
     const r = await fleet(sb, ['fanout', '3', 'sp', '--hosts', 'loop,local', '-p', 'hi'], { cwd: repo });
     expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`  sp-1  rec  loop:${sshd.home}/.ai_fleet/worktrees/app/sp-1\n  sp-2  rec  ${sb.fleetHome}/worktrees/app/sp-2\n`);
     const rows = JSON.parse((await fleet(sb, ['list', '--json'], { cwd: repo })).stdout) as Array<{ branch: string; host: string | null }>;
     expect(rows.map((a) => [a.branch, a.host])).toEqual([['sp-1', 'loop'], ['sp-2', null], ['sp-3', 'loop']]);
     expect(await remote(`tmux list-sessions -F '#{session_name}' | sort`)).toBe('fleet_app_sp-1\nfleet_app_sp-3');
