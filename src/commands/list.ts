@@ -48,9 +48,9 @@ ${USAGE_HELP}
 
 WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
 columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
-TOKENS, BATCH, ISSUE, MEMORY, HOST, CPU, COST, AGENT, CHANGES. HOST shows when
-an agent runs on a host (create --host); a host's WORKTREE is its path there. Piped output and --json
-have them all.
+TOKENS, BATCH, ISSUE, MEMORY, HOST, CPU, COST, AGENT, CHANGES. Piped output and
+--json have them all. HOST shows when an agent runs on a host (create --host);
+a host's WORKTREE is its path there.
 Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:

@@ -82,8 +82,11 @@ export async function removeHostWorktree(p: HostPlace, repoPath: string, worktre
  */
 const END_SCRIPT = [
   's=$1; wt=$2; me=$$',
-  'roots=',
-  'if [ -n "$s" ]; then roots=$(tmux list-panes -s -t "=$s" -F "#{pane_dead} #{pane_pid}" 2>/dev/null | awk \'$1==0{print $2}\'); fi',
+  'roots=; ttys=',
+  'if [ -n "$s" ]; then',
+  '  roots=$(tmux list-panes -s -t "=$s" -F "#{pane_dead} #{pane_pid}" 2>/dev/null | awk \'$1==0{print $2}\')',
+  '  ttys=$(tmux list-panes -s -t "=$s" -F "#{pane_tty}" 2>/dev/null | sed "s|^/dev/||" | tr "\\n" " ")',
+  'fi',
   'server=$(tmux display-message -p "#{pid}" 2>/dev/null)',
   'victims() {',
   '  ps -A -o pid=,ppid= | awk -v roots="$roots" -v me="$me" -v server="$server" \'',
@@ -95,7 +98,12 @@ const END_SCRIPT = [
   '    for d in /proc/[0-9]*; do',
   '      c=$(readlink "$d/cwd" 2>/dev/null) || continue',
   '      p=${d#/proc/}',
-  '      case $c in "$wt"|"$wt"/*) [ "$p" != "$me" ] && [ "$p" != "$server" ] && echo "$p";; esac',
+  '      case $c in "$wt"|"$wt"/*) ;; *) continue;; esac',
+  '      [ "$p" != "$me" ] && [ "$p" != "$server" ] || continue',
+  // On another terminal than the agent's (the user's shell or editor, over ssh): theirs, left alone.
+  '      t=$(ps -o tty= -p "$p" 2>/dev/null | tr -d " ")',
+  '      case $t in ""|"?") ;; *) case " $ttys " in *" $t "*) ;; *) continue;; esac;; esac',
+  '      echo "$p"',
   '    done',
   '  fi',
   '}',

@@ -153,6 +153,8 @@ describe('ending agents on a host', () => {
     // And a commit of its own, so the branch is not merged anywhere.
     await sshd.exec(`cd ${q(wt)} && echo t > t.txt && git add t.txt && git -c user.name=A -c user.email=a@x commit -qm t`);
     await waitFor(async () => (await remote(`pgrep -u ${sshd.user} -x sleep || true`)) !== '', { what: 'the daemon' });
+    // The user's own shell in the worktree, on another terminal (a tmux session of theirs): not the agent's.
+    await sshd.exec(`tmux new-session -d -s mine -c ${q(wt)} 'exec sleep 301'`);
     const refused = await fleet(sb, ['kill', 'tidy', '--delete-branch'], { cwd: repo });
     expect(refused.stderr).toBe('error: branch "tidy" has 1 commit not merged anywhere; not deleting it\nhint: merge it first (it is here as refs/fleet/remote/loop/tidy), or fleet kill tidy --delete-branch --force');
     expect(refused.exitCode).toBe(1);
@@ -161,8 +163,10 @@ describe('ending agents on a host', () => {
     expect(k.stderr).toBe('');
     expect(k.stdout).toBe('killed tidy: session ended, worktree removed, branch deleted, its commits are here as refs/fleet/remote/loop/tidy');
     expect(k.exitCode).toBe(0);
+    expect(await remote(`pgrep -u ${sshd.user} -f 'sleep 300' || true`)).toBe('');
+    expect(await remote(`pgrep -u ${sshd.user} -f 'sleep 301' >/dev/null && echo spared`)).toBe('spared');
+    await sshd.exec('tmux kill-session -t =mine');
     await expectNothingLeft('tidy');
-    expect(await remote(`pgrep -u ${sshd.user} -x sleep || true`)).toBe('');
     expect(await remote(`git -C ${q(sshd.home)}/.ai_fleet/repos/app branch --list tidy`)).toBe('');
     expect(readState(sb).agents).toEqual([]);
   }, 60_000);
