@@ -5,7 +5,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/'] },
+  // Programs the tests run as processes (plain node, outside the TypeScript project) are not linted.
+  { ignores: ['dist/', 'node_modules/', 'bench/', 'test/helpers/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

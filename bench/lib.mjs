@@ -38,17 +38,32 @@ export function makeBenchEnv(prefix = 'fbench-') {
   return { dir, env, cleanup };
 }
 
-/** A repository of `files` small files in nested directories, one commit. */
-export function makeRepo(dir, env, files = 3000) {
+/**
+ * A repository of `files` files of `size` bytes each (code-like text that compresses about like
+ * source code, 3x), in nested directories, one commit, packed like a clone (`loose`: as committed).
+ */
+export function makeRepo(dir, env, files = 3000, size = 100, { loose = false } = {}) {
   fs.mkdirSync(dir, { recursive: true });
   execFileSync('git', ['init', '-q'], { cwd: dir, env });
+  let seed = 42;
+  const rnd = (n) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_';
+  const words = Array.from({ length: 2000 }, () => Array.from({ length: 3 + rnd(10) }, () => letters[rnd(letters.length)]).join(''));
+  const keywords = ['const', 'return', 'export function', 'if (', 'await', 'for (const', 'import {', '} from', 'let', '=>', '===', '&&'];
   for (let i = 0; i < files; i++) {
     const sub = path.join(dir, 'src', `d${i % 50}`, `e${i % 7}`);
     fs.mkdirSync(sub, { recursive: true });
-    fs.writeFileSync(path.join(sub, `f${i}.ts`), `export const v${i} = ${i};\n// ${'x'.repeat(i % 200)}\n`);
+    let text = `export const v${i} = ${i};\n`;
+    while (text.length < size) {
+      let line = '  '.repeat(rnd(4));
+      for (let w = 3 + rnd(8); w > 0; w--) line += `${rnd(4) === 0 ? keywords[rnd(keywords.length)] : rnd(5) === 0 ? rnd(100000) : words[rnd(words.length)]} `;
+      text += `${line.trimEnd()};\n`;
+    }
+    fs.writeFileSync(path.join(sub, `f${i}.ts`), `${text.slice(0, Math.max(0, size - 1))}\n`);
   }
   execFileSync('git', ['add', '-A'], { cwd: dir, env });
   execFileSync('git', ['commit', '-q', '-m', 'bench repo'], { cwd: dir, env });
+  if (!loose) execFileSync('git', ['repack', '-adq'], { cwd: dir, env });
   return dir;
 }
 
@@ -61,26 +76,55 @@ export function timeRun(cmd, args, opts) {
   return ms;
 }
 
-/** Run `a` and `b` alternately `runs` times (after `reset` each), return both medians and the ratio a/b. */
+/**
+ * Run `a` and `b` alternately `runs` times (after `reset` each), return both medians, the ratio
+ * a/b, every sample and the 1-minute load average just before each sample (other work on the
+ * machine distorts timings: read the samples beside it).
+ */
 export function compare({ runs, a, b, reset }) {
   const ta = [];
   const tb = [];
+  const la = [];
+  const lb = [];
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? [['a', a], ['b', b]] : [['b', b], ['a', a]];
     for (const [which, fn] of order) {
       reset?.();
+      (which === 'a' ? la : lb).push(os.loadavg()[0]);
       (which === 'a' ? ta : tb).push(fn());
     }
   }
   reset?.();
   const ma = median(ta);
   const mb = median(tb);
-  return { a: ma, b: mb, ratio: ma / mb, samplesA: ta, samplesB: tb };
+  return { a: ma, b: mb, ratio: ma / mb, samplesA: ta, samplesB: tb, loadA: la, loadB: lb };
 }
 
 export function report(title, rows) {
   console.log(`\n${title}`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(34)} ${v}`);
+}
+
+/**
+ * Bundle TypeScript modules of this repository (`export … from './src/….ts'` lines) into one ES
+ * module with esbuild (tsup's), beside node_modules so their own imports (execa) resolve, and
+ * import it.
+ */
+export async function importBundled(name, exportLines) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const outfile = path.join(root, 'node_modules', '.cache', 'fleet-bench', `${name}.mjs`);
+  const { build } = await import('esbuild');
+  await build({
+    stdin: { contents: exportLines.join('\n'), resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  });
+  return import(outfile);
 }
 
 // Claude transcripts for the usage benchmarks (bench/usage, bench/list --transcripts).

@@ -14,8 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CLI, makeBenchEnv, makeRepo, median, report, timeRun } from './lib.mjs';
+import { CLI, importBundled, makeBenchEnv, makeRepo, median, report, timeRun } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,34 +24,16 @@ const AGENTS = arg('agents', 20);
 const RUNS = arg('runs', 30);
 const SYNC_RUNS = arg('sync-runs', 5);
 
-// The harness and the remote modules are TypeScript: bundle them once with esbuild (tsup's),
-// beside node_modules so their own imports (execa) resolve.
-const root = fileURLToPath(new URL('..', import.meta.url));
-const libFile = path.join(root, 'node_modules', '.cache', 'fleet-bench', 'remote-lib.mjs');
-const { build } = await import('esbuild');
-await build({
-  stdin: {
-    contents: [
-      "export { startSshd } from './test/helpers/sshd.ts';",
-      "export { remoteRunner } from './src/remote/remote-runner.ts';",
-      "export { DEFAULT_POLICY, parseSshCommand, sshArgv } from './src/remote/ssh-command.ts';",
-      "export { syncBase } from './src/remote/repo-sync.ts';",
-      "export { shJoin } from './src/core/shell-words.ts';",
-      "export { PANE_FORMAT } from './src/core/parse.ts';",
-      "export { run } from './src/process/runner.ts';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile: libFile,
-  logLevel: 'error',
-});
-const lib = await import(libFile);
+// The harness and the remote modules are TypeScript: bundled once (lib.importBundled).
+const lib = await importBundled('remote-lib', [
+  "export { startSshd } from './test/helpers/sshd.ts';",
+  "export { remoteRunner } from './src/remote/remote-runner.ts';",
+  "export { DEFAULT_POLICY, parseSshCommand, sshArgv } from './src/remote/ssh-command.ts';",
+  "export { syncBase } from './src/remote/repo-sync.ts';",
+  "export { shJoin } from './src/core/shell-words.ts';",
+  "export { PANE_FORMAT } from './src/core/parse.ts';",
+  "export { run } from './src/process/runner.ts';",
+]);
 
 const { dir, env, cleanup } = makeBenchEnv('fbench-remote-');
 const sshd = await lib.startSshd();

@@ -17,7 +17,7 @@ export interface CompareOptions {
 export function compareCommand(): Command {
   return new Command('compare')
     .description('run a check (e.g. the tests) in every worktree of a batch and rank the agents side by side')
-    .argument('<batch-or-branches...>', 'a batch id, or branch names and globs')
+    .argument('<batch...>', 'a batch id, or branch names and globs')
     .option('--run <cmd>', 'the check to run in each worktree, with bash (default: compare_command from the config)')
     .option('--timeout <seconds>', 'stop a check that runs longer, with everything it started (default 1800; 0: no limit)')
     .option('--json', 'print an array of rows: branch, status, check, changes, usage, best')

@@ -3,7 +3,7 @@ import { baseContext, loadContext, type Context } from '../context.js';
 import { StoppedError } from '../errors.js';
 import { BUSY_CPU_PERCENT } from '../core/reconcile.js';
 import { formatChanges } from '../core/changes.js';
-import { formatAge, formatBytes } from '../core/format.js';
+import { formatAge, formatBytes, plural } from '../core/format.js';
 import { shortIssueLabel } from '../core/issue.js';
 import { repoLabels, worktreeLabel } from '../core/labels.js';
 import type { PaneInfo } from '../core/parse.js';
@@ -12,7 +12,8 @@ import { USAGE_HELP, type UsageSampler } from '../ops/metrics.js';
 import { withInterrupts } from '../process/interrupts.js';
 import { sleep } from '../process/sleep.js';
 import { stdoutClosed } from '../ui/output.js';
-import { renderTable, statusCell, type Column } from '../ui/table.js';
+import { cutTo, renderTable, statusCell, visibleWidth, type Column } from '../ui/table.js';
+import { needsUser as needsUserNow } from '../core/agent-state.js';
 import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
 
 export interface ListOptions {
@@ -36,13 +37,18 @@ export function listCommand(): Command {
     .option('--changes', 'add what each agent changed since its base: files, +added/-removed lines (two git calls per agent, so only on request)')
     .option('-w, --watch', 'redraw every 2 s until Ctrl+C (with --json: one JSON array a line)')
     .addHelpText('after', `
-Statuses: running (output in the last idle_seconds, or its processes use at
-least ${BUSY_CPU_PERCENT}% CPU), idle (alive, quiet: likely waiting for you), exited (the
-agent ended; its screen is kept: fleet logs), missing (session gone: fleet
-prune, which keeps a worktree with unsaved work), worktree-missing (its
-worktree directory was deleted: fleet prune), setup-failed (set-up was
-interrupted: fleet prune), unreachable (on a host that did not answer within
-5 s; its record is kept, the host's message is in --json's state_reason).
+Statuses of agents that report their own state (claude, codex, gemini,
+opencode): starting (has not taken its first prompt; a dialog may be open),
+working, waiting (a permission or question dialog: the reason is shown below the
+table), done (turn finished, ready for the next prompt). Of others: running
+(output in the last idle_seconds, or its processes use at least ${BUSY_CPU_PERCENT}% CPU),
+idle (alive, quiet: likely waiting for you). Of all: exited (the agent ended;
+its screen is kept: fleet logs), missing (session gone: fleet revive restarts
+it on its conversation; fleet prune cleans up, keeping a worktree with unsaved
+work), worktree-missing (its worktree directory was deleted: fleet prune),
+setup-failed (set-up was interrupted: fleet prune), unreachable (on a host that
+did not answer within 5 s; its record is kept, the host's message is in --json's
+state_reason). Agents that need you come first, marked "!".
 
 ${USAGE_HELP}
 
@@ -83,8 +89,51 @@ export async function runList(ctx: Context, opts: ListOptions, early: ListFacts 
     ctx.ui.note('hint: fleet create <branch> --prompt "..." starts one');
     return rows;
   }
-  ctx.ui.out(await renderRows(ctx, opts, rows));
+  ctx.ui.out(await renderList(ctx, opts, rows));
   return rows;
+}
+
+/** The table, then why the agents marked "!" need the user (both fitted to a terminal's width). */
+async function renderList(ctx: Context, opts: ListOptions, rows: ListedAgent[]): Promise<string> {
+  const table = await renderRows(ctx, opts, rows);
+  const footer = await attentionLines(ctx, rows, terminalWidth(ctx));
+  return footer.length > 0 ? `${table}\n\n${footer.join('\n')}` : table;
+}
+
+/** The terminal's width when output goes to one (undefined: piped, nothing is cut). */
+function terminalWidth(ctx: Context): number | undefined {
+  return ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
+}
+
+/**
+ * Below the table: why each agent that needs the user does, and what to run for the missing
+ * ones. Within `width`, a long reason is cut (…), never the branch or the command to run.
+ */
+async function attentionLines(ctx: Context, rows: readonly ListedAgent[], width?: number): Promise<string[]> {
+  const lines = rows.filter(needsUser).map((a) => attentionLine(a, width));
+  const missing = rows.filter((a) => a.status === 'missing');
+  if (missing.length > 0) {
+    const records = await ctx.state.read();
+    const { revivePlan } = await import('../ops/revive.js');
+    const revivable = missing.filter((a) => {
+      const r = records.find((x) => x.session === a.session);
+      return r !== undefined && revivePlan(ctx, r).ok;
+    });
+    if (revivable.length > 0) {
+      const which = revivable.length === missing.length && missing.length > 1 ? '--all' : revivable.map((a) => a.branch).join(' ');
+      lines.push(`${plural(revivable.length, 'missing agent')} can be revived on ${revivable.length === 1 ? 'its conversation' : 'their conversations'}: fleet revive ${which}`);
+    }
+  }
+  return lines;
+}
+
+/** "! fix-auth waiting: permission: Bash(npm test) — fleet attach fix-auth", the reason cut (…) to fit `width`. */
+export function attentionLine(a: Pick<ListedAgent, 'branch' | 'status' | 'state_reason'>, width?: number): string {
+  const head = `! ${a.branch} ${a.status}: `;
+  const tail = a.status === 'waiting' ? ` — fleet attach ${a.branch}` : '';
+  const reason = a.state_reason ?? '';
+  if (width === undefined) return head + reason + tail;
+  return head + cutTo(reason, Math.max(10, width - visibleWidth(head) - visibleWidth(tail)), 'end') + tail;
 }
 
 /**
@@ -111,7 +160,7 @@ async function watchList(ctx: Context, opts: ListOptions, sampler: UsageSampler,
       if (signal.aborted) break;
       if (opts.json) ctx.ui.out(JSON.stringify(rows));
       else {
-        const body = rows.length > 0 ? await renderRows(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
+        const body = rows.length > 0 ? await renderList(ctx, opts, rows) : opts.all ? 'no agents' : 'no agents in this repository';
         const title = `fleet list, every ${WATCH_INTERVAL_MS / 1000} s (Ctrl+C stops)   ${new Date().toLocaleTimeString()}`;
         // On a terminal, draw over the previous frame (cleared once, then rewritten row by row: a
         // clear each time would push a copy of every frame into tmux's scrollback); elsewhere,
@@ -146,7 +195,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-'), fit: { drop: 4.5 } }] : []),
     { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
     { head: 'agent', cell: (a) => a.agent, fit: { drop: 7 } },
-    { head: 'status', cell: (a) => statusCell(a.status, a.exit_code, ctx.ui.color) },
+    { head: 'status', cell: (a) => (needsUser(a) ? '! ' : '') + statusCell(a.status, a.exit_code, ctx.ui.color) },
     { head: 'cpu', cell: (a) => (a.cpu === null || !isLive(a) ? '-' : `${a.cpu.toFixed(1)}%`), align: 'right', fit: { drop: 6 } },
     { head: 'memory', cell: (a) => (a.memory === null || !isLive(a) ? '-' : formatBytes(a.memory)), align: 'right', fit: { drop: 5 } },
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
@@ -154,7 +203,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
     { head: 'worktree', cell: (a) => (a.host ? a.worktree : worktreeLabel(a.worktree, ctx.config.worktree_root, home)), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
-  const width = ctx.ui.isTTY ? process.stdout.columns || undefined : undefined;
+  const width = terminalWidth(ctx);
   if (opts.grouped) {
     const { renderGrouped } = await import('../ui/grouped.js');
     return renderGrouped(columns.filter((c) => c.head !== 'batch'), rows, { color: ctx.ui.color, records: await ctx.state.read(), width });
@@ -176,5 +225,10 @@ function costCell(a: ListedAgent): string {
 
 /** Statuses whose agent process is running, so CPU and memory mean something. */
 function isLive(a: ListedAgent): boolean {
-  return a.status === 'running' || a.status === 'idle';
+  return ['running', 'idle', 'starting', 'working', 'waiting', 'done'].includes(a.status);
+}
+
+/** A row that needs the user now (core/agent-state's rule, on list's fields). */
+function needsUser(a: ListedAgent): boolean {
+  return needsUserNow({ status: a.status, reason: a.state_reason });
 }

@@ -5,6 +5,7 @@ import { planSize } from '../core/prune-plan.js';
 import { executePrune, gatherPrunePlan, type PruneAction, type PruneReport } from '../ops/prune.js';
 import { canAsk, confirm } from '../ui/confirm.js';
 import { plural, tildify } from '../core/format.js';
+import { revivePlan } from '../ops/revive.js';
 
 export interface PruneOptions {
   dryRun?: boolean;
@@ -40,6 +41,15 @@ Examples:
 
 export async function runPrune(ctx: RepoContext, opts: PruneOptions): Promise<PruneReport> {
   const plan = await gatherPrunePlan(ctx);
+  // A missing agent that fleet revive can restart on its conversation is dropped only when the user says so.
+  const revivable = plan.records.filter((p) => p.reason === 'missing' && revivePlan(ctx, p.record).ok);
+  const mayAsk = !opts.json && canAsk();
+  if (revivable.length > 0 && !opts.yes && (opts.dryRun || !mayAsk)) {
+    plan.records = plan.records.filter((p) => !revivable.includes(p));
+    for (const p of revivable) {
+      ctx.ui.note(`${opts.dryRun ? 'would keep' : 'kept'} "${p.record.branch}": its session is gone, but fleet revive ${p.record.branch} restarts it on its conversation (fleet prune --yes drops it)`);
+    }
+  }
   const size = planSize(plan);
 
   if (size > 0 && !opts.dryRun && !opts.yes && !opts.json && canAsk()) {
@@ -47,6 +57,7 @@ export async function runPrune(ctx: RepoContext, opts: PruneOptions): Promise<Pr
     const preview = await executePrune(ctx, plan, { dryRun: true });
     if (preview.actions.length > 0) {
       ctx.ui.note(preview.actions.map((a) => `  ${actionVerb(a, true).replace(/^would /, '')} ${actionTarget(a, ctx.env.HOME)} (${a.detail})`).join('\n'));
+      if (revivable.length > 0) ctx.ui.note(`  (${revivable.map((p) => p.record.branch).join(', ')} could be revived instead: fleet revive ${revivable.map((p) => p.record.branch).join(' ')})`);
       if (!(await confirm(`prune ${preview.actions.length === 1 ? 'this item' : `these ${preview.actions.length} items`}?`))) {
         throw new FleetError('nothing pruned', { hint: 'fleet prune --dry-run shows what it would do; --yes skips this question' });
       }

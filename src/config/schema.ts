@@ -84,10 +84,15 @@ export const CONFIG_KEYS = {
   claude_flags: key.string({ default: '', trust: 'gated', description: 'extra flags for the claude profile' }),
   idle_seconds: key.int({ default: 30, trust: 'harmless', check: (v) => (v >= 1 ? null : 'a whole number of seconds, at least 1'), description: 'seconds without output before a live agent shows as idle' }),
   compare_command: key.string({ default: '', trust: 'gated', description: 'the check fleet compare runs in each worktree of a batch' }),
+  notify_command: key.string({
+    default: '',
+    trust: 'gated',
+    description: 'shell command run on every change of an agent into waiting, done or exited (FLEET_BRANCH, FLEET_STATUS, FLEET_REASON, FLEET_REPO, FLEET_SESSION set)',
+  }),
   budget_usd: key.number({ default: 0, trust: 'harmless', check: (v) => (v >= 0 ? null : 'an amount of USD, 0 or more (0: no budget)'), description: 'USD each new agent may spend before fleet says it is over budget (0: none; --budget overrides)' }),
   pricing: key.table<ModelPrice>({ trust: 'harmless', validate: validatePricingTable, description: 'prices of models, USD per million tokens: [pricing."model-id"] input = 3.0, output = 15.0, …' }),
   env: key.table<string>({ trust: 'gated', validate: validateEnv, description: 'environment variables every agent gets: [env] NAME = "value"' }),
-  agents: key.table<AgentConfig>({ trust: 'gated', validate: validateAgents, description: 'agent profiles: [agents.NAME] command = "…", optional [agents.NAME.env]' }),
+  agents: key.table<AgentConfig>({ trust: 'gated', validate: validateAgents, description: 'agent profiles: [agents.NAME] command = "…", optional hooks, resume and [agents.NAME.env]' }),
   hosts: key.table<HostConfig>({ trust: 'user-only', validate: validateHosts, description: 'machines reachable by ssh: [hosts.NAME] ssh = "…"' }),
 };
 
@@ -177,6 +182,10 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # The check fleet compare runs in each worktree of a batch.
 # compare_command = "npm test"
 
+# A shell command run on every change of an agent into waiting, done or exited, with
+# FLEET_BRANCH, FLEET_STATUS, FLEET_REASON, FLEET_REPO and FLEET_SESSION set (fleet also shows
+# a tmux message to attached clients). Applies to agents started after the change.
+# notify_command = 'notify-send "fleet: $FLEET_BRANCH $FLEET_STATUS" "$FLEET_REASON"'
 # USD each new agent may spend before fleet list says it is over budget and tells you once
 # (--budget on create/fanout/multi sets it per agent; 0: no budget).
 # budget_usd = 5.0
@@ -198,6 +207,12 @@ export const DEFAULT_CONFIG_TEXT = (home: string) => `# fleet configuration (${h
 # command = "mytool --yes {prompt}"
 # [agents.mytool.env]
 # MYTOOL_MODEL = "large"
+# A profile that runs claude, codex, gemini or opencode keeps their statuses (working,
+# waiting, done) and fleet revive when it says which one it is, and how it resumes:
+# [agents.claude-opus]
+# command = "claude --model opus"
+# hooks = "claude"                 # claude, codex, gemini, opencode, or "none"
+# resume = "claude --model opus --resume {conversation}"
 
 # Machines fleet can run agents on over ssh (only here, never in a repository's .fleet.toml).
 # ssh is the whole ssh command line, or just user@host / an ~/.ssh/config alias.

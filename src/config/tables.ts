@@ -1,5 +1,7 @@
 import { FleetError } from '../errors.js';
 import { splitCommandLine } from '../core/shell-words.js';
+import { CONVERSATION_PLACEHOLDER } from '../core/profiles.js';
+import { HOOK_KINDS, isHookKind } from '../hooks/agents.js';
 import { BUILTIN_NAMES } from '../core/profiles.js';
 import { REPO_CONFIG_FILE } from './paths.js';
 
@@ -18,6 +20,10 @@ export interface AgentConfig {
   command?: string | string[];
   /** `[agents.NAME.env]`: added to (or overriding) `[env]` for this profile only. */
   env?: Record<string, string>;
+  /** Which agent it runs, so fleet follows its statuses (src/hooks): claude, codex, gemini, opencode, or "none". */
+  hooks?: string;
+  /** The command line that resumes a conversation (`fleet revive`), {conversation} where the id goes. */
+  resume?: string;
 }
 
 export function isTable(v: unknown): v is Record<string, unknown> {
@@ -56,7 +62,7 @@ export function validateAgents(raw: unknown, file: string, bad: Bad): TableEntri
   for (const [name, prof] of Object.entries(raw)) {
     const where = `agents.${name}`;
     if (!isTable(prof)) throw bad(where, 'a table with a command', prof);
-    for (const k of Object.keys(prof)) if (k !== 'command' && k !== 'env') warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
+    for (const k of Object.keys(prof)) if (!['command', 'env', 'hooks', 'resume'].includes(k)) warnings.push(`unknown key "${where}.${k}" in ${file} (ignored)`);
     const cmd = prof.command;
     let agent: AgentConfig;
     if (cmd === undefined) {
@@ -82,7 +88,30 @@ export function validateAgents(raw: unknown, file: string, bad: Bad): TableEntri
       throw bad(`${where}.command`, 'a string (or a non-empty array of strings)', cmd);
     }
     if (prof.env !== undefined) agent.env = validateEnvTable(prof.env, `${where}.env`, bad);
+    Object.assign(agent, profileHooks(prof, where, file, bad));
     entries[name] = agent;
   }
   return { entries, warnings };
+}
+
+/**
+ * A profile's `hooks` (which agent it runs, so fleet can follow its statuses) and `resume` (the
+ * command line that resumes a conversation, with {conversation} where the id goes).
+ */
+function profileHooks(p: Record<string, unknown>, where: string, file: string, bad: Bad): Pick<AgentConfig, 'hooks' | 'resume'> {
+  const out: Pick<AgentConfig, 'hooks' | 'resume'> = {};
+  if (p.hooks !== undefined) {
+    if (typeof p.hooks !== 'string' || !(p.hooks === 'none' || isHookKind(p.hooks))) throw bad(`${where}.hooks`, `one of ${[...HOOK_KINDS, 'none'].map((k) => `"${k}"`).join(', ')}`, p.hooks);
+    out.hooks = p.hooks;
+  }
+  if (p.resume !== undefined) {
+    if (typeof p.resume !== 'string' || !p.resume.includes(CONVERSATION_PLACEHOLDER)) throw bad(`${where}.resume`, `a command line containing ${CONVERSATION_PLACEHOLDER}`, p.resume);
+    try {
+      splitCommandLine(p.resume);
+    } catch (e) {
+      throw new FleetError(`${where}.resume in ${file} cannot be split into words: ${(e as Error).message}`);
+    }
+    out.resume = p.resume;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { branchLengthProblem, branchNameProblem, sessionNameFor, worktreePathFor
 import type { FleetConfig } from '../config/schema.js';
 import { launchPlanFor, type AgentProfile, type LaunchPlan } from './profiles.js';
 import { UsageError } from '../errors.js';
+import type { HookKind } from '../hooks/agents.js';
 import { budgetFor } from './usage/budget.js';
 
 /** Linux refuses a single argv string of 128 KiB or more, its terminating NUL counted (MAX_ARG_STRLEN). */
@@ -32,6 +33,8 @@ export interface CreatePlan {
   worktree: string;
   agent: string;
   launch: LaunchPlan;
+  /** How the agent reports its state (src/hooks), or null: from its output. */
+  hooks: HookKind | null;
   /** The profile's own environment (see core/agent-env). */
   env: AgentProfile['env'];
   prompt: string;
@@ -101,6 +104,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     worktree: worktreePathFor(input.config.worktree_root, input.repoName, input.branch),
     agent: input.profile.name,
     launch,
+    hooks: input.profile.hooks,
     env: input.profile.env,
     prompt: input.prompt,
     batchId: input.batchId ?? null,

@@ -44,7 +44,7 @@ export function parseWorktreePorcelain(out: string): WorktreeEntry[] {
 export const FS = '\x1f';
 
 /** The tmux user options a fleet session carries, so state can be rebuilt from tmux alone. */
-export const FLEET_OPTIONS = ['repo', 'branch', 'batch', 'agent', 'worktree', 'created', 'base', 'host'] as const;
+export const FLEET_OPTIONS = ['repo', 'branch', 'batch', 'agent', 'worktree', 'created', 'base', 'hooks', 'conversation', 'host'] as const;
 export type FleetOption = (typeof FLEET_OPTIONS)[number];
 
 export interface PaneInfo {
@@ -62,6 +62,10 @@ export interface PaneInfo {
   deadSignal: number | null;
   /** The tmux server's pid (the same on every pane). */
   serverPid: number | null;
+  /** Unix seconds of the last key press (or attach) of a client in the session. */
+  sessionActivity: number | null;
+  /** What the agent's hooks wrote (src/hooks/hook-script.ts); empty strings when they wrote nothing. */
+  hook: { state: string; at: number | null; transcript: string; reason: string };
 }
 
 /** The -F format for `list-panes -a`, matching parsePanes. */
@@ -77,6 +81,12 @@ export const PANE_FORMAT = [
   ...FLEET_OPTIONS.map((o) => `#{@fleet_${o}}`),
   '#{pane_dead_signal}',
   '#{pid}',
+  '#{session_activity}',
+  '#{@fleet_state}',
+  '#{@fleet_state_at}',
+  '#{@fleet_transcript}',
+  // Last: the hooks keep control characters out of it, and should one get in anyway, only this field is hurt.
+  '#{@fleet_reason}',
 ].join(FS);
 
 function int(s: string | undefined): number | null {
@@ -108,6 +118,13 @@ export function parsePanes(out: string): PaneInfo[] {
       fleet,
       deadSignal: int(f[8 + FLEET_OPTIONS.length]),
       serverPid: int(f[9 + FLEET_OPTIONS.length]),
+      sessionActivity: int(f[10 + FLEET_OPTIONS.length]),
+      hook: {
+        state: f[11 + FLEET_OPTIONS.length] ?? '',
+        at: int(f[12 + FLEET_OPTIONS.length]),
+        transcript: f[13 + FLEET_OPTIONS.length] ?? '',
+        reason: f.slice(14 + FLEET_OPTIONS.length).join(FS),
+      },
     });
   }
   return panes;

@@ -6,12 +6,17 @@ import { FleetError } from '../errors.js';
 import { CONFIG_FILE } from '../config/paths.js';
 import { splitCommandLine } from './shell-words.js';
 import type { TranscriptKind } from './usage/parser.js';
+import { isHookKind, type HookKind } from '../hooks/agents.js';
 
 /** An agent profile, resolved: the argv that starts it; `{prompt}` marks where the prompt goes. */
 export interface AgentProfile {
   name: string;
   argv: string[];
   builtin: boolean;
+  /** How it reports working / waiting / done (src/hooks); null: its status comes from its output. */
+  hooks: HookKind | null;
+  /** A user profile's `resume` command line (`{conversation}` marks the id); null: derived from argv for a hooked kind. */
+  resume: string[] | null;
   /**
    * Variables this agent gets on top of the caller's environment: `defaults` are fleet's (the
    * kind's AgentFacts.env, also when the user's config replaces a built-in's command), `own` the
@@ -26,10 +31,8 @@ export interface AgentFacts {
   install?: string;
   /** Milliseconds between pasting a prompt and pressing Enter, so its TUI does not fold the Enter into the paste. */
   enterDelayMs: number;
-  /** How it reports working / waiting / done itself (SPEC "Agent awareness"); unset: status from output activity. */
-  hooks?: 'claude-settings' | 'codex-notify' | 'gemini-hooks';
-  /** The argv that resumes its conversation (`fleet revive`); unset: it cannot be resumed. */
-  resumeArgv?: readonly string[];
+  /** How it reports working / waiting / done itself (SPEC "Agent awareness", src/hooks); unset: status from output activity. */
+  hooks?: HookKind;
   /** The format of the transcript its token usage is read from (SPEC "Cost"); unset: it keeps none fleet can read. */
   transcript?: TranscriptKind;
   /**
@@ -50,8 +53,11 @@ export const DEFAULT_FACTS: AgentFacts = { enterDelayMs: 120 };
 export interface ProfileConfig {
   claude_flags: string;
   /** A built-in's name may come without a command: it keeps the built-in's, with the entry's env. */
-  agents: Record<string, { command?: string | string[]; env?: Record<string, string> }>;
+  agents: Record<string, { command?: string | string[]; env?: Record<string, string>; hooks?: string; resume?: string }>;
 }
+
+/** Where a user's `resume` command puts the conversation id. */
+export const CONVERSATION_PLACEHOLDER = '{conversation}';
 
 interface BuiltinProfile {
   name: string;
@@ -78,14 +84,21 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     name: 'claude',
     program: 'claude',
     args: (c) => [...splitCommandLine(c.claude_flags), PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude' },
+    // Each claude would otherwise run its auto-updater (an npm install -g) as it starts.
+    facts: { install: 'npm install -g @anthropic-ai/claude-code', enterDelayMs: 120, transcript: 'claude', hooks: 'claude', env: { DISABLE_AUTOUPDATER: '1' } },
   },
-  { name: 'codex', program: 'codex', args: () => [PROMPT_PLACEHOLDER], facts: { install: 'npm install -g @openai/codex', enterDelayMs: 120, transcript: 'codex' } },
+  {
+    name: 'codex',
+    program: 'codex',
+    args: () => [PROMPT_PLACEHOLDER],
+    // codex reads an Enter within ~120 ms of typed text as a newline (its paste-burst rule): wait longer.
+    facts: { install: 'npm install -g @openai/codex', enterDelayMs: 250, transcript: 'codex', hooks: 'codex' },
+  },
   {
     name: 'gemini',
     program: 'gemini',
     args: () => ['--prompt-interactive', PROMPT_PLACEHOLDER],
-    facts: { install: 'npm install -g @google/gemini-cli', enterDelayMs: 120, transcript: 'gemini' },
+    facts: { install: 'npm install -g @google/gemini-cli', enterDelayMs: 120, transcript: 'gemini', hooks: 'gemini' },
   },
   {
     name: 'aider',
@@ -93,7 +106,12 @@ export const BUILTIN_PROFILES: readonly BuiltinProfile[] = [
     args: () => ['--message', PROMPT_PLACEHOLDER],
     facts: { install: 'python -m pip install aider-install && aider-install', enterDelayMs: 120 },
   },
-  { name: 'opencode', program: 'opencode', args: () => ['--prompt', PROMPT_PLACEHOLDER], facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120 } },
+  {
+    name: 'opencode',
+    program: 'opencode',
+    args: () => ['--prompt', PROMPT_PLACEHOLDER],
+    facts: { install: 'npm install -g opencode-ai', enterDelayMs: 120, hooks: 'opencode', env: { OPENCODE_DISABLE_AUTOUPDATE: '1' } },
+  },
   { name: 'shell', program: 'bash', args: () => ['-c', PROMPT_PLACEHOLDER], facts: { ...DEFAULT_FACTS, runsPrompt: true } },
 ];
 
@@ -115,7 +133,9 @@ export function resolveProfile(config: ProfileConfig, name: string): AgentProfil
   const env = { defaults: agentFacts(name).env ?? {}, own: user?.env ?? {} };
   if (user?.command !== undefined) {
     const argv = typeof user.command === 'string' ? splitCommandLine(user.command) : [...user.command];
-    return { name, argv, builtin: false, env };
+    // A user profile replacing a built-in keeps its hooks unless it says `hooks = "none"`.
+    const hooks = user.hooks === undefined ? (agentFacts(name).hooks ?? null) : isHookKind(user.hooks) ? user.hooks : null;
+    return { name, argv, builtin: false, env, hooks, resume: user.resume ? splitCommandLine(user.resume) : null };
   }
   const builtin = BUILTIN_PROFILES.find((p) => p.name === name);
   if (!builtin) {
@@ -123,7 +143,7 @@ export function resolveProfile(config: ProfileConfig, name: string): AgentProfil
       hint: `use one of: ${profileNames(config).join(', ')} (or add [agents.${name}] command = "..." to ${CONFIG_FILE})`,
     });
   }
-  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true, env };
+  return { name, argv: [builtin.program, ...builtin.args(config)], builtin: true, env, hooks: builtin.facts.hooks ?? null, resume: null };
 }
 
 /** Every profile name the config offers, built-in and the user's, sorted. */
@@ -153,6 +173,15 @@ export function launchPlanFor(profileArgv: readonly string[]): LaunchPlan {
     promptIndex: idx,
     prefix: el.slice(0, at),
     suffix: el.slice(at + PROMPT_PLACEHOLDER.length),
+  };
+}
+
+/** `args` inserted into a launch plan's argv at `at`, the prompt's slot moved along. */
+export function insertArgs(plan: LaunchPlan, at: number, args: readonly string[]): LaunchPlan {
+  return {
+    ...plan,
+    argv: [...plan.argv.slice(0, at), ...args, ...plan.argv.slice(at)],
+    promptIndex: plan.promptIndex >= at ? plan.promptIndex + args.length : plan.promptIndex,
   };
 }
 

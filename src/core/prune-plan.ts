@@ -35,7 +35,7 @@ export interface PrunePlan {
  * pick's scratch worktree (still registered with git).
  */
 export interface Leftover {
-  kind: 'temp-file' | 'prompt-file' | 'lock' | 'scratch-worktree';
+  kind: 'temp-file' | 'prompt-file' | 'lock' | 'scratch-worktree' | 'retry-prompt';
   path: string;
   /** The fleet process that made it, when its name says. */
   pid: number | null;

@@ -1,21 +1,24 @@
 import type { PaneInfo } from './parse.js';
 import type { AgentRecord } from '../state/types.js';
+import { hookedState, type HookedStatus } from './agent-state.js';
 
-export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating' | 'unreachable';
+export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating' | 'unreachable' | HookedStatus;
 
 export interface AgentView {
   record: AgentRecord;
   status: AgentStatus;
   exitCode: number | null;
   pane: PaneInfo | null;
+  /** Why it is in this status, when fleet knows (a hooked agent's dialog, a failed turn). */
+  reason?: string | null;
+  /** Unix seconds since when it is in this status, when known. */
+  since?: number | null;
   /**
    * A "creating" record whose set-up did finish: its session runs and carries this set-up's
    * @fleet_* options, but the fleet that made it died before recording it ready. It is an
    * agent like any other (status from its pane); its record should say ready.
    */
   unrecorded?: true;
-  /** On a host that did not answer: ssh's message (status unreachable; the record is kept as it is). */
-  unreachable?: string;
 }
 
 /** Is the process that had `start` (when known) still running under `pid`? */
@@ -68,12 +71,20 @@ export function reconcile(
       return { record, pane, exitCode: pane?.dead ? exitCodeOf(pane) : null, status: 'worktree-missing' };
     }
     if (!pane) return { record, pane, exitCode: null, status: 'missing' };
-    if (pane.dead) return { record, pane, exitCode: exitCodeOf(pane), status: 'exited', ...unrecorded };
+    if (pane.dead) return { record, pane, exitCode: exitCodeOf(pane), status: 'exited', since: pane.hook.state === 'exited' ? pane.hook.at : null, ...unrecorded };
+    // An agent with hooks says itself what it does (core/agent-state); the others by their output.
+    if (pane.fleet.hooks) {
+      const h = hookedState(
+        { ...pane.hook, state: pane.hook.state || null, reason: pane.hook.reason || null, sessionActivity: pane.sessionActivity, activity: pane.activity, created: pane.sessionCreated },
+        { now: opts.now, idleSeconds: opts.idleSeconds, branch: record.branch },
+      );
+      return { record, pane, exitCode: null, ...h, ...unrecorded };
+    }
     const last = pane.activity ?? pane.sessionCreated ?? 0;
     // tmux keeps activity in whole seconds (rounded down): output at 100.9 reads as 100. Count
     // quiet time from the end of that second, or a chatty agent reads as idle for a moment.
     const idle = opts.now / 1000 - (last + 1) >= opts.idleSeconds;
-    return { record, pane, exitCode: null, status: idle ? 'idle' : 'running', ...unrecorded };
+    return { record, pane, exitCode: null, status: idle ? 'idle' : 'running', since: idle ? last : null, ...unrecorded };
   });
 }
 
@@ -130,6 +141,8 @@ export function recordsFromPanes(panes: readonly PaneInfo[], prefix: string): Ag
       prompt_preview: '',
       phase: 'ready',
       owner_pid: null,
+      hooks: f.hooks ?? null,
+      conversation_id: f.conversation ?? null,
     });
   }
   return out;

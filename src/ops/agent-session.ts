@@ -1,4 +1,5 @@
-import { FleetError } from '../errors.js';
+import { FleetError, InterruptedError } from '../errors.js';
+import { reconcile } from '../core/reconcile.js';
 import type { Context, RepoContext } from '../context.js';
 import { paneChange, type PaneSnapshot } from '../core/follow.js';
 import type { PaneInfo } from '../core/parse.js';
@@ -37,11 +38,61 @@ export async function livePane(ctx: Context, record: AgentRecord, action: string
   return pane;
 }
 
-/** Type `text` into the agent on `branch`: a bracketed paste, then Enter (unless enter is false). */
-export async function sendPrompt(ctx: RepoContext, branch: string, text: string, opts: { enter?: boolean } = {}): Promise<AgentRecord> {
+export interface SendOptions {
+  /** Press Enter after the text (default). */
+  enter?: boolean;
+  /** Type even while the agent is starting or has a dialog open. */
+  force?: boolean;
+  /** Wait up to this many seconds for the agent to be able to take input, instead of refusing at once. */
+  wait?: number;
+  /** Ends a wait (Ctrl+C). */
+  signal?: AbortSignal;
+}
+
+/** How often a waiting prompt looks at the agent again. */
+const READY_POLL_MS = 500;
+
+/**
+ * Why text typed into the agent now would not reach it as a prompt: it is starting (a trust
+ * or sign-in dialog may be up, and Enter would answer it) or waiting on a dialog. Null: go ahead.
+ */
+function notReady(ctx: Context, record: AgentRecord, pane: PaneInfo): { status: string; reason: string | null } | null {
+  const [view] = reconcile([record], [pane], { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive: () => true });
+  return view && (view.status === 'starting' || view.status === 'waiting') ? { status: view.status, reason: view.reason ?? null } : null;
+}
+
+function refusal(branch: string, why: { status: string; reason: string | null }, waited?: number): FleetError {
+  const state = waited === undefined ? why.status : `still ${why.status} after ${waited} s`;
+  const message =
+    why.status === 'waiting'
+      ? `"${branch}" is ${state} (${why.reason ?? 'a dialog is open'}): what you type would answer that dialog, so nothing was sent`
+      : `"${branch}" is ${state}: it has not taken its first prompt, and what you type could answer a dialog (trust, sign-in), so nothing was sent`;
+  return new FleetError(message, {
+    hint: `fleet attach ${branch} to ${why.status === 'waiting' ? 'answer it' : 'see it'}; --wait to send once it can take input, --force to type anyway`,
+  });
+}
+
+/**
+ * Type `text` into the agent on `branch`: a bracketed paste, then Enter (unless enter is false).
+ * Refused (nothing typed) while the agent is starting or waiting on a dialog, unless `force`;
+ * with `wait`, sent as soon as it can take input. The dashboard calls this too.
+ */
+export async function sendPrompt(ctx: RepoContext, branch: string, text: string, opts: SendOptions = {}): Promise<AgentRecord> {
   const record = await findAgent(ctx, branch);
   if (text.trim() === '') throw new FleetError('the prompt is empty', { hint: `fleet prompt ${branch} "what to do next"` });
-  await livePane(ctx, record, 'take input');
+  let pane = await livePane(ctx, record, 'take input');
+  let blocked = opts.force ? null : notReady(ctx, record, pane);
+  if (blocked && opts.wait !== undefined) {
+    const deadline = Date.now() + opts.wait * 1000;
+    while (blocked && Date.now() < deadline) {
+      await sleep(Math.min(READY_POLL_MS, Math.max(0, deadline - Date.now())), opts.signal);
+      if (opts.signal?.aborted) throw new InterruptedError(`interrupted: nothing was sent to "${branch}"`);
+      pane = await livePane(ctx, record, 'take input');
+      blocked = notReady(ctx, record, pane);
+    }
+    if (blocked) throw refusal(branch, blocked, opts.wait);
+  }
+  if (blocked) throw refusal(branch, blocked);
   await sendText(await agentRunner(ctx, record), record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
   return record;
 }

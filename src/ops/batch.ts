@@ -2,6 +2,7 @@ import { ConflictError, InterruptedError, UsageError, toFleetError } from '../er
 import type { Context, RepoContext } from '../context.js';
 import type { AgentProfile } from '../core/profiles.js';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { generateBatchId, promptNeedsFile, type BatchFailure, type BatchResult } from '../core/batch.js';
 import { findCollisions, planCreate, type CreatePlan } from '../core/create-plan.js';
@@ -10,6 +11,8 @@ import type { AgentRecord } from '../state/types.js';
 import type { BatchProgress, ProgressFactory } from '../ui/progress.js';
 import { createAgent, preflight, type PreflightFacts } from './create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
+import { warnFirstRun } from './agent-hooks.js';
+import { checkoutSlots, Semaphore } from './schedule.js';
 
 export interface BatchItem {
   branch: string;
@@ -59,6 +62,7 @@ export async function createBatch(ctx: RepoContext, req: BatchRequest, opts: { p
     }
     throw e;
   }
+  await warnFirstRun(ctx, plans);
   const progress = opts.progress(plans.map((p) => ({ branch: p.branch, agent: p.agent })));
   const result = await runBatch(ctx, plans, pre, { maxParallel: ctx.config.max_parallel, progress, batchId: req.batchId });
   result.retry = { base: req.base, quick: req.quick, promptFiles: retryPromptFiles(ctx, req, result) };
@@ -117,10 +121,12 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
 }
 
 /**
- * Make the agents, at most `maxParallel` at once. A failure rolls back only that agent (createAgent
- * undoes its own steps); the others carry on. SIGINT/SIGTERM stops starting new agents, aborts the
- * ones in progress (each rolls itself back, setup commands killed with their process group) and
- * keeps the finished ones. Never throws for a failed agent: the result says who failed and why.
+ * Make the agents, at most `maxParallel` at once; of those, at most `checkoutSlots(CPUs, …)` check
+ * out their worktree at once (the rest of each set-up overlaps the next checkout). A failure rolls
+ * back only that agent (createAgent undoes its own steps); the others carry on. SIGINT/SIGTERM
+ * stops starting new agents, aborts the ones in progress (each rolls itself back, setup commands
+ * killed with their process group, queued checkouts never started) and keeps the finished ones.
+ * Never throws for a failed agent: the result says who failed and why.
  */
 async function runBatch(
   ctx: Context,
@@ -140,6 +146,7 @@ async function runBatch(
   };
 
   const interrupted = await withInterrupts(async (signal) => {
+    const checkouts = new Semaphore(checkoutSlots(os.availableParallelism(), opts.maxParallel));
     const makeOne = async (i: number) => {
       const plan = plans[i]!;
       try {
@@ -148,6 +155,7 @@ async function runBatch(
           // createAgent reports "failed" before it undoes its steps; the outcome is reported once they are undone.
           onPhase: (phase) => progress.update(plan.branch, phase === 'failed' ? 'rolling back' : phase),
           onNote: (n) => progress.note(`${plan.branch}: ${n}`),
+          checkoutSlot: (step) => checkouts.run(step, signal),
           onWarning: (w) => progress.note(`warning: ${plan.branch}: ${w}`),
         });
         progress.update(plan.branch, 'ready');

@@ -2,6 +2,7 @@
 // $4.00)` wherever fleet reads its usage (list, the dashboard, cost), and one notification the
 // first time fleet sees it over. Which agents were notified is kept in the fleet home
 // (run/budget-notified.json), so a notification is not repeated on every list.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
@@ -65,9 +66,10 @@ export async function noticeOverBudget(ctx: Context, over: readonly OverBudget[]
 }
 
 /**
- * Tell the user an agent changed: a warning on stderr, and a message on every attached tmux
- * client (what the hooks do for their state changes).
- * TODO(#11): go through the hooks' notify path (notify_command) once it is on main.
+ * Tell the user an agent changed: a warning on stderr, a message on every attached tmux client
+ * (as the hooks do for their state changes), and the user's notify_command, run in the
+ * background with FLEET_BRANCH, FLEET_STATUS, FLEET_REASON, FLEET_REPO and FLEET_SESSION set
+ * (from the file the hooks run it from, so it never shows on a command line).
  */
 export async function notifyAgentChange(ctx: Context, record: AgentRecord, status: string, reason: string): Promise<void> {
   const text = `fleet: ${record.branch} (${record.repo_name}) ${status}: ${reason}`;
@@ -80,5 +82,17 @@ export async function notifyAgentChange(ctx: Context, record: AgentRecord, statu
     }
   } catch {
     // no tmux server: the warning is all
+  }
+  if (ctx.config.notify_command.trim() === '') return;
+  try {
+    const { ensureNotifyFile } = await import('../hooks/hook-script.js'); // rare: only when notifying
+    const file = ensureNotifyFile(ctx.configs.home, ctx.config.notify_command);
+    const env = { ...ctx.env, FLEET_BRANCH: record.branch, FLEET_STATUS: status, FLEET_REASON: reason, FLEET_REPO: record.repo, FLEET_SESSION: record.session };
+    const cwd = fs.existsSync(record.repo) ? record.repo : ctx.cwd;
+    const child = spawn('sh', [file], { cwd, env, detached: true, stdio: 'ignore' });
+    child.on('error', (e) => ctx.ui.warn(`notify_command did not run: ${e.message}`));
+    child.unref();
+  } catch (e) {
+    ctx.ui.warn(`notify_command did not run: ${(e as Error).message}`);
   }
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, FleetError, InterruptedError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
-import type { AgentProfile } from '../core/profiles.js';
+import type { AgentProfile, LaunchPlan } from '../core/profiles.js';
+import type { FleetOption } from '../core/parse.js';
 import { planCreate, type CreatePhase, type CreatePlan } from '../core/create-plan.js';
 import { agentRepoName } from '../core/names.js';
 import { copyFiles } from '../git/copy-files.js';
@@ -17,7 +18,7 @@ import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
 import type { Runner } from '../process/runner.js';
-import type { FleetOption } from '../core/parse.js';
+import { hookedStart, warnFirstRun } from './agent-hooks.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -25,6 +26,11 @@ export interface CreateHooks {
   signal?: AbortSignal;
   /** Notes such as a missing credential file. */
   onNote?: (note: string) => void;
+  /**
+   * Wraps the worktree checkout, e.g. to wait for a free checkout slot (runBatch). Resolves only
+   * when the step did; may reject (on abort) without running it.
+   */
+  checkoutSlot?: <T>(step: () => Promise<T>) => Promise<T>;
   /** Warnings such as a credential file refused because the branch put a symbolic link in its way. */
   onWarning?: (warning: string) => void;
 }
@@ -62,6 +68,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     host: req.host,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
+  await warnFirstRun(ctx, [plan]);
   return { plan, pre };
 }
 
@@ -223,21 +230,15 @@ export async function createAgent(
   // Only this claim: a record someone made on the branch since is theirs.
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
+  // Flags, environment and tmux options that make the agent report its state (src/hooks).
+  // Not yet on a host: its hook script and the agents' hook configs would have to be written there.
+  const start = hookedStart(ctx, { kind: plan.host ? null : plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
+  if (plan.host) Object.assign(start, { extraOptions: {}, paneDied: '' });
+  record.hooks = start.hooks;
+  record.conversation_id = start.conversation;
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
-  // On a host, nothing of this machine's environment: the host's own (its PATH, HOME) is the one doctor checked.
-  const env = agentEnv({
-    caller: plan.host ? {} : ctx.env,
-    profile: plan.env,
-    config: ctx.config.env,
-    fleet: {
-      FLEET_REPO: plan.repo,
-      FLEET_BRANCH: plan.branch,
-      FLEET_WORKTREE: plan.worktree,
-      FLEET_BATCH: plan.batchId ?? '',
-      FLEET_AGENT: plan.agent,
-    },
-    worktree: plan.worktree,
-  });
+  // On a host, nothing of this machine's environment (launchEnv): the host's own is the one doctor checked.
+  const env = launchEnv(ctx, { ...record, batch_id: plan.batchId }, plan.env, start.env);
 
   // Between set-up and session: the claim must still be there (see above).
   const beforeSession = async () => {
@@ -253,8 +254,11 @@ export async function createAgent(
       await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession });
     } else {
       checkAbort();
-      hooks.onPhase?.('creating worktree');
-      await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+      await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
+        checkAbort();
+        hooks.onPhase?.('creating worktree');
+        await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+      });
       let sessionStarted = false;
       undo.push(async () => {
         // The session (once started) and everything still running in the worktree: the agent's
@@ -269,13 +273,7 @@ export async function createAgent(
       await copyAndSetup(ctx, plan, { record, env, hooks }, async (patterns) => copyFiles(plan.repo, plan.worktree, patterns), ctx.run);
 
       await beforeSession();
-      const launchFile = writeLaunchFile(ctx.configs.home, plan.session, env, plan.prompt);
-      try {
-        await newSession(ctx.run, { name: plan.session, cwd: plan.worktree, argv: launcherArgv(plan.launch, launchFile), options: sessionOptions(plan, record, pre) });
-      } catch (e) {
-        fs.rmSync(launchFile, { force: true });
-        throw e;
-      }
+      await startAgentSession(ctx, { ...start, record, env, text: plan.prompt });
       sessionStarted = true;
     }
 
@@ -335,6 +333,72 @@ export function sessionOptions(plan: CreatePlan, record: AgentRecord, pre: Prefl
     base: pre.baseCommit,
     host: plan.host ?? undefined,
   };
+}
+
+/**
+ * The environment an agent starts with (core/agent-env): the caller's, then the kind's defaults
+ * with what its hooks need on top (GEMINI_CLI_HOME, OPENCODE_CONFIG_CONTENT), the config's [env],
+ * the profile's own, and the FLEET_* variables.
+ */
+export function launchEnv(
+  ctx: Context,
+  r: Pick<AgentRecord, 'repo' | 'branch' | 'worktree' | 'batch_id' | 'agent' | 'host'>,
+  profileEnv: AgentProfile['env'],
+  hookEnv: Record<string, string>,
+): Record<string, string> {
+  return agentEnv({
+    // On a host, nothing of this machine's environment: its PATH and HOME mean nothing there.
+    caller: r.host ? {} : ctx.env,
+    profile: { defaults: { ...profileEnv.defaults, ...hookEnv }, own: profileEnv.own },
+    config: ctx.config.env,
+    fleet: { FLEET_REPO: r.repo, FLEET_BRANCH: r.branch, FLEET_WORKTREE: r.worktree, FLEET_BATCH: r.batch_id ?? '', FLEET_AGENT: r.agent },
+    worktree: r.worktree,
+  });
+}
+
+/**
+ * Start the agent of `record` in a new tmux session in its worktree: the launch plan's argv
+ * with `text` (the prompt) in its slot and `env` as its environment, both through the 0600
+ * launch file; the @fleet_* options that let a lost state.json be rebuilt (plus `options`: its
+ * hooks and conversation), and the session's pane-died hook. create and revive both start
+ * agents here.
+ */
+export async function startAgentSession(
+  ctx: Context,
+  s: {
+    record: AgentRecord;
+    launch: LaunchPlan;
+    text: string;
+    env: Record<string, string>;
+    options: Partial<Record<FleetOption, string>>;
+    extraOptions: Record<string, string>;
+    paneDied: string;
+  },
+): Promise<void> {
+  const r = s.record;
+  const launchFile = writeLaunchFile(ctx.configs.home, r.session, s.env, s.text);
+  try {
+    await newSession(ctx.run, {
+      name: r.session,
+      cwd: r.worktree,
+      argv: launcherArgv(s.launch, launchFile),
+      options: {
+        repo: r.repo,
+        branch: r.branch,
+        batch: r.batch_id ?? undefined,
+        agent: r.agent,
+        worktree: r.worktree,
+        created: r.created_at,
+        base: r.base_commit,
+        ...s.options,
+      },
+      extraOptions: s.extraOptions,
+      paneDied: s.paneDied,
+    });
+  } catch (e) {
+    fs.rmSync(launchFile, { force: true });
+    throw e;
+  }
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */

@@ -29,20 +29,23 @@ function makerAlive(pid: number, madeAt: number): boolean {
 }
 
 /** A leftover when it is old enough and the process its name points to is gone (no pid in the name: age alone). */
-function abandoned(file: string, pid: number | null, now: number): boolean {
+function abandoned(file: string, pid: number | null, now: number, minAge = LEFTOVER_AGE_MS): boolean {
   let mtime: number;
   try {
     mtime = fs.lstatSync(file).mtimeMs;
   } catch {
     return false;
   }
-  if (now - mtime < LEFTOVER_AGE_MS) return false;
+  if (now - mtime < minAge) return false;
   return pid === null || !makerAlive(pid, mtime);
 }
 
 const TEMP = /\.tmp-(\d+)-[a-z0-9]+$/;
 const PROMPT = /-(\d+)-[a-z0-9]+\.prompt$/;
 const DEAD_LOCK = /^state\.json\.lock\.dead-(\d+)-[a-z0-9]+$/;
+/** A retry hint's copy of a prompt (`prompts/<batch>-<hash>.txt`): kept this long for the user to paste the hint. */
+export const RETRY_PROMPT_AGE_MS = 7 * 24 * 3600_000;
+const RETRY_PROMPT = /^[^/]+-[0-9a-f]+\.txt$/;
 const SCRATCH = /^fleet-pick-(?:(\d+)-)?[A-Za-z0-9]+$/;
 
 function entries(dir: string): string[] {
@@ -61,11 +64,12 @@ function entries(dir: string): string[] {
 export function findLeftovers(ctx: RepoContext, worktrees: readonly WorktreeEntry[], now = Date.now()): Leftover[] {
   const home = ctx.configs.home;
   const run = path.join(home, 'run');
-  const rules: { dir: string; name: RegExp; kind: Leftover['kind'] }[] = [
+  const rules: { dir: string; name: RegExp; kind: Leftover['kind']; minAge?: number }[] = [
     { dir: home, name: TEMP, kind: 'temp-file' },
     { dir: home, name: DEAD_LOCK, kind: 'lock' },
     { dir: run, name: TEMP, kind: 'temp-file' },
     { dir: run, name: PROMPT, kind: 'prompt-file' },
+    { dir: path.join(home, 'prompts'), name: RETRY_PROMPT, kind: 'retry-prompt', minAge: RETRY_PROMPT_AGE_MS },
   ];
   const out: Leftover[] = [];
   const pidOf = (m: RegExpExecArray | null) => (m?.[1] ? Number(m[1]) : null);
@@ -73,7 +77,7 @@ export function findLeftovers(ctx: RepoContext, worktrees: readonly WorktreeEntr
     for (const name of entries(rule.dir)) {
       const m = rule.name.exec(name);
       const file = path.join(rule.dir, name);
-      if (m && abandoned(file, pidOf(m), now)) out.push({ kind: rule.kind, path: file, pid: pidOf(m) });
+      if (m && abandoned(file, pidOf(m), now, rule.minAge)) out.push({ kind: rule.kind, path: file, pid: pidOf(m) });
     }
   }
   const tmp = realpath(os.tmpdir());
@@ -98,6 +102,8 @@ export function describeLeftover(l: Leftover): string {
       return `broken state lock, left by ${who}`;
     case 'scratch-worktree':
       return `pick's scratch worktree, left by ${who}`;
+    case 'retry-prompt':
+      return 'copy of a prompt for a retry hint, over a week old';
   }
 }
 

@@ -25,7 +25,7 @@ export async function hostViews(ctx: Context, records: readonly AgentRecord[]): 
       } catch (e) {
         if (!(e instanceof FleetError)) throw e;
         ctx.ui.warn(`host "${name}" unreachable: ${e.message.replace(/^host "[^"]*":? ?/, '')}${e.hint ? ` (${e.hint})` : ''}`);
-        return mine.map((record) => ({ record, pane: null, exitCode: null, status: 'unreachable' as const, unreachable: e.message }));
+        return mine.map((record) => ({ record, pane: null, exitCode: null, status: 'unreachable' as const, reason: e.message }));
       }
     }),
   );

@@ -6,6 +6,7 @@ import type { ChangeStats } from '../core/changes.js';
 import type { AgentUsage } from '../core/usage/types.js';
 import type { PaneInfo } from '../core/parse.js';
 import { busyByCpu, reconcile, type AgentView } from '../core/reconcile.js';
+import { userFirst } from '../core/agent-state.js';
 import { pidAlive } from '../process/pids.js';
 import { recordUnrecorded } from '../state/owner.js';
 import { listPanes } from '../tmux/sessions.js';
@@ -28,6 +29,16 @@ export interface ListedAgent {
   memory: number | null;
   created_at: string;
   exit_code: number | null;
+  /**
+   * Why it is in this status or needs a look, when fleet knows: a dialog's request, a failed
+   * turn, a starting agent's dialog, `over budget ($4.12 of $4.00)`; joined with "; " when more
+   * than one applies (the hook's first); else null.
+   */
+  state_reason: string | null;
+  /** Since when it is in this status (ISO 8601), when known. */
+  state_since: string | null;
+  /** The agent's own conversation (session) id, when known: what fleet revive resumes. */
+  conversation_id: string | null;
   /** Files and lines changed since the base (commits, uncommitted edits, untracked files); null without --changes. */
   changes: ChangeStats | null;
   /** The URL of the issue it was started from (--issue), or null. */
@@ -36,8 +47,6 @@ export interface ListedAgent {
   usage: AgentUsage | null;
   /** USD the agent may spend (--budget or budget_usd when it was made); null: no budget. */
   budget_usd: number | null;
-  /** Why the agent needs a look, where fleet knows: `over budget ($4.12 of $4.00)`; null otherwise. */
-  state_reason: string | null;
 }
 
 export interface RowOptions {
@@ -98,7 +107,9 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   const byRecord = new Map([...local, ...remote].map((v) => [v.record, v]));
   const views = mine.map((r) => byRecord.get(r)!);
   await recordUnrecorded(ctx.state, views); // a write only when a fleet died just before recording an agent ready
-  return views;
+  await rememberConversations(ctx, views);
+  // The agents that need the user first (a dialog open), longest waiting first.
+  return userFirst(views);
 }
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */
@@ -135,25 +146,48 @@ export function toListed(v: AgentView, usage?: Map<number, TreeUsage> | null): L
   const u = pid !== null ? usage?.get(pid) : undefined;
   // On a host, CPU and memory are not measured (yet): unknown, not 0.
   const unmeasured = Boolean(r.host) && v.pane !== null && !v.pane.dead;
+  const status = busyByCpu(v.status, u);
   return {
     repo: r.repo,
     host: r.host ?? null,
     branch: r.branch,
     batch_id: r.batch_id,
     agent: r.agent,
-    status: busyByCpu(v.status, u),
+    status,
     session: r.session,
     worktree: r.worktree,
     cpu: unmeasured ? null : pid === null ? 0 : (u?.cpu ?? null),
     memory: unmeasured ? null : pid === null ? 0 : (u?.memory ?? null),
     created_at: r.created_at,
     exit_code: v.exitCode,
+    state_reason: v.reason ?? null,
+    state_since: status === v.status && typeof v.since === 'number' ? new Date(v.since * 1000).toISOString() : null,
+    conversation_id: v.pane?.fleet.conversation || r.conversation_id || null,
     changes: null,
     issue: r.issue ?? null,
     usage: null,
     budget_usd: budgetOf(r),
-    state_reason: v.unreachable ?? null,
   };
+}
+
+/**
+ * What the hooks learned that fleet must remember beyond tmux: the conversation id (codex and
+ * opencode tell it only in their hooks, and `fleet revive` needs it once the session is gone)
+ * and the transcript. Written only when it changed, so a list usually writes nothing.
+ */
+async function rememberConversations(ctx: Context, views: readonly AgentView[]): Promise<void> {
+  const learned = new Map<string, { conversation_id: string | null; transcript: string | null }>();
+  for (const v of views) {
+    const conversation = v.pane?.fleet.conversation || null;
+    const transcript = v.pane?.hook.transcript || null;
+    if ((conversation && conversation !== v.record.conversation_id) || (transcript && transcript !== v.record.transcript)) {
+      learned.set(v.record.session, { conversation_id: conversation ?? v.record.conversation_id ?? null, transcript: transcript ?? v.record.transcript ?? null });
+    }
+  }
+  if (learned.size === 0) return;
+  await ctx.state
+    .update((agents) => agents.map((a) => (learned.has(a.session) ? { ...a, ...learned.get(a.session) } : a)))
+    .catch((e: unknown) => ctx.ui.warn(`could not record the agents' conversation ids: ${(e as Error).message}`));
 }
 
 /**

@@ -29,6 +29,12 @@ export interface AgentRecord {
   phase: 'creating' | 'ready';
   /** The pid of the fleet process setting it up (a "creating" record whose owner died failed). */
   owner_pid: number | null;
+  /** How the agent reports its state (src/hooks): "claude", "codex", "gemini", "opencode"; absent or null: from its output. */
+  hooks?: string | null;
+  /** The agent's own conversation id (chosen by fleet, or learned from its hooks): what `fleet revive` resumes. */
+  conversation_id?: string | null;
+  /** The agent's transcript, as its hooks reported it. */
+  transcript?: string | null;
   /**
    * When that process started (process-table's ProcEntry.start), so a reused pid is not taken
    * for the owner. Absent in records written before it was kept: then the pid alone decides.

@@ -22,6 +22,10 @@ export interface NewSessionSpec {
   /** The full argv the pane runs (already wrapped by the launcher). */
   argv: string[];
   options: Partial<Record<FleetOption, string>>;
+  /** More @fleet_* options that list does not read (e.g. notify: the notify_command file). */
+  extraOptions?: Record<string, string>;
+  /** The session's pane-died hook (a tmux command), set before the agent can exit. */
+  paneDied?: string;
   width?: number;
   height?: number;
 }
@@ -106,6 +110,8 @@ export async function newSession(run: Runner, spec: NewSessionSpec): Promise<voi
   for (const [k, v] of Object.entries(spec.options)) {
     if (v !== undefined) args.push(';', 'set-option', '-t', paneTarget(spec.name), `@fleet_${k}`, v);
   }
+  for (const [k, v] of Object.entries(spec.extraOptions ?? {})) args.push(';', 'set-option', '-t', paneTarget(spec.name), `@fleet_${k}`, v);
+  if (spec.paneDied) args.push(';', 'set-hook', '-t', paneTarget(spec.name), 'pane-died', spec.paneDied);
   const r = await run('tmux', args, { reject: false });
   if (r.exitCode !== 0) {
     const msg = r.stderr.trim();

@@ -98,6 +98,10 @@ const STATUS_COLOURS: Record<string, Colour> = {
   'setup-failed': 'red',
   creating: 'cyan',
   unreachable: 'red',
+  starting: 'cyan',
+  working: 'green',
+  waiting: 'magenta',
+  done: 'blue',
 };
 
 export function statusCell(status: string, exitCode: number | null, color: boolean): string {

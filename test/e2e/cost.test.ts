@@ -11,7 +11,8 @@ const SONNET = 'claude-sonnet-4-5-20250929';
 // "claude" agents here are bash running their prompt, which writes a transcript where Claude Code
 // would (~/.claude/projects/<its cwd with every non-alphanumeric character as "-">/<session>.jsonl):
 // the built-in claude kind's transcript facts stay with the name when the user replaces its command.
-const CONFIG = 'default_agent = "claude"\n[agents.claude]\ncommand = "bash -c"\n';
+// `hooks = "none"`: bash takes no claude flags (a replaced claude keeps its hooks otherwise).
+const CONFIG = 'default_agent = "claude"\n[agents.claude]\ncommand = "bash -c"\nhooks = "none"\n';
 
 /** Three replies, each written as three content-block lines (the first two with message_start's usage). */
 const KNOWN = lines(
@@ -145,7 +146,8 @@ describe('prices and budgets from the config', () => {
   });
 
   it('an agent over its budget gets the reason and one notification; budget_usd is the default, --budget overrides it', async () => {
-    writeConfig(sb, `budget_usd = 1\n${CONFIG}`);
+    const heard = path.join(sb.dir, 'notified');
+    writeConfig(sb, `budget_usd = 1\nnotify_command = 'echo "$FLEET_BRANCH|$FLEET_STATUS|$FLEET_REASON|$FLEET_REPO|$FLEET_SESSION" >> ${heard}'\n${CONFIG}`);
     const known = transcriptFile('known-2', KNOWN);
     await startScriptAgents(sb, repo, { tight: writesTranscript(known) }, null);
     // startScriptAgents has no --budget: give the second one its own through create.
@@ -156,15 +158,19 @@ describe('prices and budgets from the config', () => {
     await waitFor(() => fs.existsSync(path.join(sb.home, '.claude', 'projects', worktree.replace(/[^a-zA-Z0-9]/g, '-'), '4b1c5c2e-8d4e-4a51-9d3c-0d2a3c7e9f10.jsonl')), { what: 'the capped agent to write its transcript' });
 
     const first = await fleet(sb, ['list', '--json'], { cwd: repo });
-    const rows = JSON.parse(first.stdout) as Array<{ branch: string; budget_usd: number | null; state_reason: string | null }>;
+    const rows = JSON.parse(first.stdout) as Array<{ branch: string; session: string; budget_usd: number | null; state_reason: string | null }>;
     const by = Object.fromEntries(rows.map((r) => [r.branch, r]));
     expect(by.capped).toMatchObject({ budget_usd: 0.05, state_reason: 'over budget ($0.12 of $0.05)' });
     expect(by.tight).toMatchObject({ budget_usd: 1, state_reason: null });
     expect(by['cb-1']).toMatchObject({ budget_usd: null, state_reason: null }); // made before budget_usd was set
     expect(first.stderr).toContain('warning: "capped" is over budget ($0.12 of $0.05)');
+    // notify_command hears it too, with which agent and why.
+    const session = rows.find((r) => r.branch === 'capped')!.session;
+    await waitFor(() => fs.existsSync(heard) && fs.readFileSync(heard, 'utf8').includes('\n'), { what: 'notify_command to run' });
 
     const again = await fleet(sb, ['list'], { cwd: repo });
     expect(again.stderr).not.toContain('over budget'); // told once
+    expect(fs.readFileSync(heard, 'utf8')).toBe(`capped|over-budget|over budget ($0.12 of $0.05)|${repo}|${session}\n`);
     expect(again.stdout.split('\n').find((l) => l.startsWith('capped '))).toMatch(/\$0\.12\/\$0\.05\s/);
     const cost = await fleet(sb, ['cost', 'capped'], { cwd: repo });
     expect(cost.stdout.split('\n')[0]).toMatch(/COST\s+BUDGET$/);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, readState, standIn, waitFor, writeConfig, type CliResult, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, readState, standIn, waitFor, recordedArgs, writeConfig, type CliResult, type Sandbox } from '../helpers/sandbox.js';
 import { linearStandIn, type LinearStandIn } from '../helpers/linear.js';
 import { GH_ISSUE_JSON, GH_NOT_FOUND, GH_NOT_LOGGED_IN, GH_OFFLINE } from '../fixtures/gh.js';
 
@@ -64,8 +64,7 @@ const run = (args: string[], opts: { env?: Record<string, string | undefined>; i
 /** The arguments the stand-in agent on `branch` was started with. */
 const agentArgs = (branch: string) =>
   waitFor(() => {
-    const f = path.join(out, `${branch}.args`);
-    return fs.existsSync(f) && fs.readFileSync(f, 'utf8').split('\0').slice(0, -1);
+    return recordedArgs(path.join(out, `${branch}.args`));
   }, { what: `the agent on "${branch}" to start` });
 
 function template(name: string, text: string): void {

@@ -35,7 +35,7 @@ function made(p: string, ageMs: number, dir = false): string {
 const MINUTES = 60_000;
 
 describe('prune removes what killed fleets left of their own', () => {
-  it('temp files, unread prompt files and a broken lock: old ones of gone processes only', async () => {
+  it('temp files, unread prompt files, a broken lock and retry hints\' prompt copies: old ones of gone processes only', async () => {
     const home = sb.fleetHome;
     const dead = deadPid();
     const reused = spawn('sleep', ['60']); // alive, but started long after its pid's file was written
@@ -45,11 +45,13 @@ describe('prune removes what killed fleets left of their own', () => {
         made(path.join(home, 'run', `fleet_repo_fix-${dead}-a1b2c3.prompt`), 5 * MINUTES),
         made(path.join(home, 'run', `fleet_repo_fix-${reused.pid}-d4e5f6.prompt`), 5 * MINUTES),
         made(path.join(home, `state.json.lock.dead-${dead}-x9y8z7`), 5 * MINUTES, true),
+        made(path.join(home, 'prompts', 'try-3f9a1c2b.txt'), 8 * 24 * 60 * MINUTES), // a retry hint's copy, over a week old
       ];
       const kept = [
         made(path.join(home, `state.json.tmp-${dead}-young1`), 0), // may still be being written
         made(path.join(home, 'run', 'fleet_repo_live-1-q1w2e3.prompt'), 5 * MINUTES), // pid 1 runs, and ran back then
         made(path.join(home, 'state.json.corrupt-2025-01-01T00-00-00-000Z'), 5 * MINUTES), // the user's to look at
+        made(path.join(home, 'prompts', 'try-7e6d5c4b.txt'), 6 * 24 * 60 * MINUTES), // its retry hint may still be pasted
       ];
 
       const dry = await fleet(sb, ['prune', '--dry-run'], { cwd: repo });
@@ -62,6 +64,7 @@ describe('prune removes what killed fleets left of their own', () => {
       expect(r.stdout.split('\n').filter((l) => l.startsWith('removed leftover'))).toHaveLength(gone.length);
       expect(r.stdout).toMatch(/removed leftover .*\.prompt \(prompt no agent read, written by fleet pid \d+, which is gone\)/);
       expect(r.stdout).toMatch(/removed leftover .*state\.json\.lock\.dead-\S+ \(broken state lock/);
+      expect(r.stdout).toMatch(/removed leftover .*prompts\/try-3f9a1c2b\.txt \(copy of a prompt for a retry hint, over a week old\)/);
       for (const f of gone) expect(fs.existsSync(f), f).toBe(false);
       for (const f of kept) expect(fs.existsSync(f), f).toBe(true);
     } finally {

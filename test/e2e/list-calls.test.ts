@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fleet, makeSandbox, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
@@ -61,4 +63,27 @@ describe('list makes a constant number of tmux, git and ps calls', () => {
     expect(none.rows).toEqual([]);
     expect(none.counts).toEqual({ git: 1, tmux: 1, ps: 1 });
   });
+
+  it('50 agents with hooks, in every state: still one tmux call, the ones that need the user first', async () => {
+    // A claude that only sits there: its flags (hooks, session id) are fleet's, its state is set below as its hooks would.
+    const bin = path.join(sb.dir, 'lite');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'claude'), '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+    const r = await fleet(sb, ['fanout', '50', 'h', '--agent', 'claude', '--quick', '-p', 'x'], { cwd: repo, env: { PATH: `${bin}:${process.env.PATH}` }, timeout: 300_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    // Later than each session's creation, as a hook's is.
+    const at = String(Math.floor(Date.now() / 1000) + 1);
+    for (let i = 1; i <= 50; i++) {
+      const t = `=fleet_repo_h-${i}:`;
+      const state = i % 4 === 0 ? 'waiting' : i % 4 === 1 ? 'working' : i % 4 === 2 ? 'done' : '';
+      if (state) expect((await sb.tmux('set', '-t', t, '@fleet_state', state, ';', 'set', '-t', t, '@fleet_state_at', at, ';', 'set', '-t', t, '@fleet_reason', `permission: Bash(job ${i})`)).exitCode).toBe(0);
+    }
+    const fifty = await callsOfList([], repo);
+    expect(fifty.counts).toEqual({ git: 1, tmux: 1, ps: 1, stats: 1 });
+    const listed = fifty.rows as Array<{ branch: string; status: string; state_reason: string | null }>;
+    expect(listed).toHaveLength(50);
+    expect(listed.slice(0, 12).every((a) => a.status === 'waiting')).toBe(true);
+    expect(listed[0]).toMatchObject({ branch: 'h-4', state_reason: 'permission: Bash(job 4)' });
+    expect(new Set(listed.map((a) => a.status))).toEqual(new Set(['waiting', 'working', 'done', 'starting']));
+  }, 400_000);
 });

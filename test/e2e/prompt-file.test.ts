@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fleet, makeSandbox, readState, standIn, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { fleet, makeSandbox, readState, standIn, waitFor, recordedArgs, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let repo: string;
@@ -31,8 +31,7 @@ afterEach(async () => {
 /** The arguments a stand-in agent received. */
 const args = (branch: string) =>
   waitFor(() => {
-    const f = path.join(out, `${branch}.args`);
-    return fs.existsSync(f) && fs.readFileSync(f, 'utf8').split('\0').slice(0, -1);
+    return recordedArgs(path.join(out, `${branch}.args`));
   }, { what: `${branch} to start` });
 
 // A trailing newline and a CRLF line, which $(cat file) would have changed, plus what a shell would run.

@@ -163,8 +163,8 @@ describe('ending agents on a host', () => {
     expect(k.stderr).toBe('');
     expect(k.stdout).toBe('killed tidy: session ended, worktree removed, branch deleted, its commits are here as refs/fleet/remote/loop/tidy');
     expect(k.exitCode).toBe(0);
-    expect(await remote(`pgrep -u ${sshd.user} -f 'sleep 300' || true`)).toBe('');
-    expect(await remote(`pgrep -u ${sshd.user} -f 'sleep 301' >/dev/null && echo spared`)).toBe('spared');
+    const sleeps = async () => (await remote(`ps -u ${sshd.user} -o args= | grep '^sleep 30[01]$' || true`)).split('\n').filter(Boolean);
+    expect(await sleeps()).toEqual(['sleep 301']);
     await sshd.exec('tmux kill-session -t =mine');
     await expectNothingLeft('tidy');
     expect(await remote(`git -C ${q(sshd.home)}/.ai_fleet/repos/app branch --list tidy`)).toBe('');
@@ -228,6 +228,22 @@ describe('more commands on a host', () => {
     expect(await remote(`tmux has-session -t =fleet_app_att && echo yes`)).toBe('yes');
     expect((await fleet(sb, ['kill', 'att', '--force'], { cwd: repo })).exitCode).toBe(0);
     await expectNothingLeft('att');
+  }, 60_000);
+});
+
+describe('wait and revive', () => {
+  it('wait returns once an agent on a host has exited; revive says it does not support agents on hosts yet', async () => {
+    configure({ top: [], loopSsh: undefined });
+    const c = await fleet(sb, ['create', 'quick', '--host', 'loop', '--agent', 'shell', '-p', 'echo bye; exit 3'], { cwd: repo });
+    expect(c.exitCode).toBe(0);
+    const w = await fleet(sb, ['wait', 'quick', '--timeout', '30'], { cwd: repo });
+    expect(w.stdout).toBe('quick  exited (3)');
+    expect(w.exitCode).toBe(0);
+    const r = await fleet(sb, ['revive', 'quick'], { cwd: repo });
+    expect(r.stderr).toMatch(/^warning: "quick" runs on host "loop", and revive does not support agents on hosts yet \(fleet kill quick .*\)\nerror: 1 agent not revived: quick$/);
+    expect(r.exitCode).toBe(1);
+    expect((await fleet(sb, ['kill', 'quick'], { cwd: repo })).exitCode).toBe(0);
+    await expectNothingLeft('quick');
   }, 60_000);
 });
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/main.js';
-import { fleet, makeSandbox, onTerminal, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
+import { execa } from 'execa';
+import { CLI, fleet, makeSandbox, onTerminal, waitFor, writeConfig, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let repo: string;
@@ -38,6 +39,15 @@ describe('prompt says what it did', () => {
 });
 
 describe('--help', () => {
+  it('into a reader that has gone away: no stack trace, exit status 0', async () => {
+    // The pipe's read end closed before fleet writes: every write fails with EPIPE.
+    const child = execa(process.execPath, [CLI, 'compare', '--help'], { env: sb.env, extendEnv: false, reject: false, stdout: 'pipe' });
+    child.stdout.destroy();
+    const r = await child;
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
   it('every command\'s help fits 80 columns', () => {
     // In-process over the real program: every command and subcommand, its text as --help prints it.
     const wide: string[] = [];

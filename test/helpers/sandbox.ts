@@ -139,6 +139,15 @@ export function snapshotTree(dir: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The arguments a stand-in recorded with `printf '%s\0' "$@" > FILE`, or false while it has not
+ * (yet): the shell makes the file before printf writes it, and no arguments still write one NUL.
+ */
+export function recordedArgs(file: string): string[] | false {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  return text.endsWith('\0') && text.split('\0').slice(0, -1);
+}
+
 /** Write an executable stand-in agent script; returns its path. */
 export function standIn(sb: Sandbox, name: string, body: string): string {
   const bin = path.join(sb.dir, 'bin');

@@ -38,7 +38,15 @@ describe('profiles', () => {
     const c = { ...defaultConfig('/h'), claude_flags: '--model sonnet' };
     expect(resolveProfile(c, 'claude').argv).toEqual(['claude', '--model', 'sonnet', '{prompt}']);
     c.agents = { claude: { command: 'my-claude --fast' } };
-    expect(resolveProfile(c, 'claude')).toEqual({ name: 'claude', argv: ['my-claude', '--fast'], builtin: false, env: { defaults: {}, own: {} } });
+    // A profile that replaces a built-in keeps the kind's facts: its hooks (hooks = "none" drops them) and environment defaults.
+    expect(resolveProfile(c, 'claude')).toEqual({
+      name: 'claude',
+      argv: ['my-claude', '--fast'],
+      builtin: false,
+      env: { defaults: { DISABLE_AUTOUPDATER: '1' }, own: {} },
+      hooks: 'claude',
+      resume: null,
+    });
   });
   it('refuses an unknown profile with the list of known ones', () => {
     expect(() => resolveProfile(defaultConfig('/h'), 'nope')).toThrow(/unknown agent profile "nope"/);

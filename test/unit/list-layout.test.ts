@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { attentionLine } from '../../src/commands/list.js';
 import { repoLabels, worktreeLabel } from '../../src/core/labels.js';
 import { cutTo, fitColumns, visibleWidth, type Column } from '../../src/ui/table.js';
 
@@ -59,5 +60,18 @@ describe('worktreeLabel', () => {
     expect(worktreeLabel('/home/u/.ai_fleet/worktrees/app/fix', '/home/u/.ai_fleet/worktrees', '/home/u')).toBe('app/fix');
     expect(worktreeLabel('/home/u/elsewhere/fix', '/home/u/.ai_fleet/worktrees', '/home/u')).toBe('~/elsewhere/fix');
     expect(worktreeLabel('/srv/fix', '/home/u/.ai_fleet/worktrees', '/home/u')).toBe('/srv/fix');
+  });
+});
+
+describe('attentionLine (below the table)', () => {
+  const waiting = { branch: 'fix-auth', status: 'waiting', state_reason: 'permission: Bash(npm test -- --reporter=verbose --coverage); over budget ($4.12 of $4.00)' };
+  it('names the agent, its status, why, and what to run; whole when piped', () => {
+    expect(attentionLine(waiting)).toBe(`! fix-auth waiting: ${waiting.state_reason} — fleet attach fix-auth`);
+    expect(attentionLine({ branch: 'b', status: 'starting', state_reason: 'has not taken its prompt' })).toBe('! b starting: has not taken its prompt');
+  });
+  it('on a terminal, cuts the reason, never the branch or the command, to fit the width', () => {
+    const line = attentionLine(waiting, 70);
+    expect(visibleWidth(line)).toBe(70);
+    expect(line).toMatch(/^! fix-auth waiting: permission: Bash\(npm test.*… — fleet attach fix-auth$/);
   });
 });

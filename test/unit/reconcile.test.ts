@@ -9,7 +9,8 @@ const rec = (branch: string, extra: Partial<AgentRecord> = {}): AgentRecord => (
   prompt_preview: '', phase: 'ready', owner_pid: null, ...extra,
 });
 const pane = (session: string, p: Partial<PaneInfo>): PaneInfo => ({
-  session, paneId: '%1', pid: 10, dead: false, deadStatus: null, activity: 1000, sessionCreated: 900, currentCommand: 'bash', fleet: {}, ...p,
+  session, paneId: '%1', pid: 10, dead: false, deadStatus: null, activity: 1000, sessionCreated: 900, currentCommand: 'bash', fleet: {},
+  sessionActivity: null, hook: { state: '', at: null, transcript: '', reason: '' }, ...p,
 } as PaneInfo);
 
 const status = (records: AgentRecord[], panes: PaneInfo[], nowSec: number, alive = (_: number) => false) =>
@@ -75,6 +76,35 @@ describe('a record whose worktree directory was deleted', () => {
   it('leaves alone a set-up still making its worktree, a rebuilt record that names none, and agents whose worktree is there', () => {
     const records = [rec('making', { worktree: '/w/making', phase: 'creating', owner_pid: 7 }), rec('rebuilt', { worktree: '' }), rec('fine')];
     expect(statusOf(records, [pane('s_fine', { activity: 1000 })])).toEqual([['making', 'creating', null], ['rebuilt', 'missing', null], ['fine', 'running', null]]);
+  });
+});
+
+describe('reconcile, agents with hooks', () => {
+  const hooked = (session: string, hook: Partial<PaneInfo['hook']>, p: Partial<PaneInfo> = {}) =>
+    pane(session, { fleet: { hooks: 'claude' }, hook: { state: '', at: null, transcript: '', reason: '', ...hook }, ...p });
+  const views = (records: AgentRecord[], panes: PaneInfo[], nowSec: number) =>
+    reconcile(records, panes, { now: nowSec * 1000, idleSeconds: 30, pidAlive: () => false }).map((v) => [v.status, v.reason ?? null, v.since ?? null]);
+
+  it('take their status from what their hooks wrote, not from output; an exit stays an exit', () => {
+    const records = [rec('s'), rec('w'), rec('q'), rec('d'), rec('x')];
+    const panes = [
+      hooked('s_s', {}, { sessionCreated: 995 }),
+      hooked('s_w', { state: 'working', at: 990 }, { activity: 100 }),
+      hooked('s_q', { state: 'waiting', at: 990, reason: 'permission: Bash(npm test)' }),
+      hooked('s_d', { state: 'done', at: 999 }, { activity: 1000 }),
+      hooked('s_x', { state: 'exited', at: 1001, reason: 'exit code 2' }, { dead: true, deadStatus: 2 }),
+    ];
+    expect(views(records, panes, 1010)).toEqual([
+      ['starting', null, 995],
+      ['working', null, 990],
+      ['waiting', 'permission: Bash(npm test)', 990],
+      ['done', null, 999],
+      ['exited', null, 1001],
+    ]);
+  });
+
+  it('an agent without hooks keeps running/idle even if something set a state option', () => {
+    expect(views([rec('p')], [pane('s_p', { activity: 960, hook: { state: 'waiting', at: 1, transcript: '', reason: 'x' } })], 1010)).toEqual([['idle', null, 960]]);
   });
 });
 
