@@ -5,15 +5,16 @@
 //
 // 1. list: `tmux list-panes -a -F <fleet's format>` on a host with N tmux sessions, through
 //    fleet's remote runner with the control master warm, against one bare
-//    `ssh host tmux list-panes -a` (a fresh connection, what a user would type). The real
-//    `fleet list` with N remote agents replaces the runner side once remote agents are integrated.
+//    `ssh host tmux list-panes -a` (a fresh connection, what a user would type); then the real
+//    thing: `fleet list --json` (the built CLI, a process per run) with N agents made by
+//    `fleet fanout N --host loop`, against the same bare ssh. Needs `npm run build` first.
 // 2. sync: getting a base commit onto the host, the two ways that never need the host to reach
 //    origin: `git push` over GIT_SSH_COMMAND (what repo-sync.ts does) vs a `git bundle` piped
 //    through ssh's stdin; cold (empty clone on the host) and incremental (one new commit).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { importBundled, makeBenchEnv, makeRepo, median, report } from './lib.mjs';
+import { CLI, importBundled, makeBenchEnv, makeRepo, median, report, timeRun } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,6 +91,41 @@ try {
     ['bare ssh host tmux list-panes -a', `${mb.toFixed(1)} ms`],
     ['ratio runner / bare ssh', `${(ma / mb).toFixed(2)}x`],
   ]);
+  await sshd.exec('tmux kill-server');
+
+  // ---- 1b. fleet list with N agents on the host ---------------------------------------------------
+  const appRepo = makeRepo(path.join(dir, 'app'), env, 10);
+  fs.mkdirSync(env.AI_FLEET_HOME, { recursive: true });
+  fs.writeFileSync(
+    path.join(env.AI_FLEET_HOME, 'config.toml'),
+    `default_agent = "idle"\nmax_parallel = 8\n[agents.idle]\ncommand = ["sh", "-c", "exec sleep 100000", "idle", "{prompt}"]\n[hosts.loop]\nssh = ${JSON.stringify(sshd.sshCommand())}\n`,
+  );
+  const fan = spawnSync(process.execPath, [CLI, 'fanout', String(AGENTS), 'agent', '--host', 'loop', '--quick', '-p', 'x', '--verbose'], { cwd: appRepo, env, encoding: 'utf8', timeout: 90_000 });
+  if (fan.status !== 0) throw new Error(`fleet fanout failed (${fan.status ?? fan.signal}): ${fan.stderr.split('\n').slice(-30).join('\n')}`);
+  const rows = JSON.parse(spawnSync(process.execPath, [CLI, 'list', '--json'], { cwd: appRepo, env, encoding: 'utf8' }).stdout);
+  if (rows.length !== AGENTS || rows.some((r) => r.host !== 'loop' || !['running', 'idle'].includes(r.status))) {
+    throw new Error(`expected ${AGENTS} live agents on loop, got ${JSON.stringify(rows.map((r) => [r.host, r.status]))}`);
+  }
+  const tl = [];
+  const tb2 = [];
+  for (let i = 0; i < RUNS; i++) {
+    const a = () => tl.push(timeRun(process.execPath, [CLI, 'list', '--json'], { cwd: appRepo, env }));
+    const b = () => tb2.push(timeRun(bare[0], [...bare.slice(1), 'tmux list-panes -a']));
+    if (i % 2 === 0) {
+      a();
+      b();
+    } else {
+      b();
+      a();
+    }
+  }
+  const [ml, mb2] = [median(tl), median(tb2)];
+  report(`fleet list --json with ${AGENTS} agents on one host (loopback sshd), ${RUNS} alternating runs`, [
+    ['fleet list --json (median, master warm across runs)', `${ml.toFixed(1)} ms`],
+    ['bare ssh host tmux list-panes -a', `${mb2.toFixed(1)} ms`],
+    ['ratio fleet list / bare ssh', `${(ml / mb2).toFixed(2)}x`],
+  ]);
+  spawnSync(process.execPath, [CLI, 'kill', '--batch', 'agent', '--yes', '--force'], { cwd: appRepo, env, stdio: 'ignore' });
 
   // ---- 2. sync: push vs bundle ------------------------------------------------------------------
   const repo = makeRepo(path.join(dir, 'repo'), env, 3000);

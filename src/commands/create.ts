@@ -5,7 +5,7 @@ import { checkBranchName, missingPrompt } from '../core/create-plan.js';
 import { parseBudget } from '../core/usage/budget.js';
 import { createAgent, prepareCreate } from '../ops/create-agent.js';
 import { withInterrupts } from '../process/interrupts.js';
-import { resolveAgent } from '../ops/resolve-agent.js';
+import { checkHostName, resolveAgent } from '../ops/resolve-agent.js';
 import { promptFromFlags } from '../ops/prompt-file.js';
 import type { AgentRecord } from '../state/types.js';
 import { startSpinner } from '../ui/spinner.js';
@@ -26,6 +26,8 @@ export interface CreateOptions {
   /** --issue REF: the prompt (or the template's {{issue.*}}) from a GitHub or Linear issue; the branch defaults to issue-123-slug. */
   issue?: string;
   budget?: string;
+  /** --host NAME: run it on that [hosts.NAME]. */
+  host?: string;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -46,6 +48,7 @@ export function createCommand(): Command {
     .option('-b, --base <ref>', "start the new branch from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
     .option('--budget <usd>', 'USD the agent may spend before fleet says it is over budget (default: budget_usd from the config)')
+    .option('--host <name>', 'run it on a host from your config ([hosts.NAME]; fleet doctor --host NAME checks it)')
     .option('--json', 'print the new agent record as JSON')
     .addHelpText('after', `
 Examples:
@@ -72,7 +75,8 @@ export async function runCreate(ctx: RepoContext, branchArg: string | undefined,
   }
   if (branchArg !== undefined) checkBranchName(branchArg);
   const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet create ${branchArg ?? '--issue ' + opts.issue}`);
-  const profile = resolveAgent(ctx, opts.agent);
+  const host = checkHostName(ctx, opts.host);
+  const profile = resolveAgent(ctx, opts.agent, { onHostsOnly: host !== null });
   const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
   const src = await preparePrompt(
     { prompt: opts.prompt, template: opts.template, var: opts.var, issue: opts.issue, promptFrom: promptFlagFrom(opts) },
@@ -81,7 +85,7 @@ export async function runCreate(ctx: RepoContext, branchArg: string | undefined,
   const branch = branchArg ?? src.defaultBranch!;
   // Rendered before planning, so the argument size check applies to what the agent gets.
   const prompt = src.render({ branch, base: await promptBase(src, ctx, opts.base) });
-  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick), issue: src.issue?.url ?? null, budget });
+  const { plan, pre } = await prepareCreate(ctx, { branch, prompt, profile, base: opts.base ?? null, quick: Boolean(opts.quick), issue: src.issue?.url ?? null, budget, host });
 
   const spinner = await startSpinner(ctx.ui, `creating ${plan.branch}`);
   let record: AgentRecord;
@@ -109,7 +113,8 @@ export async function runCreate(ctx: RepoContext, branchArg: string | undefined,
     ctx.ui.out(
       [
         `created ${record.branch} (${record.agent}${pre.newBranch ? `, new branch from ${pre.baseRef}` : ', existing branch'})`,
-        `  worktree  ${tildify(record.worktree, ctx.env.HOME)}`,
+        ...(record.host ? [`  host      ${record.host}`] : []),
+        `  worktree  ${record.host ? record.worktree : tildify(record.worktree, ctx.env.HOME)}`,
         `  session   ${record.session}`,
         ...(record.issue ? [`  issue     ${record.issue}`] : []),
         `next: fleet logs ${record.branch} · fleet attach ${record.branch} · fleet kill ${record.branch}`,

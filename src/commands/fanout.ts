@@ -26,6 +26,10 @@ export interface FanoutOptions {
   /** --issue REF: the prompt from the issue; the prefix defaults to issue-123-slug. */
   issue?: string;
   budget?: string;
+  /** --host NAME: every agent on that host. */
+  host?: string;
+  /** --hosts a,b[,local]: spread over them up to each one's max_agents. */
+  hosts?: string;
 }
 
 /** The command line, checked before anything is read or made. */
@@ -55,6 +59,8 @@ export function fanoutCommand(): Command {
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
     .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
+    .option('--host <name>', 'run them on a host from your config ([hosts.NAME])')
+    .option('--hosts <names>', 'spread them over hosts (comma-separated; local is this machine), up to each one\'s max_agents')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
 Sets up at most max_parallel agents at once (config, default 4). If one fails,
@@ -95,7 +101,10 @@ export function fanoutArgs(countRaw: string, prefix: string | undefined, opts: F
 export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: FanoutOptions): Promise<BatchResult> {
   const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet fanout ${args.count} ${args.prefix ?? 'try'}`);
   const names = args.mix ?? Array.from({ length: args.count }, () => opts.agent ?? ctx.config.default_agent);
-  const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n)]));
+  const { hostsForBatch } = await import('../ops/host-choice.js');
+  const hosts = await hostsForBatch(ctx, opts, args.count);
+  const onHostsOnly = hosts.every((h) => h !== null);
+  const profiles = new Map([...new Set(names)].map((n) => [n, resolveAgent(ctx, n, { onHostsOnly })]));
   const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
   const src = await preparePrompt(
     { prompt: args.prompt, template: opts.template, var: opts.var, issue: opts.issue, promptFrom: promptFlagFrom(opts) },
@@ -114,7 +123,7 @@ export async function runFanout(ctx: RepoContext, args: FanoutArgs, opts: Fanout
       // Each agent's own: {{branch}} differs. Rendered before planning, so the size check sees it.
       const prompt = src.render({ branch, base });
       // A retry hint may point at the --prompt-file only while the agent's prompt is that file's text.
-      return { branch, prompt, promptFile: prompt === args.prompt ? args.promptFile : null, profile: profiles.get(names[i]!)! };
+      return { branch, prompt, promptFile: prompt === args.prompt ? args.promptFile : null, profile: profiles.get(names[i]!)!, host: hosts[i] };
     }),
     base: opts.base ?? null,
     quick: Boolean(opts.quick),

@@ -66,13 +66,15 @@ export async function runKill(ctx: RepoContext, patterns: string[], opts: KillCo
       results.push(r);
       const parts = [r.sessionKilled ? 'session ended' : 'session was already gone', r.worktreeRemoved ? 'worktree removed' : 'no worktree left'];
       parts.push(r.branchDeleted ? 'branch deleted' : `branch ${record.branch} kept`);
+      // On a host: where the branch is here now.
+      if (r.fetchedRef) parts.push(`its commits are here as ${r.fetchedRef}`);
       ctx.ui.out(`killed ${record.branch}: ${parts.join(', ')}`);
       if (r.rescued) {
         const them = r.rescued.commits === 1 ? 'it' : 'them';
         ctx.ui.note(`note: ${plural(r.rescued.commits, 'commit')} of its detached HEAD that no branch contained ${r.rescued.commits === 1 ? 'is' : 'are'} kept as ${r.rescued.ref} (git branch <name> ${r.rescued.ref} saves ${them} on a branch)`);
       }
       if (!r.branchDeleted && r.unmergedCommits > 0) {
-        ctx.ui.note(`note: branch "${record.branch}" has ${plural(r.unmergedCommits, 'commit')} not in its base; it is kept (git log ${record.base_commit.slice(0, 7)}..${record.branch})`);
+        ctx.ui.note(`note: branch "${record.branch}" has ${plural(r.unmergedCommits, 'commit')} not in its base; it is kept (git log ${record.base_commit.slice(0, 7)}..${r.fetchedRef ?? record.branch})`);
       }
     } catch (e) {
       if (matched.length === 1) throw e;

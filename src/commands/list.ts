@@ -46,15 +46,17 @@ idle (alive, quiet: likely waiting for you). Of all: exited (the agent ended;
 its screen is kept: fleet logs), missing (session gone: fleet revive restarts
 it on its conversation; fleet prune cleans up, keeping a worktree with unsaved
 work), worktree-missing (its worktree directory was deleted: fleet prune),
-setup-failed (set-up was interrupted: fleet prune). Agents that need you come
-first, marked "!".
+setup-failed (set-up was interrupted: fleet prune), unreachable (on a host that
+did not answer within 5 s; its record is kept, the host's message is in --json's
+state_reason). Agents that need you come first, marked "!".
 
 ${USAGE_HELP}
 
 WORKTREE is relative to worktree_root. On a terminal too narrow for the table,
 columns are left out in this order until rows fit: WORKTREE, PROMPT, AGE,
-TOKENS, BATCH, ISSUE, MEMORY, CPU, COST, AGENT, CHANGES. Piped output and --json
-have them all.
+TOKENS, BATCH, ISSUE, MEMORY, HOST, CPU, COST, AGENT, CHANGES. Piped output and
+--json have them all. HOST shows when an agent runs on a host (create --host);
+a host's WORKTREE is its path there.
 Ctrl+C (or SIGTERM) ends --watch with exit status 130.
 
 Examples:
@@ -187,6 +189,8 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
   const columns: Column<ListedAgent>[] = [
     ...(opts.all ? [{ head: 'repo', cell: (a: ListedAgent) => repos.get(a.repo) ?? a.repo, fit: { cut: 'start' as const, min: 8 } }] : []),
     { head: 'branch', cell: (a) => a.branch, fit: { cut: 'end', min: 12 } },
+    // Only when some agent runs on a host ([hosts.NAME]): "-" for this machine's.
+    ...(rows.some((a) => a.host) ? [{ head: 'host', cell: (a: ListedAgent) => a.host ?? '-', fit: { cut: 'end' as const, min: 6, drop: 5.5 } }] : []),
     // Only when some agent was started from an issue (--issue): #123, ENG-42.
     ...(rows.some((a) => a.issue) ? [{ head: 'issue', cell: (a: ListedAgent) => (a.issue ? shortIssueLabel(a.issue) : '-'), fit: { drop: 4.5 } }] : []),
     { head: 'batch', cell: (a) => a.batch_id ?? '-', fit: { cut: 'end', min: 8, drop: 4 } },
@@ -197,7 +201,7 @@ export async function renderRows(ctx: Context, opts: ListOptions, rows: ListedAg
     ...(opts.changes ? [{ head: 'changes', cell: (a: ListedAgent) => formatChanges(a.changes), align: 'right' as const, fit: { drop: 8 } }] : []),
     ...(rows.some((a) => a.usage !== null) ? usageColumns : []),
     { head: 'age', cell: (a) => formatAge(now - Date.parse(a.created_at)), fit: { drop: 3 } },
-    { head: 'worktree', cell: (a) => worktreeLabel(a.worktree, ctx.config.worktree_root, home), fit: { cut: 'start', min: 12, drop: 1 } },
+    { head: 'worktree', cell: (a) => (a.host ? a.worktree : worktreeLabel(a.worktree, ctx.config.worktree_root, home)), fit: { cut: 'start', min: 12, drop: 1 } },
   ];
   const width = terminalWidth(ctx);
   if (opts.grouped) {

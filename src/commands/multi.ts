@@ -6,7 +6,7 @@ import type { PromptFrom } from '../core/prompt.js';
 import { collect } from './create.js';
 import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
-import { resolveAgent } from '../ops/resolve-agent.js';
+import { checkHostName, resolveAgent } from '../ops/resolve-agent.js';
 import { promptFromFlags } from '../ops/prompt-file.js';
 import { progressOn, reportBatch } from '../ui/batch-report.js';
 
@@ -25,6 +25,8 @@ export interface MultiOptions {
   /** --var key=value, repeatable. */
   var?: string[];
   budget?: string;
+  /** --host NAME: every agent on that host. */
+  host?: string;
 }
 
 export function multiCommand(): Command {
@@ -40,6 +42,7 @@ export function multiCommand(): Command {
     .option('-b, --base <ref>', "start the new branches from this ref (default: the main checkout's HEAD)")
     .option('-q, --quick', 'skip setup_commands')
     .option('--budget <usd>', 'USD each agent may spend before fleet says it is over budget (default: budget_usd from the config)')
+    .option('--host <name>', 'run them on a host from your config ([hosts.NAME])')
     .option('--json', 'print the created agent records as a JSON array')
     .addHelpText('after', `
 Every pair is checked before anything is made. Set-up runs like fanout's: at
@@ -87,7 +90,8 @@ export function multiArgs(args: readonly string[], opts: MultiOptions, promptFil
 
 export async function runMulti(ctx: RepoContext, pairs: readonly MultiPair[], opts: MultiOptions): Promise<BatchResult> {
   const budget = opts.budget === undefined ? undefined : parseBudget(opts.budget, `fleet multi a:"…" b:"…"`);
-  const profile = resolveAgent(ctx, opts.agent);
+  const host = checkHostName(ctx, opts.host);
+  const profile = resolveAgent(ctx, opts.agent, { onHostsOnly: host !== null });
   const { preparePrompt, promptBase, promptFlagFrom } = await import('../ops/prompt-source.js');
   const from = (p: MultiPair): PromptFrom | undefined =>
     p.own ? { what: `the prompt of "${p.branch}:…"`, drop: `the text after "${p.branch}:" (a plain branch takes the template alone)` } : promptFlagFrom(opts);
@@ -101,7 +105,7 @@ export async function runMulti(ctx: RepoContext, pairs: readonly MultiPair[], op
   // Every prompt rendered (and so checked) before anything is made or a batch id is taken.
   const items = pairs.map((p) => {
     const prompt = src.render({ branch: p.branch, base, prompt: p.prompt, promptFrom: from(p) });
-    return { branch: p.branch, prompt, promptFile: prompt === p.prompt ? p.promptFile : null, profile };
+    return { branch: p.branch, prompt, promptFile: prompt === p.prompt ? p.promptFile : null, profile, host };
   });
   let batchId = opts.batch ?? null;
   if (batchId === null) {

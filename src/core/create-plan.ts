@@ -47,6 +47,8 @@ export interface CreatePlan {
   setupCommands: string[];
   /** USD the agent may spend before fleet says it is over budget; null: no budget. */
   budgetUsd: number | null;
+  /** The `[hosts.NAME]` it runs on (--host); null: this machine. Its worktree path is set once the host's home is known. */
+  host: string | null;
 }
 
 export interface CreateInput {
@@ -63,6 +65,8 @@ export interface CreateInput {
   issue?: string | null;
   /** --budget (USD); unset: budget_usd from the config. */
   budget?: number;
+  /** --host NAME. */
+  host?: string | null;
 }
 
 /**
@@ -109,6 +113,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     copyPatterns: [...input.config.credential_files],
     setupCommands: input.quick ? [] : [...input.config.setup_commands],
     budgetUsd: budgetFor(input.budget, input.config.budget_usd),
+    host: input.host ?? null,
   };
 }
 

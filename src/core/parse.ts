@@ -44,7 +44,7 @@ export function parseWorktreePorcelain(out: string): WorktreeEntry[] {
 export const FS = '\x1f';
 
 /** The tmux user options a fleet session carries, so state can be rebuilt from tmux alone. */
-export const FLEET_OPTIONS = ['repo', 'branch', 'batch', 'agent', 'worktree', 'created', 'base', 'hooks', 'conversation'] as const;
+export const FLEET_OPTIONS = ['repo', 'branch', 'batch', 'agent', 'worktree', 'created', 'base', 'hooks', 'conversation', 'host'] as const;
 export type FleetOption = (typeof FLEET_OPTIONS)[number];
 
 export interface PaneInfo {

@@ -2,7 +2,7 @@ import type { PaneInfo } from './parse.js';
 import type { AgentRecord } from '../state/types.js';
 import { hookedState, type HookedStatus } from './agent-state.js';
 
-export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating' | HookedStatus;
+export type AgentStatus = 'running' | 'idle' | 'exited' | 'missing' | 'worktree-missing' | 'setup-failed' | 'creating' | 'unreachable' | HookedStatus;
 
 export interface AgentView {
   record: AgentRecord;

@@ -24,7 +24,31 @@ export interface CopyResult {
  * the other files are still copied.
  */
 export function copyFiles(repo: string, worktree: string, patterns: readonly string[]): CopyResult {
-  const result: CopyResult = { copied: [], notes: [], warnings: [] };
+  const { files, notes } = credentialFiles(repo, patterns);
+  const result: CopyResult = { copied: [], notes, warnings: [] };
+  for (const f of files) {
+    const refused = writeInside(worktree, f.rel, f.data, f.mode);
+    if (refused) result.warnings.push(refusedWarning(f.rel, refused));
+    else result.copied.push(f.rel);
+  }
+  return result;
+}
+
+/** One credential file to copy: its path relative to the repository, its bytes and mode. */
+export interface CredentialFile {
+  rel: string;
+  data: Buffer;
+  mode: number;
+}
+
+/**
+ * The credential files `patterns` name in `repo` (paths or globs relative to it), read: a path
+ * escaping the repository, or a file whose real path does, is refused; a pattern matching
+ * nothing is a note. Where they are written (here, or on a host) is the caller's.
+ */
+export function credentialFiles(repo: string, patterns: readonly string[]): { files: CredentialFile[]; notes: string[] } {
+  const files: CredentialFile[] = [];
+  const notes: string[] = [];
   for (const pattern of patterns) {
     if (path.isAbsolute(pattern) || !isInside(repo, path.resolve(repo, pattern))) {
       throw new FleetError(`credential_files entry "${pattern}" is outside the repository`, {
@@ -33,7 +57,7 @@ export function copyFiles(repo: string, worktree: string, patterns: readonly str
     }
     const matches = expandGlob(repo, pattern);
     if (matches.length === 0) {
-      result.notes.push(`credential file "${pattern}" not found in ${repo}; skipped`);
+      notes.push(`credential file "${pattern}" not found in ${repo}; skipped`);
       continue;
     }
     for (const rel of matches) {
@@ -44,12 +68,15 @@ export function copyFiles(repo: string, worktree: string, patterns: readonly str
       }
       const st = fs.statSync(src);
       if (!st.isFile()) continue;
-      const refused = writeInside(worktree, rel, fs.readFileSync(src), st.mode & 0o7777);
-      if (refused) result.warnings.push(`credential file "${rel}" not copied: ${refused}; fleet never writes through a link the branch put there`);
-      else result.copied.push(rel);
+      files.push({ rel, data: fs.readFileSync(src), mode: st.mode & 0o7777 });
     }
   }
-  return result;
+  return { files, notes };
+}
+
+/** The warning for a credential file not copied because of what the branch put in its way. */
+export function refusedWarning(rel: string, why: string): string {
+  return `credential file "${rel}" not copied: ${why}; fleet never writes through a link the branch put there`;
 }
 
 /**

@@ -26,8 +26,9 @@ export function isGitLockContention(stderr: string): boolean {
   // file system fails the same way every time: retrying only delays the error.
   if (PERMANENT_FAILURE.test(stderr)) return false;
   return (
-    /failed to read .*\.git\/worktrees\//i.test(stderr) ||
-    /Invalid path '.*\.git\/worktrees\//i.test(stderr) ||
+    // In a bare clone (a host's) the directory is <clone>/worktrees/, without .git/.
+    /failed to read (.*\/)?worktrees\//i.test(stderr) ||
+    /Invalid path '(.*\/)?worktrees\//i.test(stderr) ||
     /\.lock'?:? File exists/i.test(stderr) ||
     /Unable to create '.*\.lock'/i.test(stderr) ||
     /could not lock config file/i.test(stderr) ||

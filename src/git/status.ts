@@ -51,15 +51,24 @@ export function hasUnsavedWork(w: UnsavedWork): boolean {
  */
 export async function unsavedWork(run: Runner, worktree: string, copied: readonly string[] = []): Promise<UnsavedWork> {
   if (!fs.existsSync(worktree)) return { changes: [], commits: [] };
-  const r = await run('git', [...READ_ONLY, 'status', '--porcelain=v1', '-z', '--branch', '--untracked-files=all'], { cwd: worktree });
+  const r = await run('git', UNSAVED_STATUS_ARGS, { cwd: worktree });
+  const { changes, detached } = parseUnsavedStatus(r.stdout, copied);
+  const commits = detached ? await commitsOnNoBranch(run, worktree, 'HEAD') : [];
+  return { changes, commits };
+}
+
+/** The `git status` unsavedWork reads (the same on a host). */
+export const UNSAVED_STATUS_ARGS = [...READ_ONLY, 'status', '--porcelain=v1', '-z', '--branch', '--untracked-files=all'];
+
+/** That status's changes (the copied credential files left out as unsavedWork says) and whether HEAD is detached. Pure. */
+export function parseUnsavedStatus(stdout: string, copied: readonly string[]): { changes: StatusEntry[]; detached: boolean } {
   // The first record is the branch header ("## main", "## HEAD (no branch)").
-  const end = r.stdout.startsWith('## ') ? r.stdout.indexOf('\0') : -1;
-  const header = end === -1 ? '' : r.stdout.slice(0, end);
+  const end = stdout.startsWith('## ') ? stdout.indexOf('\0') : -1;
+  const header = end === -1 ? '' : stdout.slice(0, end);
   const fleetCopied = new Set(copied);
   const untrackedInHead = (e: StatusEntry) => e.code === '??' || e.code[0] === 'A';
-  const changes = parseStatusZ(r.stdout.slice(end + 1)).filter((e) => !(fleetCopied.has(e.path) && untrackedInHead(e)));
-  const commits = header === DETACHED_HEADER ? await commitsOnNoBranch(run, worktree, 'HEAD') : [];
-  return { changes, commits };
+  const changes = parseStatusZ(stdout.slice(end + 1)).filter((e) => !(fleetCopied.has(e.path) && untrackedInHead(e)));
+  return { changes, detached: header === DETACHED_HEADER };
 }
 
 /**

@@ -8,8 +8,16 @@ import { sleep } from '../process/sleep.js';
 import type { AgentRecord } from '../state/types.js';
 import { listPanes, readPane, sendText, snapshotPane, type PaneText } from '../tmux/sessions.js';
 import type { FollowView } from '../ui/follow-view.js';
+import type { Runner } from '../process/runner.js';
 import { findAgent } from './find.js';
 import { sessionGoneHint } from './kill-agent.js';
+
+/** What runs tmux where the agent is: this machine's runner, or its host's (one ssh call each). */
+export async function agentRunner(ctx: Context, record: Pick<AgentRecord, 'host' | 'repo_name' | 'branch'>): Promise<Runner> {
+  if (!record.host) return ctx.run;
+  const { recordPlace } = await import('../remote/host-place.js');
+  return recordPlace(ctx, record).run;
+}
 
 /** How often a followed screen is looked at again. */
 const FOLLOW_INTERVAL_MS = 500;
@@ -17,7 +25,7 @@ const FOLLOW_INTERVAL_MS = 500;
 /** The agent's pane, failing clearly when its session is gone or its program has exited. */
 export async function livePane(ctx: Context, record: AgentRecord, action: string): Promise<PaneInfo> {
   const branch = record.branch;
-  const panes = await listPanes(ctx.run);
+  const panes = await listPanes(await agentRunner(ctx, record));
   const pane = panes.find((p) => p.session === record.session);
   if (!pane) {
     throw new FleetError(`the tmux session of "${branch}" is gone`, { hint: await sessionGoneHint(ctx, record) });
@@ -98,14 +106,14 @@ export async function sendPrompt(ctx: RepoContext, branch: string, text: string,
     if (blocked) throw refusal(branch, blocked, opts.wait);
   }
   if (blocked) throw refusal(branch, blocked);
-  await sendText(ctx.run, record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
+  await sendText(await agentRunner(ctx, record), record.session, text, { enter: opts.enter !== false, enterDelayMs: agentFacts(record.agent).enterDelayMs });
   return record;
 }
 
 /** The agent's screen and scrollback, and whether it has exited; fails clearly when its session is gone. */
 export async function readScreen(ctx: RepoContext, branch: string): Promise<{ record: AgentRecord; pane: PaneText }> {
   const record = await findAgent(ctx, branch);
-  const pane = await readPane(ctx.run, record.session);
+  const pane = await readPane(await agentRunner(ctx, record), record.session);
   if (!pane) {
     throw new FleetError(`the tmux session of "${branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
   }
@@ -129,14 +137,15 @@ export async function followScreen(
   const { view, write, signal } = opts;
   const session = record.session;
   let window = Math.max(HISTORY_WINDOW, opts.lines);
-  let last = await snapshotPane(ctx.run, session, window);
+  const run = await agentRunner(ctx, record);
+  let last = await snapshotPane(run, session, window);
   if (!last) throw new FleetError(`the tmux session of "${record.branch}" is gone, and its screen with it`, { hint: await sessionGoneHint(ctx, record) });
   write(view.start(last, opts.lines));
   try {
     while (!last.dead && !signal.aborted) {
       await sleep(FOLLOW_INTERVAL_MS, signal);
       if (signal.aborted) break;
-      const next = await snapshotPane(ctx.run, session, window);
+      const next = await snapshotPane(run, session, window);
       if (!next) return null;
       const change = paneChange(last, next);
       // Read twice the last burst next time (within history-limit), so a burst is not cut short.

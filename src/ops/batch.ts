@@ -20,6 +20,8 @@ export interface BatchItem {
   profile: AgentProfile;
   /** The file the prompt was read from (--prompt-file), so a retry hint can name it. */
   promptFile?: string | null;
+  /** The host it runs on (--host, --hosts); null or absent: this machine. */
+  host?: string | null;
 }
 
 export interface BatchRequest {
@@ -110,6 +112,7 @@ function planBatch(ctx: RepoContext, req: BatchRequest, repoName: string): Creat
       quick: req.quick,
       issue: req.issue,
       budget: req.budget,
+      host: item.host,
     }),
   );
   const collision = findCollisions(plans);

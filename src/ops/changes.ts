@@ -9,7 +9,8 @@ import { tildify } from '../core/format.js';
 
 /** Is the record's worktree still there and a git checkout? */
 export function hasWorktree(record: AgentRecord): boolean {
-  return isCheckout(record.worktree);
+  // A host's path says nothing about this machine's file system.
+  return !record.host && isCheckout(record.worktree);
 }
 
 /**
@@ -39,6 +40,7 @@ export interface AgentChange {
 /** Everything the agent changed since its base: commits, uncommitted edits and untracked files. */
 export async function agentChange(ctx: Context, record: AgentRecord): Promise<AgentChange> {
   const base = await resolveBase(ctx, record);
+  if (record.host) return { base, target: await fetchHostWork(ctx, record), source: 'worktree' };
   if (hasWorktree(record)) {
     const snap = await snapshot(ctx.run, record.worktree, record.copied_files);
     return { base, target: snap.tree, source: 'worktree' };
@@ -58,8 +60,30 @@ export async function agentChange(ctx: Context, record: AgentRecord): Promise<Ag
  */
 export async function changeStats(ctx: Context, record: AgentRecord): Promise<ChangeStats> {
   const base = await resolveBase(ctx, record);
+  if (record.host) return sumNumstat(await diffNumstat(ctx.run, record.repo, base, await fetchHostWork(ctx, record)));
   if (hasWorktree(record)) return sumNumstat(await worktreeNumstat(ctx.run, record.worktree, base, record.copied_files));
   return sumNumstat(await diffNumstat(ctx.run, record.repo, base, `refs/heads/${record.branch}`));
+}
+
+/**
+ * An agent on a host: its branch and uncommitted work fetched into this repository
+ * (refs/fleet/remote/<host>/<branch>, refs/fleet/remote-work/…); the commit holding all of it.
+ */
+export async function fetchHostWork(ctx: Context, record: AgentRecord): Promise<string> {
+  const f = await fetchHostRefs(ctx, record);
+  return f.workCommit ?? f.branchCommit;
+}
+
+/** fetchHostWork's refs: the branch's commit here, and the uncommitted work's (a commit on it) when there is any. */
+export async function fetchHostRefs(ctx: Context, record: AgentRecord): Promise<{ branchCommit: string; workCommit: string | null }> {
+  const [{ recordPlace }, { fetchAgentWork }] = await Promise.all([import('../remote/host-place.js'), import('../remote/repo-sync.js')]);
+  return fetchAgentWork(recordPlace(ctx, record).git, {
+    localRepo: record.repo,
+    repoPath: record.remote_repo!,
+    worktree: record.worktree,
+    branch: record.branch,
+    exclude: record.copied_files,
+  });
 }
 
 /** Stats of many agents, a few at a time (two cores; each is a couple of git processes). */

@@ -17,6 +17,7 @@ import { agentEnv } from '../core/agent-env.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
 import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
+import type { Runner } from '../process/runner.js';
 import { hookedStart, warnFirstRun } from './agent-hooks.js';
 
 export interface CreateHooks {
@@ -46,6 +47,8 @@ export interface CreateRequest {
   issue?: string | null;
   /** --budget (USD); unset: budget_usd from the config. */
   budget?: number;
+  /** --host NAME: make it on that host. */
+  host?: string | null;
 }
 
 /** Plan one agent and check that nothing stands in its way (what a batch checks, for one). Makes nothing. */
@@ -62,6 +65,7 @@ export async function prepareCreate(ctx: RepoContext, req: CreateRequest): Promi
     quick: req.quick,
     issue: req.issue,
     budget: req.budget,
+    host: req.host,
   });
   const pre = (await preflight(ctx, [plan], records)).get(plan.branch)!;
   await warnFirstRun(ctx, [plan]);
@@ -74,6 +78,8 @@ export interface PreflightFacts {
   baseCommit: string;
   /** The ref the user asked for (or the main checkout's branch), as recorded. */
   baseRef: string;
+  /** On a host: its clone (absolute path there) and the remote user's home. */
+  remote?: { repoPath: string; home: string };
 }
 
 /**
@@ -108,7 +114,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     // A record of another branch with this session name (an older fleet named feat/login and feat-login alike).
     const holder = records.find((r) => r.session === plan.session);
     if (holder) throw sessionInTheWay(plan.session, holder);
-    const checkedOut = worktrees.find((w) => w.branch === plan.branch);
+    const checkedOut = plan.host ? undefined : worktrees.find((w) => w.branch === plan.branch);
     if (checkedOut) {
       throw new ConflictError(
         `branch "${plan.branch}" is already checked out at ${tildify(checkedOut.path, home)}`,
@@ -118,7 +124,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
           : `start a new branch from it (fleet create ${plan.branch}-work --base ${plan.branch}), or git worktree remove ${checkedOut.path} first`,
       );
     }
-    if (fs.existsSync(plan.worktree)) {
+    if (!plan.host && fs.existsSync(plan.worktree)) {
       throw new ConflictError(`${tildify(plan.worktree, home)} already exists`, `fleet prune removes fleet's leftovers; otherwise move it away`);
     }
     const { exists, commit: baseCommit } = facts[i]!;
@@ -138,6 +144,11 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
     }
     out.set(plan.branch, { newBranch: !exists, baseCommit: baseCommit ?? '', baseRef });
   }
+  if (plans.some((p) => p.host)) {
+    // On a host: the clone made and the base commits pushed, once per host, before any agent is made.
+    const { preflightHosts } = await import('../remote/host-create.js');
+    await preflightHosts(ctx, plans, out);
+  }
   return out;
 }
 
@@ -145,7 +156,7 @@ export async function preflight(ctx: Context, plans: readonly CreatePlan[], reco
  * A session by the agent's name exists. Never suggest killing it: it may be fleet's agent of
  * another branch (an older fleet gave feat/login and feat-login one name) or the user's own.
  */
-function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
+export function sessionInTheWay(session: string, owner: { repo?: string; branch?: string }): ConflictError {
   if (owner.branch !== undefined) {
     return new ConflictError(
       `the tmux session name "${session}" belongs to fleet's agent on branch "${owner.branch}"${owner.repo ? ` of ${owner.repo}` : ''}`,
@@ -204,6 +215,7 @@ export async function createAgent(
     ...thisOwner(),
     issue: plan.issue,
     budget_usd: plan.budgetUsd,
+    ...(plan.host ? { host: plan.host, remote_repo: pre.remote!.repoPath, created_branch: true } : {}),
   };
   const claim = { ...record };
   const isClaim = (a: AgentRecord) => a.phase === 'creating' && sameClaim(a, claim);
@@ -219,50 +231,51 @@ export async function createAgent(
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
   // Flags, environment and tmux options that make the agent report its state (src/hooks).
-  const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
+  // Not yet on a host: its hook script and the agents' hook configs would have to be written there.
+  const start = hookedStart(ctx, { kind: plan.host ? null : plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
+  if (plan.host) Object.assign(start, { extraOptions: {}, paneDied: '' });
   record.hooks = start.hooks;
   record.conversation_id = start.conversation;
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
+  // On a host, nothing of this machine's environment (launchEnv): the host's own is the one doctor checked.
   const env = launchEnv(ctx, { ...record, batch_id: plan.batchId }, plan.env, start.env);
 
-  try {
-    checkAbort();
-    await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
-      checkAbort();
-      hooks.onPhase?.('creating worktree');
-      await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
-    });
-    let sessionStarted = false;
-    undo.push(async () => {
-      // The session (once started) and everything still running in the worktree: the agent's
-      // processes, and anything a setup command left behind (a dev server it started, say).
-      await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
-      await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
-        fs.rmSync(plan.worktree, { recursive: true, force: true });
-      });
-      if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
-    });
-
-    checkAbort();
-    if (plan.copyPatterns.length > 0) {
-      hooks.onPhase?.('copying files');
-      const { copied, notes, warnings } = copyFiles(plan.repo, plan.worktree, plan.copyPatterns);
-      record.copied_files = copied;
-      for (const n of notes) hooks.onNote?.(n);
-      for (const w of warnings) hooks.onWarning?.(w);
-    }
-
-    if (plan.setupCommands.length > 0) {
-      checkAbort();
-      hooks.onPhase?.('setup');
-      await runSetup(ctx, plan, env, hooks.signal);
-    }
-
+  // Between set-up and session: the claim must still be there (see above).
+  const beforeSession = async () => {
     checkAbort();
     if (!(await ctx.state.read()).some(isClaim)) throw claimLost(plan.branch);
     hooks.onPhase?.('starting');
-    await startAgentSession(ctx, { ...start, record, env, text: plan.prompt });
-    sessionStarted = true;
+  };
+
+  try {
+    if (plan.host) {
+      // The same steps on the host, over ssh (remote/host-create.ts); the claim, undo and abort checks are these.
+      const { stepsOnHost } = await import('../remote/host-create.js');
+      await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession });
+    } else {
+      checkAbort();
+      await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
+        checkAbort();
+        hooks.onPhase?.('creating worktree');
+        await addWorktree(ctx.run, plan.repo, { dir: plan.worktree, branch: plan.branch, newBranch: pre.newBranch, base: pre.baseCommit });
+      });
+      let sessionStarted = false;
+      undo.push(async () => {
+        // The session (once started) and everything still running in the worktree: the agent's
+        // processes, and anything a setup command left behind (a dev server it started, say).
+        await endAgentProcesses(ctx, { session: sessionStarted ? plan.session : null, worktree: plan.worktree });
+        await removeWorktree(ctx.run, plan.repo, plan.worktree, { worktreeRoot: ctx.config.worktree_root, force: true }).catch(() => {
+          fs.rmSync(plan.worktree, { recursive: true, force: true });
+        });
+        if (pre.newBranch) await deleteBranch(ctx.run, plan.repo, plan.branch, true).catch(() => undefined);
+      });
+
+      await copyAndSetup(ctx, plan, { record, env, hooks }, async (patterns) => copyFiles(plan.repo, plan.worktree, patterns), ctx.run);
+
+      await beforeSession();
+      await startAgentSession(ctx, { ...start, record, env, text: plan.prompt });
+      sessionStarted = true;
+    }
 
     checkAbort();
     record.phase = 'ready';
@@ -282,18 +295,60 @@ export async function createAgent(
 }
 
 /**
+ * Credential files (`copy`: here, or over ssh to a host), then setup commands (through `run`:
+ * here, or on the host), each reported through the hooks and stopped by an abort.
+ */
+export async function copyAndSetup(
+  ctx: Context,
+  plan: CreatePlan,
+  s: { record: AgentRecord; env: Record<string, string>; hooks: CreateHooks },
+  copy: (patterns: readonly string[]) => Promise<{ copied: string[]; notes: string[]; warnings: string[] }>,
+  run: Runner,
+): Promise<void> {
+  const { hooks } = s;
+  if (hooks.signal?.aborted) throw new InterruptedError();
+  if (plan.copyPatterns.length > 0) {
+    hooks.onPhase?.('copying files');
+    const { copied, notes, warnings } = await copy(plan.copyPatterns);
+    s.record.copied_files = copied;
+    for (const n of notes) hooks.onNote?.(n);
+    for (const w of warnings) hooks.onWarning?.(w);
+  }
+  if (plan.setupCommands.length > 0) {
+    if (hooks.signal?.aborted) throw new InterruptedError();
+    hooks.onPhase?.('setup');
+    await runSetup(ctx, plan, s.env, hooks.signal, run);
+  }
+}
+
+/** The @fleet_* options of an agent's session: what a rebuilt state and prune read back. */
+export function sessionOptions(plan: CreatePlan, record: AgentRecord, pre: PreflightFacts): Partial<Record<FleetOption, string>> {
+  return {
+    repo: plan.repo,
+    branch: plan.branch,
+    batch: plan.batchId ?? undefined,
+    agent: plan.agent,
+    worktree: plan.worktree,
+    created: record.created_at,
+    base: pre.baseCommit,
+    host: plan.host ?? undefined,
+  };
+}
+
+/**
  * The environment an agent starts with (core/agent-env): the caller's, then the kind's defaults
  * with what its hooks need on top (GEMINI_CLI_HOME, OPENCODE_CONFIG_CONTENT), the config's [env],
  * the profile's own, and the FLEET_* variables.
  */
 export function launchEnv(
   ctx: Context,
-  r: Pick<AgentRecord, 'repo' | 'branch' | 'worktree' | 'batch_id' | 'agent'>,
+  r: Pick<AgentRecord, 'repo' | 'branch' | 'worktree' | 'batch_id' | 'agent' | 'host'>,
   profileEnv: AgentProfile['env'],
   hookEnv: Record<string, string>,
 ): Record<string, string> {
   return agentEnv({
-    caller: ctx.env,
+    // On a host, nothing of this machine's environment: its PATH and HOME mean nothing there.
+    caller: r.host ? {} : ctx.env,
     profile: { defaults: { ...profileEnv.defaults, ...hookEnv }, own: profileEnv.own },
     config: ctx.config.env,
     fleet: { FLEET_REPO: r.repo, FLEET_BRANCH: r.branch, FLEET_WORKTREE: r.worktree, FLEET_BATCH: r.batch_id ?? '', FLEET_AGENT: r.agent },
@@ -347,7 +402,7 @@ export async function startAgentSession(
 }
 
 /** Run setup_commands in the worktree; output goes to a log whose tail is shown on failure. */
-async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal): Promise<void> {
+export async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, string>, signal?: AbortSignal, run: Runner = ctx.run): Promise<void> {
   const logDir = path.join(ctx.configs.home, 'logs');
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const log = path.join(logDir, `${plan.session}.setup.log`);
@@ -356,7 +411,7 @@ async function runSetup(ctx: Context, plan: CreatePlan, env: Record<string, stri
     fs.appendFileSync(log, `$ ${cmd}\n`);
     let exitCode: number;
     try {
-      const r = await ctx.run('bash', ['-c', cmd], {
+      const r = await run('bash', ['-c', cmd], {
         cwd: plan.worktree,
         outputFile: log,
         reject: false,

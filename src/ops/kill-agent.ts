@@ -32,13 +32,19 @@ export interface KillResult {
   unmergedCommits: number;
   /** With --force: the ref that now holds commits only the worktree's detached HEAD had. */
   rescued: { ref: string; commits: number } | null;
+  /** An agent on a host: the local ref its branch was fetched into before its worktree went. */
+  fetchedRef?: string | null;
 }
 
 /** Where --force keeps the commits of a detached HEAD before the worktree goes. */
 export const RESCUE_PREFIX = 'refs/fleet/rescued';
 
 /** The agent's unsaved work (git/status.ts unsavedWork): the credential files fleet copied in are not its work. */
-export function agentUnsavedWork(ctx: Context, record: AgentRecord): Promise<UnsavedWork> {
+export async function agentUnsavedWork(ctx: Context, record: AgentRecord): Promise<UnsavedWork> {
+  if (record.host) {
+    const [{ recordPlace }, { hostUnsavedWork }] = await Promise.all([import('../remote/host-place.js'), import('../remote/host-agent.js')]);
+    return hostUnsavedWork(recordPlace(ctx, record), record.worktree, record.copied_files);
+  }
   return unsavedWork(ctx.run, record.worktree, record.copied_files);
 }
 
@@ -88,6 +94,23 @@ export function stillSettingUp(record: AgentRecord, owner: number): FleetError {
 export async function killAgent(ctx: Context, record: AgentRecord, opts: KillOptions = {}): Promise<KillResult> {
   const owner = setupOwner(record);
   if (owner !== null) throw stillSettingUp(record, owner);
+  if (record.host) {
+    const { killOnHost } = await import('../remote/host-kill.js');
+    const drop = (agents: AgentRecord[]) => agents.filter((a) => !sameAgent(a, record));
+    const r = await killOnHost(ctx, record, opts, async (remove) => {
+      if (!opts.onlyIfUnchanged) {
+        await remove();
+        await ctx.state.update(drop);
+        return;
+      }
+      await ctx.state.update(async (agents) => {
+        if (!agents.some((a) => sameRecord(a, record))) throw new AgentChangedError(record.branch);
+        await remove();
+        return drop(agents);
+      });
+    });
+    return { branch: record.branch, ...r, rescued: null };
+  }
   if (!opts.force) {
     const work = await agentUnsavedWork(ctx, record);
     if (hasUnsavedWork(work)) throw unsavedError(record, work, ctx.env.HOME);

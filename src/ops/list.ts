@@ -17,6 +17,8 @@ import { noticeOverBudget, overBudget } from './budget.js';
 /** One row of `fleet list` (and an element of `list --json`). */
 export interface ListedAgent {
   repo: string;
+  /** The `[hosts.NAME]` it runs on; null: this machine. */
+  host: string | null;
   branch: string;
   batch_id: string | null;
   agent: string;
@@ -99,9 +101,15 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
   const records = await ctx.state.read();
   const mine = all || !ctx.repo ? records : records.filter((r) => r.repo === ctx.repo!.root);
   if (sampler && mine.length > 0) sampler.prepare();
+  const here = mine.filter((r) => !r.host);
+  const onHosts = here.length < mine.length ? import('./list-hosts.js').then((m) => m.hostViews(ctx, mine.filter((r) => r.host))) : null;
   const panes = await (early ?? listPanes(ctx.run));
   // A stat per record (no process) tells a deleted worktree directory from a live agent.
-  const views = reconcile(mine, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  const local = reconcile(here, panes, { now: Date.now(), idleSeconds: ctx.config.idle_seconds, pidAlive, worktreeExists: fs.existsSync });
+  const remote = onHosts ? await onHosts : [];
+  // In the records' own order.
+  const byRecord = new Map([...local, ...remote].map((v) => [v.record, v]));
+  const views = mine.map((r) => byRecord.get(r)!);
   await recordUnrecorded(ctx.state, views); // a write only when a fleet died just before recording an agent ready
   await rememberConversations(ctx, views);
   // The agents that need the user first (a dialog open), longest waiting first.
@@ -110,6 +118,8 @@ export async function gatherViews(ctx: Context, all: boolean, facts: ListFacts =
 
 /** The pane pid of an agent whose process is alive (its process tree is what it costs). */
 function livePid(v: AgentView): number | null {
+  // A host's pid means nothing in this machine's process table.
+  if (v.record.host) return null;
   return v.pane && !v.pane.dead && v.pane.pid !== null ? v.pane.pid : null;
 }
 
@@ -138,17 +148,20 @@ export function toListed(v: AgentView, usage?: ReadonlyMap<number, TreeUsage> | 
   const r = v.record;
   const pid = livePid(v);
   const u = pid !== null ? usage?.get(pid) : undefined;
+  // On a host, CPU and memory are not measured (yet): unknown, not 0.
+  const unmeasured = Boolean(r.host) && v.pane !== null && !v.pane.dead;
   const status = busyByCpu(v.status, u);
   return {
     repo: r.repo,
+    host: r.host ?? null,
     branch: r.branch,
     batch_id: r.batch_id,
     agent: r.agent,
     status,
     session: r.session,
     worktree: r.worktree,
-    cpu: pid === null ? 0 : (u?.cpu ?? null),
-    memory: pid === null ? 0 : (u?.memory ?? null),
+    cpu: unmeasured ? null : pid === null ? 0 : (u?.cpu ?? null),
+    memory: unmeasured ? null : pid === null ? 0 : (u?.memory ?? null),
     created_at: r.created_at,
     exit_code: v.exitCode,
     state_reason: v.reason ?? null,

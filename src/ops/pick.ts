@@ -10,7 +10,7 @@ import { trackedChanges, type StatusEntry } from '../git/status.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { CommandError } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
-import { hasWorktree } from './changes.js';
+import { fetchHostRefs, fetchHostWork, hasWorktree } from './changes.js';
 import { endAgentProcesses } from './end-agent.js';
 import { findAgent } from './find.js';
 import { agentUnsavedWork, killAgent, summarizeUnsaved } from './kill-agent.js';
@@ -123,7 +123,10 @@ export async function planPick(ctx: RepoContext, req: PickRequest): Promise<Pick
   }
 
   let winnerDirty: StatusEntry[] = [];
-  if (hasWorktree(winner)) {
+  if (winner.host) {
+    // On a host: its uncommitted work is read there now, and fetched with the branch when landing.
+    winnerDirty = (await agentUnsavedWork(ctx, winner)).changes;
+  } else if (hasWorktree(winner)) {
     const onBranch = await currentBranch(ctx.run, winner.worktree);
     if (onBranch !== winner.branch) {
       throw new FleetError(`the worktree of "${winner.branch}" has ${onBranch ? `"${onBranch}"` : 'a detached HEAD'} checked out, not "${winner.branch}"`, {
@@ -212,7 +215,26 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
   let source: string;
   let snapHead: string | null = null;
   let wip: PickResult['wip'] = null;
-  if (hasWorktree(winner)) {
+  let hostWork: string | null = null;
+  if (winner.host) {
+    opts.onStep?.(`fetching ${winner.branch} from host ${winner.host}`);
+    const f = await fetchHostRefs(ctx, winner);
+    source = f.branchCommit;
+    hostWork = f.workCommit ?? f.branchCommit;
+    if (f.workCommit) {
+      // The same commit a local pick makes of uncommitted work: its tree, on the branch, fleet's message.
+      const copied = new Set(winner.copied_files);
+      const entries = plan.winnerDirty.filter((e) => !copied.has(e.path));
+      let commit: string;
+      try {
+        commit = await commitTree(ctx.run, plan.repo.root, `${f.workCommit}^{tree}`, f.branchCommit, wipCommitMessage(winner.branch, entries));
+      } catch (e) {
+        throw gitFailure(`commit the uncommitted work of "${winner.branch}"`, e);
+      }
+      wip = { commit, files: entries.length, untracked: entries.filter((e) => e.code === '??').length };
+      source = commit;
+    }
+  } else if (hasWorktree(winner)) {
     opts.onStep?.(`reading the worktree of ${winner.branch}`);
     const snap = await snapshot(ctx.run, winner.worktree, winner.copied_files);
     snapHead = snap.head;
@@ -261,7 +283,8 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
   // Landed. From here on every step only tidies up, and a failure keeps what it could not end.
   const result: PickResult = { landed, wip, ended: [], kept: [], unmerged: [] };
   opts.onStep?.('ending the batch');
-  await endWinner(ctx, plan, { snapHead, wip }, result);
+  if (hostWork !== null) await endHostWinner(ctx, plan, hostWork, result);
+  else await endWinner(ctx, plan, { snapHead, wip }, result);
   for (const other of plan.others) {
     if (other.phase === 'creating') {
       result.kept.push({ branch: other.branch, reason: `"${other.branch}" is still being set up; left it alone`, hint: `fleet kill ${other.branch} once it is ready` });
@@ -277,6 +300,31 @@ export async function executePick(ctx: Context, plan: PickPlan, opts: { signal?:
     }
   }
   return result;
+}
+
+/**
+ * The winner on a host: its work is landed here (and kept as refs/fleet/remote/…), so it ends
+ * like `fleet kill --force`, but only when, with its session ended, what its worktree holds is
+ * still exactly what was landed; anything written since keeps worktree and record.
+ */
+async function endHostWinner(ctx: Context, plan: PickPlan, landedWork: string, result: PickResult): Promise<void> {
+  const { winner } = plan;
+  try {
+    const [{ recordPlace }, { endHostProcesses }] = await Promise.all([import('../remote/host-place.js'), import('../remote/host-agent.js')]);
+    await endHostProcesses(recordPlace(ctx, winner), { session: winner.session, worktree: winner.worktree });
+    const now = await fetchHostWork(ctx, winner);
+    const treeOf = async (c: string) => (await ctx.run('git', ['rev-parse', `${c}^{tree}`], { cwd: plan.repo.root })).stdout.trim();
+    if (now !== landedWork && (await treeOf(now)) !== (await treeOf(landedWork))) {
+      throw new FleetError(`"${winner.branch}" changed its worktree on host "${winner.host}" after fleet read it; kept it`, {
+        hint: `fleet diff ${winner.branch} shows what did not land; fleet kill ${winner.branch} --force to discard it`,
+      });
+    }
+    await killAgent(ctx, winner, { force: true });
+    result.ended.unshift(winner.branch);
+  } catch (e) {
+    const fe = toFleetError(e);
+    result.kept.push({ branch: winner.branch, reason: fe.message, hint: fe.hint ?? `fleet kill ${winner.branch}` });
+  }
 }
 
 /**

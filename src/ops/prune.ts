@@ -54,14 +54,22 @@ export interface PruneReport {
  */
 export async function gatherPrunePlan(ctx: RepoContext): Promise<PrunePlan> {
   const before = await ctx.state.read();
-  const [panes, worktrees] = await Promise.all([listPanes(ctx.run), listWorktrees(ctx.run, ctx.repo.root)]);
+  const mine = recordsOfRepo(before, ctx.repo);
+  // Agents on hosts are looked at there (one ssh call per host); a host that does not answer
+  // leaves its agents alone (unreachable is nothing prune removes), never "gone".
+  const remote = mine.filter((r) => r.host);
+  const onHosts = remote.length > 0 ? import('./list-hosts.js').then((m) => m.hostViews(ctx, remote)) : Promise.resolve([]);
+  const [panes, worktrees, hostViews] = await Promise.all([listPanes(ctx.run), listWorktrees(ctx.run, ctx.repo.root), onHosts]);
   const after = await ctx.state.read();
-  const views = reconcile(recordsOfRepo(before, ctx.repo), panes, {
-    now: Date.now(),
-    idleSeconds: ctx.config.idle_seconds,
-    pidAlive,
-    worktreeExists: (dir) => fs.existsSync(dir),
-  });
+  const views = [
+    ...reconcile(mine.filter((r) => !r.host), panes, {
+      now: Date.now(),
+      idleSeconds: ctx.config.idle_seconds,
+      pidAlive,
+      worktreeExists: (dir) => fs.existsSync(dir),
+    }),
+    ...hostViews,
+  ];
   return planPrune({
     leftovers: findLeftovers(ctx, worktrees),
     repo: ctx.repo,
@@ -129,7 +137,7 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
         report.kept.push({ target: record.worktree, branch: record.branch, why: toFleetError(e).message, paths: [], commits: [], hint: null });
         continue;
       }
-      const hasWorktree = fs.existsSync(record.worktree);
+      const hasWorktree = !record.host && fs.existsSync(record.worktree);
       act({ kind: 'record', target: record.branch, detail: `${why}${hasWorktree ? '; its clean worktree goes too' : ''}` });
       if (record.base_commit && (await branchExists(ctx.run, record.repo, record.branch))) {
         noteUnmerged(record.branch, await commitsAhead(ctx.run, record.repo, record.base_commit, record.branch), record.base_commit.slice(0, 7));
@@ -242,7 +250,8 @@ export async function executePrune(ctx: RepoContext, plan: PrunePlan, opts: { dr
  * it is what the set-up's own rollback would have done, and it holds nothing.
  */
 async function isUntouchedFailedBranch(ctx: Context, record: AgentRecord, reason: PruneReason): Promise<boolean> {
-  if (reason !== 'setup-failed' || !record.created_branch || !record.base_commit) return false;
+  // On a host the branch is in the host's clone, not here: a local branch of that name is not the set-up's.
+  if (reason !== 'setup-failed' || !record.created_branch || !record.base_commit || record.host) return false;
   const tip = await resolveCommit(ctx.run, record.repo, `refs/heads/${record.branch}`);
   return tip === record.base_commit;
 }

@@ -3,12 +3,24 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 import type { Context } from '../context.js';
 import { installHintFor, resolveProfile, type AgentProfile } from '../core/profiles.js';
+import { resolveHost } from '../config/hosts.js';
 
-/** The agent profile `name` (default_agent when absent), its program checked to exist before anything is made. */
-export function resolveAgent(ctx: Context, name: string | undefined): AgentProfile {
+/**
+ * The agent profile `name` (default_agent when absent), its program checked to exist before
+ * anything is made. For agents that all run on hosts (onHostsOnly) the program is the host's
+ * business: this machine need not have it (fleet doctor --host checks it there).
+ */
+export function resolveAgent(ctx: Context, name: string | undefined, opts: { onHostsOnly?: boolean } = {}): AgentProfile {
   const profile = resolveProfile(ctx.config, name ?? ctx.config.default_agent);
-  ensureExecutable(profile.argv[0]!, profile.name, ctx.env.PATH ?? '');
+  if (!opts.onHostsOnly) ensureExecutable(profile.argv[0]!, profile.name, ctx.env.PATH ?? '');
   return profile;
+}
+
+/** --host NAME checked against the user's config ("local" is this machine): the name, or null for local. */
+export function checkHostName(ctx: Context, name: string | undefined): string | null {
+  if (name === undefined || name === 'local') return null;
+  resolveHost(ctx.config.hosts, name, '');
+  return name;
 }
 
 /** Is `cmd` runnable (a path, or a name found on PATH)? No process is started to find out. */

@@ -66,6 +66,11 @@ export function resumeLaunch(plan: { profile: AgentProfile; kind: HookKind | nul
  */
 export async function reviveAgent(ctx: Context, view: AgentView, opts: { prompt?: string | null; onNote?: (n: string) => void } = {}): Promise<AgentRecord> {
   const record = view.record;
+  if (record.host) {
+    throw new FleetError(`"${record.branch}" runs on host "${record.host}", and revive does not support agents on hosts yet`, {
+      hint: `fleet kill ${record.branch} (its branch is kept), then fleet create ${record.branch}-2 --host ${record.host} --base refs/fleet/remote/${record.host}/${record.branch} --prompt "…"`,
+    });
+  }
   if (view.status !== 'missing' && view.status !== 'exited') {
     throw new FleetError(`"${record.branch}" is ${view.status}: only an agent whose session is gone (missing) or whose program ended (exited) can be revived`, {
       hint: `fleet attach ${record.branch}`,

@@ -23,6 +23,24 @@ export interface RemoteRunnerOptions {
    * one connection (MaxSessions): the 11th would fail with "Session open refused by peer".
    */
   maxInFlight?: number;
+  /**
+   * The first-call gate and in-flight limit, shared by every runner of one host (a quick one
+   * for list, a patient one for the rest): they ride the same connection, so they must queue
+   * together. Default: the runner's own.
+   */
+  gate?: RemoteGate;
+}
+
+/** One host's first-call gate and in-flight limit (see remoteRunner). */
+export interface RemoteGate {
+  limit: number;
+  inFlight: number;
+  waiting: Array<() => void>;
+  first: Promise<unknown> | null;
+}
+
+export function remoteGate(maxInFlight = 8): RemoteGate {
+  return { limit: Math.max(1, maxInFlight), inFlight: 0, waiting: [], first: null };
 }
 
 /**
@@ -89,23 +107,24 @@ export class RemoteCommandError extends CommandError {
  */
 export function remoteRunner(host: RemoteHost, options: RemoteRunnerOptions): Runner {
   const local = options.local ?? sshSpawn;
-  const limit = Math.max(1, options.maxInFlight ?? 8);
-  let inFlight = 0;
-  const waiting: Array<() => void> = [];
+  const gate = options.gate ?? remoteGate(options.maxInFlight);
   const acquire = async () => {
-    if (inFlight >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    inFlight++;
+    if (gate.inFlight >= gate.limit) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+    gate.inFlight++;
   };
   const release = () => {
-    inFlight--;
-    waiting.shift()?.();
+    gate.inFlight--;
+    gate.waiting.shift()?.();
   };
   // The first call goes alone: with no master yet, parallel calls would each open a full
   // connection (ControlMaster=auto lets one win the socket, the rest connect on their own) and
   // a burst of them runs into sshd's MaxStartups. After it, every call rides its master.
-  let first: Promise<unknown> | null = null;
 
-  return async (cmd, args, opts = {}) => {
+  return async (cmd, given, opts = {}) => {
+    // A non-interactive ssh session often has no UTF-8 locale (no LANG), and tmux then prints
+    // control characters (fleet's field separator) and non-ASCII text of its formats as "_":
+    // -u tells it the output is UTF-8, whatever the locale.
+    const args = cmd === 'tmux' ? ['-u', ...given] : given;
     const env = Object.fromEntries(Object.entries(opts.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
     let remote: string;
     let input = opts.input;
@@ -133,12 +152,12 @@ export function remoteRunner(host: RemoteHost, options: RemoteRunnerOptions): Ru
       });
     let r: RunResult;
     try {
-      if (first === null) {
+      if (gate.first === null) {
         const call = start();
-        first = call.catch(() => undefined);
+        gate.first = call.catch(() => undefined);
         r = await call;
       } else {
-        await first;
+        await gate.first;
         await acquire();
         try {
           r = await start();
@@ -248,19 +267,22 @@ export async function writeRemoteFile(
   run: Runner,
   file: string,
   content: string | Uint8Array,
-  opts: { mode?: number; within?: string } = {},
+  opts: { mode?: number; within?: string; refuseLink?: boolean } = {},
 ): Promise<void> {
   if (!file.startsWith('/')) throw new Error(`writeRemoteFile: path must be absolute, got "${file}"`);
   if (opts.within !== undefined && !(file === opts.within || file.startsWith(opts.within.replace(/\/+$/, '') + '/'))) {
     throw new FleetError(`refusing to write ${file}: it is outside ${opts.within}`);
   }
   const mode = (opts.mode ?? 0o600).toString(8);
-  await run('sh', ['-c', WRITE_FILE_SCRIPT, 'fleet-write', file, mode, opts.within ?? ''], { input: content });
+  await run('sh', ['-c', WRITE_FILE_SCRIPT, 'fleet-write', file, mode, opts.within ?? '', opts.refuseLink ? '1' : ''], { input: content });
 }
+
+/** Exit status of writeRemoteFile's script when it refused (what is in the way is on its stderr). */
+export const WRITE_REFUSED = 3;
 
 const WRITE_FILE_SCRIPT = [
   'set -euf',
-  'f=$1; mode=$2; root=${3%/}',
+  'f=$1; mode=$2; root=${3%/}; keep=$4',
   'd=$(dirname -- "$f")',
   'umask 077',
   'if [ -n "$root" ]; then',
@@ -269,8 +291,14 @@ const WRITE_FILE_SCRIPT = [
   '    [ -n "$c" ] || continue',
   '    p=$p/$c',
   '    if [ -L "$p" ]; then echo "fleet: $p is a symbolic link; not writing through it" >&2; exit 3; fi',
+  '    if [ -e "$p" ] && [ ! -d "$p" ]; then echo "fleet: $p is not a directory; not writing there" >&2; exit 3; fi',
   '  done',
   '  unset IFS',
+  'fi',
+  // refuseLink: a link (or anything but a file) at the path itself is left alone, as copy-files does here.
+  'if [ -n "$keep" ]; then',
+  '  if [ -L "$f" ]; then echo "fleet: $f is a symbolic link; not replacing it" >&2; exit 3; fi',
+  '  if [ -e "$f" ] && [ ! -f "$f" ]; then echo "fleet: $f is not a regular file; not replacing it" >&2; exit 3; fi',
   'fi',
   'mkdir -p -- "$d"',
   't=$(mktemp "$d/.fleet-write.XXXXXX")',

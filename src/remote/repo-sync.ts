@@ -35,6 +35,8 @@ export interface RemoteRepo {
   path: string;
   /** True when this call made it. */
   created: boolean;
+  /** The remote user's home directory (symlinks resolved). */
+  home: string;
 }
 
 const ENSURE_SCRIPT = [
@@ -54,7 +56,8 @@ const ENSURE_SCRIPT = [
   'fi',
   'has=0',
   'if [ -n "$2" ] && git -C "$p" cat-file -e "$2^{commit}" 2>/dev/null; then has=1; fi',
-  'printf "%s\\n%s\\n%s\\n" "$(cd -- "$p" && pwd -P)" "$created" "$has"',
+  // The remote user's home, symlinks resolved: where fleet puts worktrees and launch files there.
+  'printf "%s\\n%s\\n%s\\n%s\\n" "$(cd -- "$p" && pwd -P)" "$created" "$has" "$(cd && pwd -P)"',
 ].join('\n');
 
 /**
@@ -70,11 +73,13 @@ export async function syncBase(g: RemoteGit, opts: { localRepo: string; repoPath
       hint: r.exitCode === 3 ? `set another repo_path for [hosts.${g.host.name}], or move that directory away` : `fleet doctor --host ${g.host.name}`,
     });
   }
-  const [path, created, has] = r.stdout.split('\n');
-  if (!path?.startsWith('/')) throw new FleetError(`host "${g.host.name}" gave an unexpected answer while preparing the repository: ${JSON.stringify(r.stdout)}`);
-  if (has === '1') return { path, created: created === '1', pushed: false };
+  const [path, created, has, home] = r.stdout.split('\n');
+  if (!path?.startsWith('/') || !home?.startsWith('/')) {
+    throw new FleetError(`host "${g.host.name}" gave an unexpected answer while preparing the repository: ${JSON.stringify(r.stdout)}`);
+  }
+  if (has === '1') return { path, created: created === '1', pushed: false, home };
   await gitOverSsh(g, opts.localRepo, ['push', '--quiet', gitUrl(g.host.target, path), `${opts.commit}:${baseRef(opts.commit)}`]);
-  return { path, created: created === '1', pushed: true };
+  return { path, created: created === '1', pushed: true, home };
 }
 
 const SNAPSHOT_SCRIPT = [

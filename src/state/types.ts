@@ -1,6 +1,6 @@
 /** One agent as fleet remembers it. The truth is tmux and git; this is advisory. */
 export interface AgentRecord {
-  /** Absolute path of the repository's main worktree. */
+  /** Absolute path of the repository's main worktree (on this machine, also for an agent on a host). */
   repo: string;
   /** The name used in session names and worktree paths. */
   repo_name: string;
@@ -8,7 +8,12 @@ export interface AgentRecord {
   batch_id: string | null;
   agent: string;
   session: string;
+  /** The agent's worktree: a path on this machine, or on its host. */
   worktree: string;
+  /** The `[hosts.NAME]` the agent runs on; absent or null: this machine. */
+  host?: string | null;
+  /** On a host: the absolute path of the host's clone that holds the agent's branch. */
+  remote_repo?: string | null;
   /** Commit the agent started from (diffs and "unmerged" are measured against it). */
   base_commit: string;
   /** What the user gave as --base (or the main checkout's branch). */

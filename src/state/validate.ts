@@ -30,8 +30,12 @@ export function validRecord(raw: unknown): AgentRecord | null {
     optional('phase', (v) => v === 'creating' || v === 'ready') &&
     optional('owner_pid', (v) => v === null || (typeof v === 'number' && Number.isInteger(v) && v > 0)) &&
     optional('owner_start', stringOrNull) &&
-    optional('issue', stringOrNull);
+    optional('issue', stringOrNull) &&
+    optional('host', stringOrNull) &&
+    optional('remote_repo', (v) => v === null || (typeof v === 'string' && path.isAbsolute(v)));
   if (!fine) return null;
+  // An agent on a host is reached through its host's clone: without it, nothing could end it.
+  if (typeof r.host === 'string' && typeof r.remote_repo !== 'string') return null;
 
   const repo = r.repo as string;
   const phase = (r.phase as AgentRecord['phase'] | undefined) ?? 'ready';

@@ -29,9 +29,18 @@ export const LAUNCHER_SCRIPT = [
   'exec "${a[@]}"',
 ].join('\n');
 
+/**
+ * The launcher for an agent on a host: the same, except that it keeps the environment the
+ * host's tmux server gives the pane. That is the host's own (its HOME, PATH, locale: what
+ * `fleet doctor --host` checked), and this machine's environment means nothing there; the
+ * launch file then carries only fleet's layers (FLEET_*, [env], the profile's).
+ */
+export const HOST_LAUNCHER_SCRIPT = LAUNCHER_SCRIPT.split('\n').filter((l) => !l.includes('compgen -e')).join('\n');
+
 /** The argv tmux runs: the bash launcher reading `launchFile`, then the agent's argv (the prompt's slot filled in by the launcher). */
-export function launcherArgv(plan: LaunchPlan, launchFile: string): string[] {
-  return ['bash', '-c', LAUNCHER_SCRIPT, 'fleet-launch', launchFile, String(plan.promptIndex), plan.prefix, plan.suffix, ...plan.argv];
+export function launcherArgv(plan: LaunchPlan, launchFile: string, opts: { keepEnv?: boolean } = {}): string[] {
+  const script = opts.keepEnv ? HOST_LAUNCHER_SCRIPT : LAUNCHER_SCRIPT;
+  return ['bash', '-c', script, 'fleet-launch', launchFile, String(plan.promptIndex), plan.prefix, plan.suffix, ...plan.argv];
 }
 
 /** The launch file's bytes: environment entries, the empty entry that ends them, the prompt. */

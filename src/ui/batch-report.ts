@@ -25,7 +25,7 @@ export function reportBatch(ui: Ui, result: BatchResult, opts: { json?: boolean;
     ui.out(
       [
         `batch ${batchId}: ${started}`,
-        ...created.map((r) => `  ${r.branch.padEnd(bw)}  ${r.agent.padEnd(aw)}  ${tildify(r.worktree, opts.home)}`),
+        ...created.map((r) => `  ${r.branch.padEnd(bw)}  ${r.agent.padEnd(aw)}  ${r.host ? `${r.host}:${r.worktree}` : tildify(r.worktree, opts.home)}`),
         `next: fleet list --grouped · fleet logs ${created[0]!.branch} · fleet kill --batch ${batchId}`,
       ].join('\n'),
     );

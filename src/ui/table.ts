@@ -97,6 +97,7 @@ const STATUS_COLOURS: Record<string, Colour> = {
   'worktree-missing': 'red',
   'setup-failed': 'red',
   creating: 'cyan',
+  unreachable: 'red',
   starting: 'cyan',
   working: 'green',
   waiting: 'magenta',

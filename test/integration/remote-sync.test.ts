@@ -40,7 +40,7 @@ describe('syncBase against a real sshd', () => {
   it('makes a bare repository at the default path on first use and pushes the base commit into a fleet ref', async () => {
     const commit = (await sb.git(repo, 'rev-parse', 'HEAD')).trim();
     const first = await syncBase(g, { localRepo: repo, repoPath: defaultRepoPath('app'), commit });
-    expect(first).toEqual({ path: `${sshd.home}/.ai_fleet/repos/app`, created: true, pushed: true });
+    expect(first).toEqual({ path: `${sshd.home}/.ai_fleet/repos/app`, created: true, pushed: true, home: sshd.home });
     expect(await remoteGit(first.path, 'rev-parse', '--is-bare-repository')).toBe('true');
     expect((await sshd.exec(`stat -c %a '${first.path}' '${first.path}/objects'`)).stdout).toBe('700\n700');
     expect(await remoteGit(first.path, 'rev-parse', `refs/fleet/base/${commit}`)).toBe(commit);
@@ -49,7 +49,7 @@ describe('syncBase against a real sshd', () => {
     expect(await remoteGit(first.path, 'remote')).toBe('');
 
     const again = await syncBase(g, { localRepo: repo, repoPath: defaultRepoPath('app'), commit });
-    expect(again).toEqual({ path: first.path, created: false, pushed: false });
+    expect(again).toEqual({ path: first.path, created: false, pushed: false, home: sshd.home });
   });
 
   it('pushes a newer base, sending only what the host lacks', async () => {

@@ -6,7 +6,7 @@ import { ScreenMirrors } from '../../src/web/screen.js';
 
 function row(session: string, status: string, extra: Partial<AgentRow> = {}): AgentRow {
   return {
-    repo: '/r', branch: session, batch_id: null, agent: 'shell', status, session, worktree: `/w/${session}`,
+    repo: '/r', host: null, branch: session, batch_id: null, agent: 'shell', status, session, worktree: `/w/${session}`,
     cpu: null, memory: null, created_at: '2026-01-01T00:00:00.000Z', exit_code: null, state_reason: null, state_since: null, conversation_id: null, changes: null, usage: null, budget_usd: null, issue: null, ...extra,
   };
 }

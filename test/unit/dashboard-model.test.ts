@@ -6,7 +6,7 @@ import { createBody, fanoutBody, killBody, pickBody, BadRequest } from '../../sr
 
 function row(branch: string, status: string, extra: Partial<Omit<Row, 'usage'>> & { usage?: { model?: string; cost_usd: number | null } | null } = {}): Row {
   return <Row>{
-    repo: '/src/app', branch, batch_id: null, agent: 'claude', status, session: `fleet_app_${branch}`, worktree: `/w/${branch}`,
+    repo: '/src/app', host: null, branch, batch_id: null, agent: 'claude', status, session: `fleet_app_${branch}`, worktree: `/w/${branch}`,
     cpu: 1, memory: 2048, created_at: `2026-01-01T00:00:0${branch.length % 10}.000Z`, exit_code: null, state_reason: null, state_since: null, conversation_id: null, changes: null, usage: null, budget_usd: null, issue: null, ...extra,
   };
 }
