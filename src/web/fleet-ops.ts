@@ -221,7 +221,13 @@ export async function openFleetOps(opts: { all: boolean; base: BaseContext }): P
       const rows = await collectRows(scope, { all: opts.all, measure: measure ? true : 'last' }, { panes: Promise.resolve(panes), sampler });
       const got = new Map<string, PaneCapture | { error: string; hint?: string }>();
       for (const [session, capture] of screens) {
-        got.set(session, capture ?? { error: `the tmux session "${session}" is gone`, hint: 'fleet prune cleans up after an agent whose session ended' });
+        const remote = rows.find((r) => r.session === session && r.host);
+        if (remote) {
+          // Its session is on the host, not on this machine's tmux server: never called gone.
+          got.set(session, { error: `"${remote.branch}" runs on host "${remote.host}": its screen is not shown here`, hint: `fleet logs ${remote.branch} (or fleet attach ${remote.branch})` });
+        } else {
+          got.set(session, capture ?? { error: `the tmux session "${session}" is gone`, hint: 'fleet prune cleans up after an agent whose session ended' });
+        }
       }
       return { rows: rows as AgentRow[], captures: got };
     },

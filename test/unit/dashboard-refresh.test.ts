@@ -114,6 +114,20 @@ describe("the dashboard's refresh", () => {
     for (const r of measured.rows) expect(r.memory).toBeGreaterThan(0);
   });
 
+  it('a viewed agent on a host is said to run there, never called gone (its session is not on this tmux server)', async () => {
+    const t = scriptedTmux(['fleet_repo_a']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flt-refresh-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const env = { HOME: dir, AI_FLEET_HOME: path.join(dir, 'fleet'), PATH: process.env.PATH };
+    await new StateManager(env.AI_FLEET_HOME).update(() => [record('a', { worktree: dir }), record('far', { worktree: '/on/build1/far', host: 'build1', remote_repo: '/on/build1/repo.git' })]);
+    const base = baseContext({ env, cwd: dir });
+    const ops = await openFleetOps({ all: true, base: { ...base, run: t.run, ui: { ...base.ui, warn: () => undefined } } });
+    const r = await ops.refresh({ measure: false, captures: new Map([['fleet_repo_a', 50], ['fleet_repo_far', 50]]) });
+    expect(r.captures.get('fleet_repo_a')).toMatchObject({ rows: 3 });
+    expect(r.captures.get('fleet_repo_far')).toEqual({ error: '"far" runs on host "build1": its screen is not shown here', hint: 'fleet logs far (or fleet attach far)' });
+    expect(r.rows.find((x) => x.branch === 'far')).toMatchObject({ host: 'build1', status: 'unreachable' });
+  });
+
   it("gives fleet list's statuses: hook statuses from the same one call, and between measurements a quiet agent busy on the CPU stays running", async () => {
     const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
     onTestFinished(() => void spinner.kill('SIGKILL'));

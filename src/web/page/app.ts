@@ -78,7 +78,7 @@ function card(r: Row, now: number): HTMLElement {
     },
     h('div', { class: 'card-top' }, h('span', { class: 'branch' }, r.branch), pill(r)),
     reason ? h('div', { class: 'reason' }, reason) : null,
-    h('div', { class: 'meta' }, [r.agent, repoName, ageText(r, now)].filter(Boolean).join(' · ')),
+    h('div', { class: 'meta' }, [r.agent, r.host ? `on ${r.host}` : null, repoName, ageText(r, now)].filter(Boolean).join(' · ')),
     figs.length > 0 || cost ? h('div', { class: 'figures' }, figs.join(' · '), figs.length > 0 && cost ? ' · ' : '', cost) : null,
   );
 }
@@ -214,7 +214,7 @@ function updateDetailHead(): void {
   const reason = reasonText(row);
   const cost = costEl(row);
   const tokens = tokensText(row.usage);
-  const meta = [row.agent, row.batch_id ? `batch ${row.batch_id}` : null, `started ${ageText(row, Date.now())} ago`, ...figures(row), tokens, row.usage?.model ?? null].filter(Boolean);
+  const meta = [row.agent, row.host ? `on host ${row.host}` : null, row.batch_id ? `batch ${row.batch_id}` : null, `started ${ageText(row, Date.now())} ago`, ...figures(row), tokens, row.usage?.model ?? null].filter(Boolean);
   detail.head.replaceChildren(
     h('button', { type: 'button', class: 'back ghost', onclick: () => select(null) }, '← agents'),
     h('div', { class: 'detail-title' }, h('h2', {}, row.branch), pill(row)),
