@@ -1,32 +1,51 @@
 import { Command, CommanderError } from 'commander';
 import { FleetError, StoppedError } from './errors.js';
 import { runnerLog } from './process/runner.js';
-import { createCommand } from './commands/create.js';
-import { fanoutCommand } from './commands/fanout.js';
-import { multiCommand } from './commands/multi.js';
-import { listCommand } from './commands/list.js';
-import { promptCommand } from './commands/prompt.js';
-import { logsCommand } from './commands/logs.js';
-import { attachCommand } from './commands/attach.js';
-import { killCommand } from './commands/kill.js';
-import { configCommand } from './commands/config.js';
-import { pruneCommand } from './commands/prune.js';
-import { diffCommand } from './commands/diff.js';
-import { pickCommand } from './commands/pick.js';
-import { templatesCommand } from './commands/templates.js';
-import { initCommand } from './commands/init.js';
-import { doctorCommand } from './commands/doctor.js';
-import { waitCommand } from './commands/wait.js';
-import { nextCommand } from './commands/next.js';
-import { reviveCommand } from './commands/revive.js';
-import { dashboardCommand } from './commands/dashboard.js';
-import { trustCommand } from './commands/trust.js';
-import { compareCommand } from './commands/compare.js';
-import { costCommand } from './commands/cost.js';
+
+/**
+ * Every command, in the order of `fleet --help`, each loaded only when needed: `fleet list`
+ * loads list's module and what it uses, not the dashboard's or create's (start-up is most of
+ * what a list costs). Help, and a name fleet does not know (so commander can suggest one),
+ * load them all.
+ */
+const COMMANDS: { names: string[]; load: () => Promise<Command> }[] = [
+  { names: ['create'], load: async () => (await import('./commands/create.js')).createCommand() },
+  { names: ['fanout'], load: async () => (await import('./commands/fanout.js')).fanoutCommand() },
+  { names: ['multi'], load: async () => (await import('./commands/multi.js')).multiCommand() },
+  { names: ['list', 'ls'], load: async () => (await import('./commands/list.js')).listCommand() },
+  { names: ['prompt'], load: async () => (await import('./commands/prompt.js')).promptCommand() },
+  { names: ['logs'], load: async () => (await import('./commands/logs.js')).logsCommand() },
+  { names: ['attach'], load: async () => (await import('./commands/attach.js')).attachCommand() },
+  { names: ['kill'], load: async () => (await import('./commands/kill.js')).killCommand() },
+  { names: ['config'], load: async () => (await import('./commands/config.js')).configCommand() },
+  { names: ['prune'], load: async () => (await import('./commands/prune.js')).pruneCommand() },
+  { names: ['diff'], load: async () => (await import('./commands/diff.js')).diffCommand() },
+  { names: ['pick'], load: async () => (await import('./commands/pick.js')).pickCommand() },
+  { names: ['templates'], load: async () => (await import('./commands/templates.js')).templatesCommand() },
+  { names: ['init'], load: async () => (await import('./commands/init.js')).initCommand() },
+  { names: ['doctor'], load: async () => (await import('./commands/doctor.js')).doctorCommand() },
+  { names: ['wait'], load: async () => (await import('./commands/wait.js')).waitCommand() },
+  { names: ['next'], load: async () => (await import('./commands/next.js')).nextCommand() },
+  { names: ['revive'], load: async () => (await import('./commands/revive.js')).reviveCommand() },
+  { names: ['dashboard'], load: async () => (await import('./commands/dashboard.js')).dashboardCommand() },
+  { names: ['trust'], load: async () => (await import('./commands/trust.js')).trustCommand() },
+  { names: ['compare'], load: async () => (await import('./commands/compare.js')).compareCommand() },
+  { names: ['cost'], load: async () => (await import('./commands/cost.js')).costCommand() },
+];
+
+/** The command argv names (the first word that is not fleet's own option), or null. */
+function commandOf(argv: readonly string[]): string | null {
+  for (const a of argv.slice(2)) {
+    if (a === '-v' || a === '--verbose') continue;
+    return a.startsWith('-') ? null : a;
+  }
+  return null;
+}
 
 declare const __FLEET_VERSION__: string;
 
-export function buildProgram(): Command {
+/** The program; with `argv`, only the command it names is loaded (all when it names none fleet knows). */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('fleet')
     .description('Run AI coding agents in parallel on one repository: a git worktree, a branch and a tmux session each.')
     .version(__FLEET_VERSION__, '-V, --version', 'print the version')
@@ -50,17 +69,9 @@ Examples:
 
 Files: ~/.ai_fleet (or $AI_FLEET_HOME): config.toml, state.json, worktrees/`);
 
-  for (const make of [createCommand, fanoutCommand, multiCommand, listCommand, promptCommand, logsCommand, attachCommand, killCommand, configCommand, pruneCommand, diffCommand, pickCommand]) {
-    program.addCommand(make());
-  }
-  program.addCommand(templatesCommand());
-  program.addCommand(initCommand());
-  program.addCommand(doctorCommand());
-  for (const make of [waitCommand, nextCommand, reviveCommand]) program.addCommand(make());
-  program.addCommand(dashboardCommand());
-  program.addCommand(trustCommand());
-  program.addCommand(compareCommand());
-  program.addCommand(costCommand());
+  const name = argv ? commandOf(argv) : null;
+  const one = COMMANDS.find((c) => name !== null && c.names.includes(name));
+  for (const c of await Promise.all((one ? [one] : COMMANDS).map((c) => c.load()))) program.addCommand(c);
 
   program.hook('preAction', (_this, action) => {
     if (action.optsWithGlobals().verbose) runnerLog.verbose = true;
@@ -103,8 +114,8 @@ function printError(err: unknown, verbose: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return 0;
   } catch (err) {

@@ -48,7 +48,7 @@ describe('--help', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('every command\'s help fits 80 columns', () => {
+  it('every command\'s help fits 80 columns', async () => {
     // In-process over the real program: every command and subcommand, its text as --help prints it.
     const wide: string[] = [];
     let count = 0;
@@ -61,7 +61,7 @@ describe('--help', () => {
       for (const l of text.split('\n')) if (l.length > 80) wide.push(`${name} --help: ${l}`);
       for (const sub of c.commands) walk(sub, `${name} ${sub.name()}`);
     };
-    walk(buildProgram(), 'fleet');
+    walk(await buildProgram(), 'fleet');
     expect(count).toBeGreaterThan(15);
     expect(wide).toEqual([]);
   });
