@@ -19,6 +19,7 @@ import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
 import type { Runner } from '../process/runner.js';
 import { hookedStart, warnFirstRun } from './agent-hooks.js';
+import { hostHookScriptPath } from '../hooks/hook-script.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -230,10 +231,11 @@ export async function createAgent(
   // Only this claim: a record someone made on the branch since is theirs.
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
-  // Flags, environment and tmux options that make the agent report its state (src/hooks).
-  // Not yet on a host: its hook script and the agents' hook configs would have to be written there.
-  const start = hookedStart(ctx, { kind: plan.host ? null : plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
-  if (plan.host) Object.assign(start, { extraOptions: {}, paneDied: '' });
+  // Flags, environment and tmux options that make the agent report its state (src/hooks). On a
+  // host, with the host's hook script (stepsOnHost writes it there); an unhooked agent there gets no pane-died hook.
+  const hostScript = plan.host ? hostHookScriptPath(pre.remote!.home) : undefined;
+  const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote, hostScript });
+  if (plan.host && !start.hooks) start.paneDied = '';
   record.hooks = start.hooks;
   record.conversation_id = start.conversation;
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
@@ -251,7 +253,7 @@ export async function createAgent(
     if (plan.host) {
       // The same steps on the host, over ssh (remote/host-create.ts); the claim, undo and abort checks are these.
       const { stepsOnHost } = await import('../remote/host-create.js');
-      await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession });
+      await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession, start });
     } else {
       checkAbort();
       await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
