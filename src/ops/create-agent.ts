@@ -358,6 +358,20 @@ export function launchEnv(
   });
 }
 
+/** The @fleet_* options of a record's session (startAgentSession; revive on a host). */
+export function agentSessionOptions(r: AgentRecord): Partial<Record<FleetOption, string>> {
+  return {
+    repo: r.repo,
+    branch: r.branch,
+    batch: r.batch_id ?? undefined,
+    agent: r.agent,
+    worktree: r.worktree,
+    created: r.created_at,
+    base: r.base_commit,
+    host: r.host ?? undefined,
+  };
+}
+
 /**
  * Start the agent of `record` in a new tmux session in its worktree: the launch plan's argv
  * with `text` (the prompt) in its slot and `env` as its environment, both through the 0600
@@ -384,16 +398,7 @@ export async function startAgentSession(
       name: r.session,
       cwd: r.worktree,
       argv: launcherArgv(s.launch, launchFile),
-      options: {
-        repo: r.repo,
-        branch: r.branch,
-        batch: r.batch_id ?? undefined,
-        agent: r.agent,
-        worktree: r.worktree,
-        created: r.created_at,
-        base: r.base_commit,
-        ...s.options,
-      },
+      options: { ...agentSessionOptions(r), ...s.options },
       extraOptions: s.extraOptions,
       paneDied: s.paneDied,
     });
