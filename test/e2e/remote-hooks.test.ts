@@ -97,6 +97,7 @@ describe('hook statuses on a host', () => {
   }, 120_000);
 
   it('the hook script is written only when missing or different, and never through a link', async () => {
+    await ok(['create', 'h1', '--host', 'loop', '-p', 'quick one']);
     const file = (await remote(`ls ${q(hooksDir())}/fleet-hook-*.sh`)).trim();
     expect(file).not.toBe('');
     // Same bytes: left as it is (same inode). Changed bytes: written anew.
@@ -117,7 +118,7 @@ describe('hook statuses on a host', () => {
     expect(await row('h4')).toBeUndefined();
     expect((await sshd.exec('tmux has-session -t =fleet_app_h4')).exitCode).not.toBe(0);
     await remote(`rm -f ${q(file)}`);
-    expect((await run(['kill', 'h2', 'h3'])).exitCode).toBe(0);
+    expect((await run(['kill', 'h1', 'h2', 'h3'])).exitCode).toBe(0);
   }, 120_000);
 });
 
