@@ -323,20 +323,6 @@ export async function copyAndSetup(
   }
 }
 
-/** The @fleet_* options of an agent's session: what a rebuilt state and prune read back. */
-export function sessionOptions(plan: CreatePlan, record: AgentRecord, pre: PreflightFacts): Partial<Record<FleetOption, string>> {
-  return {
-    repo: plan.repo,
-    branch: plan.branch,
-    batch: plan.batchId ?? undefined,
-    agent: plan.agent,
-    worktree: plan.worktree,
-    created: record.created_at,
-    base: pre.baseCommit,
-    host: plan.host ?? undefined,
-  };
-}
-
 /**
  * The environment an agent starts with (core/agent-env): the caller's, then the kind's defaults
  * with what its hooks need on top (GEMINI_CLI_HOME, OPENCODE_CONFIG_CONTENT), the config's [env],
@@ -358,7 +344,7 @@ export function launchEnv(
   });
 }
 
-/** The @fleet_* options of a record's session (startAgentSession; revive on a host). */
+/** The @fleet_* options of an agent's session: what a rebuilt state and prune read back. */
 export function agentSessionOptions(r: AgentRecord): Partial<Record<FleetOption, string>> {
   return {
     repo: r.repo,

@@ -5,7 +5,7 @@
 import { ConflictError, InterruptedError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { CreatePlan } from '../core/create-plan.js';
-import { copyAndSetup, sessionInTheWay, sessionOptions, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
+import { agentSessionOptions, copyAndSetup, sessionInTheWay, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv } from '../tmux/launcher.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
@@ -87,7 +87,7 @@ export async function stepsOnHost(ctx: Context, plan: CreatePlan, pre: Preflight
   await copyAndSetup(ctx, plan, { record, env, hooks }, (patterns) => copyHostFiles(place, plan.repo, plan.worktree, patterns), place.setup);
 
   await s.beforeSession();
-  await startOnHost(place, home, { ...s.start, record, env, text: plan.prompt, options: { ...sessionOptions(plan, record, pre), ...s.start.options } });
+  await startOnHost(place, home, { ...s.start, record, env, text: plan.prompt, options: { ...agentSessionOptions(record), ...s.start.options } });
   sessionStarted = true;
 }
 
