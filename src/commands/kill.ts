@@ -25,7 +25,8 @@ export function killCommand(): Command {
     .addHelpText('after', `
 An agent with unsaved work is kept whole: uncommitted changes in its worktree
 (the credential files fleet copied in are not its work), or commits that only
-its detached HEAD holds.
+its detached HEAD holds. An agent whose host cannot be reached is kept too;
+--force then drops its record and names what is left on the host.
 
 Examples:
   fleet kill fix-auth

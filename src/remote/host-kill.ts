@@ -11,6 +11,7 @@ import type { AgentRecord } from '../state/types.js';
 import { endHostProcesses, hostUnsavedWork, removeHostWorktree } from './host-agent.js';
 import { recordPlace } from './host-place.js';
 import { fetchAgentWork, localBranchRef } from './repo-sync.js';
+import { shQuote } from './shell-quote.js';
 import { HostTimeoutError, HostUnreachableError } from './remote-runner.js';
 import { unsavedError, type KillOptions } from '../ops/kill-agent.js';
 
@@ -96,7 +97,7 @@ async function hostGone(ctx: Context, record: AgentRecord, opts: KillOptions, in
   const repo = record.remote_repo ?? '<its clone>';
   ctx.ui.warn(
     `dropped "${record.branch}" without reaching host "${host}" (${why}): its tmux session ${record.session}, its worktree ${record.worktree} and any processes it started may still be there; ` +
-      `to clean up on the host: tmux kill-session -t '=${record.session}'; git -C ${repo} worktree remove --force ${record.worktree}`,
+      `to clean up on the host: tmux kill-session -t ${shQuote(`=${record.session}`)}; git -C ${shQuote(repo)} worktree remove --force ${shQuote(record.worktree)}`,
   );
   await inState(async () => undefined);
   const ref = localBranchRef(host, record.branch);
