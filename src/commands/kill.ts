@@ -25,7 +25,8 @@ export function killCommand(): Command {
     .addHelpText('after', `
 An agent with unsaved work is kept whole: uncommitted changes in its worktree
 (the credential files fleet copied in are not its work), or commits that only
-its detached HEAD holds.
+its detached HEAD holds. An agent whose host cannot be reached is kept too;
+--force then drops its record and names what is left on the host.
 
 Examples:
   fleet kill fix-auth
@@ -64,6 +65,11 @@ export async function runKill(ctx: RepoContext, patterns: string[], opts: KillCo
     try {
       const r = await killAgent(ctx, record, { force: opts.force, deleteBranch: opts.deleteBranch });
       results.push(r);
+      if (r.hostGone) {
+        // Only the record went (the warning said what is left on the host).
+        ctx.ui.out(`dropped ${record.branch}: nothing on host "${record.host}" was touched${r.fetchedRef ? `; its commits fetched earlier are here as ${r.fetchedRef}` : ''}`);
+        continue;
+      }
       const parts = [r.sessionKilled ? 'session ended' : 'session was already gone', r.worktreeRemoved ? 'worktree removed' : 'no worktree left'];
       parts.push(r.branchDeleted ? 'branch deleted' : `branch ${record.branch} kept`);
       // On a host: where the branch is here now.

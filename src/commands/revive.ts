@@ -65,7 +65,7 @@ export async function runRevive(ctx: RepoContext, branches: string[], opts: Revi
       revived.push(r);
       if (!opts.json) {
         const on = r.conversation_id ? `conversation ${r.conversation_id}` : 'its last conversation in that directory';
-        ctx.ui.out(`revived ${r.branch} (${r.agent}, ${on}) in ${tildify(r.worktree, ctx.env.HOME)}`);
+        ctx.ui.out(`revived ${r.branch} (${r.agent}, ${on}) in ${r.host ? `${r.host}:${r.worktree}` : tildify(r.worktree, ctx.env.HOME)}`);
       }
     } catch (e) {
       const error = toFleetError(e);

@@ -166,8 +166,7 @@ export function hooksDir(home: string): string {
 
 /** Write `text` to `dir/<prefix>-<hash of text><ext>` unless it is already there; its path. Content-addressed: a running agent's file never changes under it. */
 export function ensureContentFile(dir: string, prefix: string, ext: string, text: string): string {
-  const hash = crypto.createHash('sha256').update(text).digest('hex').slice(0, 12);
-  const file = path.join(dir, `${prefix}-${hash}${ext}`);
+  const file = path.join(dir, contentName(prefix, ext, text));
   let current: string | null = null;
   try {
     current = fs.readFileSync(file, 'utf8');
@@ -181,6 +180,21 @@ export function ensureContentFile(dir: string, prefix: string, ext: string, text
     fs.renameSync(tmp, file);
   }
   return file;
+}
+
+/** `<prefix>-<hash of text><ext>`: the name ensureContentFile gives `text`. */
+function contentName(prefix: string, ext: string, text: string): string {
+  return `${prefix}-${crypto.createHash('sha256').update(text).digest('hex').slice(0, 12)}${ext}`;
+}
+
+/** The hook script's file name (the same here and in a host's fleet home). */
+export function hookScriptName(): string {
+  return contentName('fleet-hook', '.sh', HOOK_SCRIPT);
+}
+
+/** Where the hook script is in a host's fleet home (`home`: the remote user's); remote/host-agent.ts writes it there. */
+export function hostHookScriptPath(home: string): string {
+  return `${home}/.ai_fleet/hooks/${hookScriptName()}`;
 }
 
 /** The hook script in the fleet home (written once per version); its path. */

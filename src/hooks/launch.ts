@@ -31,10 +31,12 @@ export interface HookLaunchRequest {
   repoRoot: string;
   /** Resuming an existing conversation: no new id is chosen. */
   resuming: boolean;
+  /** The hook script's path where the agent runs (an agent on a host: the host's); default: written in `home`. */
+  script?: string;
 }
 
 export function prepareHooks(kind: HookKind, req: HookLaunchRequest): HookLaunch {
-  const script = ensureHookScript(req.home);
+  const script = req.script ?? ensureHookScript(req.home);
   const none = (note: string): HookLaunch => ({ kind: null, flags: [], env: {}, conversation: null, note });
   switch (kind) {
     case 'claude': {

@@ -23,15 +23,31 @@ export interface HookedStart {
   conversation: string | null;
 }
 
-/** Turn a plain launch into one that reports its state. `resuming`: no new conversation id is chosen. */
-export function hookedStart(ctx: Context, req: { kind: HookKind | null; launch: LaunchPlan; repo: string; resuming: boolean; onNote?: (n: string) => void }): HookedStart {
+/**
+ * The kinds hooked on a host: their hooks are command-line flags plus the hook script. gemini and
+ * opencode would need files in the user's home there: they run unhooked (status from output).
+ */
+export const HOST_HOOK_KINDS: ReadonlySet<HookKind> = new Set(['claude', 'codex']);
+
+/**
+ * Turn a plain launch into one that reports its state. `resuming`: no new conversation id is
+ * chosen. `hostScript`: the agent runs on a host, where the hook script is at that path (the
+ * caller writes it there: remote/host-agent.ts ensureHostHookScript); notify_command does not
+ * run there, and only HOST_HOOK_KINDS are hooked.
+ */
+export function hookedStart(
+  ctx: Context,
+  req: { kind: HookKind | null; launch: LaunchPlan; repo: string; resuming: boolean; onNote?: (n: string) => void; hostScript?: string },
+): HookedStart {
   const home = ctx.configs.home;
-  const script = ensureHookScript(home);
+  const onHost = req.hostScript !== undefined;
+  const script = req.hostScript ?? ensureHookScript(home);
   const extraOptions: Record<string, string> = {};
-  if (ctx.config.notify_command.trim() !== '') extraOptions.notify = ensureNotifyFile(home, ctx.config.notify_command);
+  if (!onHost && ctx.config.notify_command.trim() !== '') extraOptions.notify = ensureNotifyFile(home, ctx.config.notify_command);
   const plain = { launch: req.launch, env: {}, options: {}, extraOptions, paneDied: paneDiedCommand(script), hooks: null, conversation: null };
-  if (!req.kind) return plain;
-  const h = prepareHooks(req.kind, { home, env: ctx.env, repoRoot: req.repo, resuming: req.resuming });
+  const kind = onHost && req.kind && !HOST_HOOK_KINDS.has(req.kind) ? null : req.kind;
+  if (!kind) return plain;
+  const h = prepareHooks(kind, { home, env: ctx.env, repoRoot: req.repo, resuming: req.resuming, script: req.hostScript });
   if (h.note) req.onNote?.(h.note);
   if (!h.kind) return plain;
   return {
@@ -49,10 +65,11 @@ export function hookedStart(ctx: Context, req: { kind: HookKind | null; launch: 
  * repository, an agent never set up here), with the one command that settles it. Read from
  * each agent's own files; nothing is written.
  */
-export async function warnFirstRun(ctx: Context, plans: readonly { hooks: HookKind | null; repo: string; worktree: string }[]): Promise<void> {
+export async function warnFirstRun(ctx: Context, plans: readonly { hooks: HookKind | null; repo: string; worktree: string; host?: string | null }[]): Promise<void> {
   const seen = new Set<string>();
   for (const p of plans) {
-    if (!p.hooks || seen.has(p.hooks)) continue;
+    // On a host, the agents read the host's trust stores, not these: not checked (README, Remote hosts).
+    if (!p.hooks || p.host || seen.has(p.hooks)) continue;
     seen.add(p.hooks);
     for (const n of await firstRunNotes(p.hooks, ctx.env, p.repo, p.worktree)) {
       ctx.ui.warn(n.message);

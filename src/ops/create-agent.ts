@@ -19,6 +19,7 @@ import { tildify } from '../core/format.js';
 import { endAgentProcesses } from './end-agent.js';
 import type { Runner } from '../process/runner.js';
 import { hookedStart, warnFirstRun } from './agent-hooks.js';
+import { hostHookScriptPath } from '../hooks/hook-script.js';
 
 export interface CreateHooks {
   onPhase?: (phase: CreatePhase, detail?: string) => void;
@@ -230,10 +231,11 @@ export async function createAgent(
   // Only this claim: a record someone made on the branch since is theirs.
   undo.push(() => ctx.state.update((agents) => agents.filter((a) => !isClaim(a))));
 
-  // Flags, environment and tmux options that make the agent report its state (src/hooks).
-  // Not yet on a host: its hook script and the agents' hook configs would have to be written there.
-  const start = hookedStart(ctx, { kind: plan.host ? null : plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote });
-  if (plan.host) Object.assign(start, { extraOptions: {}, paneDied: '' });
+  // Flags, environment and tmux options that make the agent report its state (src/hooks). On a
+  // host, with the host's hook script (stepsOnHost writes it there); an unhooked agent there gets no pane-died hook.
+  const hostScript = plan.host ? hostHookScriptPath(pre.remote!.home) : undefined;
+  const start = hookedStart(ctx, { kind: plan.hooks, launch: plan.launch, repo: plan.repo, resuming: false, onNote: hooks.onNote, hostScript });
+  if (plan.host && !start.hooks) start.paneDied = '';
   record.hooks = start.hooks;
   record.conversation_id = start.conversation;
   // What the agent (and its setup commands) start with: the caller's environment, not the tmux server's.
@@ -251,7 +253,7 @@ export async function createAgent(
     if (plan.host) {
       // The same steps on the host, over ssh (remote/host-create.ts); the claim, undo and abort checks are these.
       const { stepsOnHost } = await import('../remote/host-create.js');
-      await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession });
+      await stepsOnHost(ctx, plan, pre, { record, env, undo, hooks, beforeSession, start });
     } else {
       checkAbort();
       await (hooks.checkoutSlot ?? ((step) => step()))(async () => {
@@ -321,20 +323,6 @@ export async function copyAndSetup(
   }
 }
 
-/** The @fleet_* options of an agent's session: what a rebuilt state and prune read back. */
-export function sessionOptions(plan: CreatePlan, record: AgentRecord, pre: PreflightFacts): Partial<Record<FleetOption, string>> {
-  return {
-    repo: plan.repo,
-    branch: plan.branch,
-    batch: plan.batchId ?? undefined,
-    agent: plan.agent,
-    worktree: plan.worktree,
-    created: record.created_at,
-    base: pre.baseCommit,
-    host: plan.host ?? undefined,
-  };
-}
-
 /**
  * The environment an agent starts with (core/agent-env): the caller's, then the kind's defaults
  * with what its hooks need on top (GEMINI_CLI_HOME, OPENCODE_CONFIG_CONTENT), the config's [env],
@@ -354,6 +342,20 @@ export function launchEnv(
     fleet: { FLEET_REPO: r.repo, FLEET_BRANCH: r.branch, FLEET_WORKTREE: r.worktree, FLEET_BATCH: r.batch_id ?? '', FLEET_AGENT: r.agent },
     worktree: r.worktree,
   });
+}
+
+/** The @fleet_* options of an agent's session: what a rebuilt state and prune read back. */
+export function agentSessionOptions(r: AgentRecord): Partial<Record<FleetOption, string>> {
+  return {
+    repo: r.repo,
+    branch: r.branch,
+    batch: r.batch_id ?? undefined,
+    agent: r.agent,
+    worktree: r.worktree,
+    created: r.created_at,
+    base: r.base_commit,
+    host: r.host ?? undefined,
+  };
 }
 
 /**
@@ -382,16 +384,7 @@ export async function startAgentSession(
       name: r.session,
       cwd: r.worktree,
       argv: launcherArgv(s.launch, launchFile),
-      options: {
-        repo: r.repo,
-        branch: r.branch,
-        batch: r.batch_id ?? undefined,
-        agent: r.agent,
-        worktree: r.worktree,
-        created: r.created_at,
-        base: r.base_commit,
-        ...s.options,
-      },
+      options: { ...agentSessionOptions(r), ...s.options },
       extraOptions: s.extraOptions,
       paneDied: s.paneDied,
     });

@@ -34,6 +34,8 @@ export interface KillResult {
   rescued: { ref: string; commits: number } | null;
   /** An agent on a host: the local ref its branch was fetched into before its worktree went. */
   fetchedRef?: string | null;
+  /** An agent on a host that could not be reached (--force): only its record was dropped. */
+  hostGone?: boolean;
 }
 
 /** Where --force keeps the commits of a detached HEAD before the worktree goes. */

@@ -15,7 +15,8 @@ import { sameAgent } from '../state/state-manager.js';
 import type { AgentRecord } from '../state/types.js';
 import { killSession } from '../tmux/sessions.js';
 import { hookedStart } from './agent-hooks.js';
-import { launchEnv, startAgentSession } from './create-agent.js';
+import { agentSessionOptions, launchEnv, startAgentSession } from './create-agent.js';
+import { hostHookScriptPath } from '../hooks/hook-script.js';
 
 /** How an agent would be revived, or why it cannot be. */
 export type RevivePlan = { ok: true; profile: AgentProfile; kind: HookKind | null } | { ok: false; why: string };
@@ -59,34 +60,45 @@ export function resumeLaunch(plan: { profile: AgentProfile; kind: HookKind | nul
   return { launch: { argv: argv.map((w, i) => (i === slot ? '' : w)), promptIndex: slot, prefix: '', suffix: '' }, text: last };
 }
 
+async function hostOf(ctx: Context, record: AgentRecord) {
+  const [{ recordPlace }, { hostHomeOf }] = await Promise.all([import('../remote/host-place.js'), import('../remote/host-agent.js')]);
+  return { place: recordPlace(ctx, record), home: hostHomeOf(record.worktree) };
+}
+
 /**
  * Start the agent of `record` again on its conversation: a new tmux session of the same name in
- * its worktree, with the same options and hooks. A dead pane left by an agent that exited is
- * replaced. Updates the record (its hooks), returns it.
+ * its worktree, with the same options and hooks (an agent on a host: there, as create --host
+ * starts it). A dead pane left by an agent that exited is replaced. Updates the record (its hooks), returns it.
  */
 export async function reviveAgent(ctx: Context, view: AgentView, opts: { prompt?: string | null; onNote?: (n: string) => void } = {}): Promise<AgentRecord> {
   const record = view.record;
-  if (record.host) {
-    throw new FleetError(`"${record.branch}" runs on host "${record.host}", and revive does not support agents on hosts yet`, {
-      hint: `fleet kill ${record.branch} (its branch is kept), then fleet create ${record.branch}-2 --host ${record.host} --base refs/fleet/remote/${record.host}/${record.branch} --prompt "…"`,
-    });
-  }
   if (view.status !== 'missing' && view.status !== 'exited') {
     throw new FleetError(`"${record.branch}" is ${view.status}: only an agent whose session is gone (missing) or whose program ended (exited) can be revived`, {
-      hint: `fleet attach ${record.branch}`,
+      hint: view.status === 'unreachable' ? `once host "${record.host}" answers again (fleet doctor --host ${record.host}), see it with fleet list` : `fleet attach ${record.branch}`,
     });
   }
-  if (!fs.existsSync(record.worktree)) {
-    throw new FleetError(`the worktree of "${record.branch}" is gone (${record.worktree}), so there is nothing to revive it in`, { hint: 'fleet prune cleans up its record' });
+  // On a host: its worktree, session and launch file there (the same steps as create --host).
+  const onHost = record.host ? await hostOf(ctx, record) : null;
+  const worktreeThere = onHost ? (await onHost.place.run('test', ['-d', record.worktree], { reject: false })).exitCode === 0 : fs.existsSync(record.worktree);
+  if (!worktreeThere) {
+    const where = record.host ? `${record.host}:${record.worktree}` : record.worktree;
+    throw new FleetError(`the worktree of "${record.branch}" is gone (${where}), so there is nothing to revive it in`, { hint: 'fleet prune cleans up its record' });
   }
   const plan = revivePlan(ctx, record);
   if (!plan.ok) throw new FleetError(`cannot revive "${record.branch}": ${plan.why}`, { hint: `fleet kill ${record.branch}, then fleet create ${record.branch} --prompt "…" starts it afresh` });
   const conversation = record.conversation_id ?? null;
   const { launch, text } = resumeLaunch(plan, conversation, opts.prompt ?? null);
-  const start = hookedStart(ctx, { kind: plan.kind, launch, repo: record.repo, resuming: true, onNote: opts.onNote });
-  if (view.status === 'exited') await killSession(ctx.run, record.session);
+  const start = hookedStart(ctx, { kind: plan.kind, launch, repo: record.repo, resuming: true, onNote: opts.onNote, hostScript: onHost ? hostHookScriptPath(onHost.home) : undefined });
+  if (onHost && !start.hooks) start.paneDied = '';
+  if (view.status === 'exited') await killSession(onHost ? onHost.place.run : ctx.run, record.session);
   const env = launchEnv(ctx, record, plan.profile.env, start.env);
-  await startAgentSession(ctx, { ...start, record, env, text, options: { ...start.options, ...(conversation ? { conversation } : {}) } });
+  const options = { ...start.options, ...(conversation ? { conversation } : {}) };
+  if (onHost) {
+    const { startOnHost } = await import('../remote/host-create.js');
+    await startOnHost(onHost.place, onHost.home, { ...start, record, env, text, options: { ...agentSessionOptions(record), ...options } });
+  } else {
+    await startAgentSession(ctx, { ...start, record, env, text, options });
+  }
   const updated: AgentRecord = { ...record, hooks: start.hooks };
   await ctx.state.update((agents) => agents.map((a) => (sameAgent(a, record) ? { ...a, hooks: start.hooks } : a)));
   return updated;

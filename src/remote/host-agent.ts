@@ -22,6 +22,11 @@ export function hostWorktreePath(home: string, repoName: string, branch: string)
   return `${hostWorktreeRoot(home)}/${repoName}/${branch}`;
 }
 
+/** The remote user's home, from a worktree path made by hostWorktreePath. */
+export function hostHomeOf(worktree: string): string {
+  return rootOf(worktree).slice(0, -'/.ai_fleet/worktrees'.length);
+}
+
 /** The root of a worktree path made by hostWorktreePath (for removal's check). */
 function rootOf(worktree: string): string {
   const i = worktree.indexOf('/.ai_fleet/worktrees/');
@@ -157,6 +162,27 @@ export async function writeHostLaunchFile(p: HostPlace, home: string, session: s
   const { randomBytes } = await import('node:crypto');
   const file = `${home}/.ai_fleet/run/${session}-${randomBytes(6).toString('hex')}.prompt`;
   await writeRemoteFile(p.run, file, launchFileContent(env, prompt), { mode: 0o600 });
+  return file;
+}
+
+/**
+ * fleet's hook script (hooks/hook-script.ts) in the host's fleet home, `~/.ai_fleet/hooks/` (0700),
+ * written through ssh's stdin when it is missing or different; its path there. A link at the file
+ * or at a directory on the way is refused, as for credential files.
+ */
+export async function ensureHostHookScript(p: HostPlace, home: string): Promise<string> {
+  const { HOOK_SCRIPT, hostHookScriptPath } = await import('../hooks/hook-script.js');
+  const fleetHome = `${home}/.ai_fleet`;
+  const file = hostHookScriptPath(home);
+  try {
+    await writeRemoteFile(p.run, file, HOOK_SCRIPT, { mode: 0o600, within: fleetHome, refuseLink: true, unlessSame: true });
+  } catch (e) {
+    if (!(e instanceof CommandError && e.result.exitCode === WRITE_REFUSED)) throw e;
+    const why = e.result.stderr.trim().split('\n').pop()!.replace(/^fleet: /, '');
+    throw new FleetError(`cannot install fleet's hook script on host "${p.name}": ${why}`, {
+      hint: `remove what is in the way there (ssh to the host; ${fleetHome}/hooks must be a directory of fleet's), then try again`,
+    });
+  }
   return file;
 }
 

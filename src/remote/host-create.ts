@@ -5,11 +5,13 @@
 import { ConflictError, InterruptedError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { CreatePlan } from '../core/create-plan.js';
-import { copyAndSetup, sessionInTheWay, sessionOptions, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
+import { agentSessionOptions, copyAndSetup, sessionInTheWay, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv } from '../tmux/launcher.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
-import { addHostWorktree, copyHostFiles, endHostProcesses, hostWorktreePath, removeHostFile, removeHostWorktree, writeHostLaunchFile } from './host-agent.js';
+import { addHostWorktree, copyHostFiles, endHostProcesses, ensureHostHookScript, hostWorktreePath, removeHostFile, removeHostWorktree, writeHostLaunchFile } from './host-agent.js';
+import type { HookedStart } from '../ops/agent-hooks.js';
+import type { FleetOption } from '../core/parse.js';
 import { hostPlace, type HostPlace } from './host-place.js';
 import { syncBase } from './repo-sync.js';
 
@@ -55,6 +57,8 @@ interface Steps {
   hooks: CreateHooks;
   /** The abort and claim checks before the session starts. */
   beforeSession: () => Promise<void>;
+  /** The launch with its hooks (ops/agent-hooks.ts hookedStart, with the host's script path). */
+  start: HookedStart;
 }
 
 /**
@@ -83,12 +87,34 @@ export async function stepsOnHost(ctx: Context, plan: CreatePlan, pre: Preflight
   await copyAndSetup(ctx, plan, { record, env, hooks }, (patterns) => copyHostFiles(place, plan.repo, plan.worktree, patterns), place.setup);
 
   await s.beforeSession();
-  const launchFile = await writeHostLaunchFile(place, home, plan.session, env, plan.prompt);
+  await startOnHost(place, home, { ...s.start, record, env, text: plan.prompt, options: { ...agentSessionOptions(record), ...s.start.options } });
+  sessionStarted = true;
+}
+
+/**
+ * The remote twin of ops/create-agent.ts startAgentSession (create and revive): the hook script
+ * on the host when the agent is hooked (or has a pane-died hook), the 0600 launch file through
+ * ssh's stdin, and the tmux session there with its options and hooks.
+ */
+export async function startOnHost(
+  place: HostPlace,
+  home: string,
+  s: Pick<HookedStart, 'launch' | 'extraOptions' | 'paneDied' | 'hooks'> & { record: AgentRecord; env: Record<string, string>; text: string; options: Partial<Record<FleetOption, string>> },
+): Promise<void> {
+  if (s.hooks || s.paneDied) await ensureHostHookScript(place, home);
+  const r = s.record;
+  const launchFile = await writeHostLaunchFile(place, home, r.session, s.env, s.text);
   try {
-    await newSession(place.run, { name: plan.session, cwd: plan.worktree, argv: launcherArgv(plan.launch, launchFile, { keepEnv: true }), options: sessionOptions(plan, record, pre) });
+    await newSession(place.run, {
+      name: r.session,
+      cwd: r.worktree,
+      argv: launcherArgv(s.launch, launchFile, { keepEnv: true }),
+      options: s.options,
+      extraOptions: s.extraOptions,
+      paneDied: s.paneDied,
+    });
   } catch (e) {
     await removeHostFile(place, launchFile).catch(() => undefined);
     throw e;
   }
-  sessionStarted = true;
 }

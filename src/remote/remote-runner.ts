@@ -267,14 +267,14 @@ export async function writeRemoteFile(
   run: Runner,
   file: string,
   content: string | Uint8Array,
-  opts: { mode?: number; within?: string; refuseLink?: boolean } = {},
+  opts: { mode?: number; within?: string; refuseLink?: boolean; unlessSame?: boolean } = {},
 ): Promise<void> {
   if (!file.startsWith('/')) throw new Error(`writeRemoteFile: path must be absolute, got "${file}"`);
   if (opts.within !== undefined && !(file === opts.within || file.startsWith(opts.within.replace(/\/+$/, '') + '/'))) {
     throw new FleetError(`refusing to write ${file}: it is outside ${opts.within}`);
   }
   const mode = (opts.mode ?? 0o600).toString(8);
-  await run('sh', ['-c', WRITE_FILE_SCRIPT, 'fleet-write', file, mode, opts.within ?? '', opts.refuseLink ? '1' : ''], { input: content });
+  await run('sh', ['-c', WRITE_FILE_SCRIPT, 'fleet-write', file, mode, opts.within ?? '', opts.refuseLink ? '1' : '', opts.unlessSame ? '1' : ''], { input: content });
 }
 
 /** Exit status of writeRemoteFile's script when it refused (what is in the way is on its stderr). */
@@ -282,7 +282,7 @@ export const WRITE_REFUSED = 3;
 
 const WRITE_FILE_SCRIPT = [
   'set -euf',
-  'f=$1; mode=$2; root=${3%/}; keep=$4',
+  'f=$1; mode=$2; root=${3%/}; keep=$4; same=${5-}',
   'd=$(dirname -- "$f")',
   'umask 077',
   'if [ -n "$root" ]; then',
@@ -304,6 +304,8 @@ const WRITE_FILE_SCRIPT = [
   't=$(mktemp "$d/.fleet-write.XXXXXX")',
   'trap \'rm -f -- "$t"\' EXIT',
   'cat > "$t"',
+  // unlessSame: a file already there with these bytes is left as it is (a running agent may use it).
+  'if [ -n "$same" ] && [ -f "$f" ] && [ ! -L "$f" ] && cmp -s "$t" "$f"; then rm -f -- "$t"; trap - EXIT; exit 0; fi',
   'chmod "$mode" "$t"',
   'mv -f -- "$t" "$f"',
   'trap - EXIT',

@@ -232,7 +232,7 @@ describe('more commands on a host', () => {
 });
 
 describe('wait and revive', () => {
-  it('wait returns once an agent on a host has exited; revive says it does not support agents on hosts yet', async () => {
+  it('wait returns once an agent on a host has exited; revive reaches it there and says why a shell cannot be revived', async () => {
     configure({ top: [], loopSsh: undefined });
     const c = await fleet(sb, ['create', 'quick', '--host', 'loop', '--agent', 'shell', '-p', 'echo bye; exit 3'], { cwd: repo });
     expect(c.exitCode).toBe(0);
@@ -240,10 +240,48 @@ describe('wait and revive', () => {
     expect(w.stdout).toBe('quick  exited (3)');
     expect(w.exitCode).toBe(0);
     const r = await fleet(sb, ['revive', 'quick'], { cwd: repo });
-    expect(r.stderr).toMatch(/^warning: "quick" runs on host "loop", and revive does not support agents on hosts yet \(fleet kill quick .*\)\nerror: 1 agent not revived: quick$/);
+    expect(r.stderr).toMatch(/^warning: cannot revive "quick": agent "shell" keeps no conversation fleet can resume .*\nerror: 1 agent not revived: quick$/);
     expect(r.exitCode).toBe(1);
     expect((await fleet(sb, ['kill', 'quick'], { cwd: repo })).exitCode).toBe(0);
     await expectNothingLeft('quick');
+  }, 60_000);
+});
+
+describe('a host gone for good', () => {
+  it('kill names --force; kill --force drops the record with one warning of what is left there, and keeps the fetched refs', async () => {
+    const c = await fleet(sb, ['create', 'faraway', '--host', 'loop', '-p', 'hi'], { cwd: repo });
+    expect(c.exitCode, c.stderr).toBe(0);
+    const wt = `${sshd.home}/.ai_fleet/worktrees/app/faraway`;
+    await remote(`cd ${q(wt)} && echo faraway > src/a.txt && git -c user.name=A -c user.email=a@x commit -qam 'far work'`);
+    expect((await fleet(sb, ['diff', 'faraway'], { cwd: repo })).exitCode).toBe(0);
+    const fetched = (await sb.git(repo, 'rev-parse', 'refs/fleet/remote/loop/faraway')).trim();
+    const before = readState(sb).agents;
+    configure({ loopSsh: sshd.sshCommand([], { port: 1 }) });
+    try {
+      const k = await fleet(sb, ['kill', 'faraway'], { cwd: repo });
+      expect(k.exitCode).toBe(1);
+      expect(k.stderr).toBe(
+        'error: cannot end "faraway": host "loop" is unreachable: ssh: connect to host 127.0.0.1 port 1: Connection refused\n' +
+          'hint: check it with: fleet doctor --host loop; if the host is gone for good, fleet kill faraway --force drops its record (what is on the host stays there)',
+      );
+      expect(readState(sb).agents).toEqual(before);
+      const f = await fleet(sb, ['kill', 'faraway', '--force'], { cwd: repo });
+      expect(f.exitCode).toBe(0);
+      expect(f.stderr).toBe(
+        `warning: dropped "faraway" without reaching host "loop" (ssh: connect to host 127.0.0.1 port 1: Connection refused): its tmux session fleet_app_faraway, its worktree ${wt} and any processes it started may still be there; ` +
+          `to clean up on the host: tmux kill-session -t '=fleet_app_faraway'; git -C ${sshd.home}/.ai_fleet/repos/app worktree remove --force ${wt}`,
+      );
+      expect(f.stdout).toBe('dropped faraway: nothing on host "loop" was touched; its commits fetched earlier are here as refs/fleet/remote/loop/faraway');
+      expect(readState(sb).agents.filter((a) => a.branch === 'faraway')).toEqual([]);
+      expect((await sb.git(repo, 'rev-parse', 'refs/fleet/remote/loop/faraway')).trim()).toBe(fetched);
+    } finally {
+      configure();
+    }
+    // What the warning says is left there, and its clean-up by hand.
+    expect(await remote(`tmux has-session -t =fleet_app_faraway && echo yes`)).toBe('yes');
+    await remote(`tmux kill-session -t '=fleet_app_faraway'; git -C ${q(`${sshd.home}/.ai_fleet/repos/app`)} worktree remove --force ${q(wt)}`);
+    await waitFor(async () => (await remote(`for d in /proc/[0-9]*; do readlink $d/cwd; done 2>/dev/null | grep -c ${q(wt)} || true`)) === '0', { what: 'the agent to end' });
+    await expectNothingLeft('faraway');
   }, 60_000);
 });
 

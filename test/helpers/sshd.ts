@@ -19,6 +19,8 @@ export interface TestSshd {
   uid: number;
   /** The remote user's home directory. */
   home: string;
+  /** `~/bin` of the remote user: first on the PATH of its ssh sessions (not on noTmuxPort's). */
+  binDir: string;
   /** Client private key and known_hosts, in a 0700 directory of the test. */
   keyFile: string;
   knownHosts: string;
@@ -207,6 +209,9 @@ export async function startSshd(): Promise<TestSshd> {
         'LogLevel VERBOSE',
         'Subsystem sftp internal-sftp',
         // sshd sets PATH after the client's env, so only the server side can replace it.
+        // The main port: the usual PATH with ~/bin first, where tests put agent programs.
+        `Match LocalPort ${port}`,
+        `  SetEnv PATH=${home}/bin:/usr/local/bin:/usr/bin:/bin`,
         `Match LocalPort ${noTmuxPort}`,
         `  SetEnv PATH=${noTmuxBin}`,
       ].join('\n') + '\n',
@@ -258,6 +263,7 @@ export async function startSshd(): Promise<TestSshd> {
       user,
       uid,
       home,
+      binDir: path.join(home, 'bin'),
       keyFile,
       knownHosts,
       sshArgv,
