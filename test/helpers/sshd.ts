@@ -216,9 +216,13 @@ export async function startSshd(): Promise<TestSshd> {
         `  SetEnv PATH=${noTmuxBin}`,
       ].join('\n') + '\n',
     );
-    const argv = [SSHD, '-D', '-e', '-f', config];
+    // sshd appends its log to the file itself (-E), never through a pipe to this process: a
+    // caller that blocks its event loop (a benchmark's spawnSync) would otherwise leave the pipe
+    // full, and sshd stops answering new logins once it blocks writing to it.
+    fs.writeFileSync(logFile, '', { flag: 'a' });
+    const argv = [SSHD, '-D', '-E', logFile, '-f', config];
     const [c, ...a] = isRoot ? argv : ['sudo', '-n', ...argv];
-    sshd = execa(c!, a, { stdin: 'ignore', stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true }, reject: false });
+    sshd = execa(c!, a, { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', reject: false });
     const exited = { code: null as number | null };
     void sshd.then((r) => (exited.code = r.exitCode ?? -1));
 
