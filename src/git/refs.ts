@@ -87,6 +87,17 @@ export async function pinCommit(run: Runner, repo: string, prefix: string, commi
   }
 }
 
+/** The tree a commit-ish points at. */
+export async function treeOf(run: Runner, repo: string, commit: string): Promise<string> {
+  return (await run('git', ['rev-parse', '--end-of-options', `${commit}^{tree}`], { cwd: repo })).stdout.trim();
+}
+
+/** Every local branch's short name. */
+export async function localBranches(run: Runner, repo: string): Promise<string[]> {
+  const r = await run('git', ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/heads/'], { cwd: repo });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
 /** Commits reachable from `to` but not from `from` (0 when either cannot be read). */
 export async function countCommits(run: Runner, repo: string, from: string, to: string): Promise<number> {
   const r = await run('git', ['rev-list', '--count', `${from}..${to}`], { cwd: repo, reject: false });

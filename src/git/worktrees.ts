@@ -63,6 +63,16 @@ async function undoPartialAdd(run: Runner, repo: string, opts: AddWorktree): Pro
  * Remove a worktree. Refuses the main worktree and anything outside `worktreeRoot`; the
  * caller decides about uncommitted work (see dirtyPaths) and passes force after checking.
  */
+/** One `git worktree add` of a new branch from `start` (no retry, no undo: the caller's). */
+export async function addBranchWorktree(run: Runner, repo: string, opts: { dir: string; branch: string; start: string }): Promise<void> {
+  await run('git', ['worktree', 'add', '--quiet', '-b', opts.branch, '--', opts.dir, opts.start], { cwd: repo });
+}
+
+/** Forget worktrees whose directories are gone (git worktree prune); never fails. */
+export async function pruneWorktrees(run: Runner, repo: string): Promise<void> {
+  await run('git', ['worktree', 'prune'], { cwd: repo, reject: false });
+}
+
 export async function removeWorktree(run: Runner, repo: string, dir: string, opts: { worktreeRoot: string; force: boolean }): Promise<void> {
   if (realpath(dir) === realpath(repo)) throw new FleetError(`refusing to remove the main worktree ${dir}`);
   if (!isInside(realpath(opts.worktreeRoot), realpath(dir))) {

@@ -11,6 +11,7 @@ import type { AgentUsage } from '../core/usage/types.js';
 import { atomicWrite } from '../fs/atomic-write.js';
 import type { AgentRecord } from '../state/types.js';
 import { budgetOf } from './usage.js';
+import { messageClients } from '../tmux/sessions.js';
 
 export interface OverBudget {
   record: AgentRecord;
@@ -75,11 +76,7 @@ export async function notifyAgentChange(ctx: Context, record: AgentRecord, statu
   const text = `fleet: ${record.branch} (${record.repo_name}) ${status}: ${reason}`;
   ctx.ui.warn(`"${record.branch}" is ${reason}`);
   try {
-    const clients = await ctx.run('tmux', ['list-clients', '-F', '#{client_name}'], { reject: false });
-    for (const c of clients.stdout.split('\n').filter(Boolean)) {
-      // "#" doubled: display-message expands formats in its message.
-      await ctx.run('tmux', ['display-message', '-d', '8000', '-c', c, text.replace(/#/g, '##')], { reject: false });
-    }
+    await messageClients(ctx.run, text);
   } catch {
     // no tmux server: the warning is all
   }

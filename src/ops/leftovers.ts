@@ -5,7 +5,7 @@ import type { RepoContext } from '../context.js';
 import type { WorktreeEntry } from '../core/parse.js';
 import type { Leftover } from '../core/prune-plan.js';
 import { realpath } from '../git/repo.js';
-import { removeWorktree } from '../git/worktrees.js';
+import { pruneWorktrees, removeWorktree } from '../git/worktrees.js';
 import { pidAlive } from '../process/pids.js';
 import { processStartedAt } from '../process/process-table.js';
 
@@ -112,7 +112,7 @@ export async function removeLeftover(ctx: RepoContext, l: Leftover): Promise<voi
   if (l.kind === 'scratch-worktree') {
     // Its directory may be gone already (a reboot cleared the temp directory): then only git's entry is left.
     if (fs.existsSync(l.path)) await removeWorktree(ctx.run, ctx.repo.root, l.path, { worktreeRoot: os.tmpdir(), force: true });
-    await ctx.run('git', ['worktree', 'prune'], { cwd: ctx.repo.root, reject: false });
+    await pruneWorktrees(ctx.run, ctx.repo.root);
     return;
   }
   fs.rmSync(l.path, { recursive: l.kind === 'lock', force: true });

@@ -2,7 +2,7 @@ import { FleetError, InterruptedError, toFleetError } from '../errors.js';
 import type { Context, RepoContext } from '../context.js';
 import { mergeMessage, squashMessage, wipCommitMessage, type PickStrategy } from '../core/changes.js';
 import { tildify, withGitMessage } from '../core/format.js';
-import { branchExists, commitSubjects, currentBranch, fastForward, moveBranch, resetIndexTo, resolveCommit } from '../git/refs.js';
+import { branchExists, commitSubjects, currentBranch, fastForward, moveBranch, resetIndexTo, resolveCommit, treeOf } from '../git/refs.js';
 import { realpath, type RepoInfo } from '../git/repo.js';
 import { withScratchWorktree } from '../git/scratch.js';
 import { commitTree, snapshot } from '../git/snapshot.js';
@@ -313,8 +313,7 @@ async function endHostWinner(ctx: Context, plan: PickPlan, landedWork: string, r
     const [{ recordPlace }, { endHostProcesses }] = await Promise.all([import('../remote/host-place.js'), import('../remote/host-agent.js')]);
     await endHostProcesses(recordPlace(ctx, winner), { session: winner.session, worktree: winner.worktree });
     const now = await fetchHostWork(ctx, winner);
-    const treeOf = async (c: string) => (await ctx.run('git', ['rev-parse', `${c}^{tree}`], { cwd: plan.repo.root })).stdout.trim();
-    if (now !== landedWork && (await treeOf(now)) !== (await treeOf(landedWork))) {
+    if (now !== landedWork && (await treeOf(ctx.run, plan.repo.root, now)) !== (await treeOf(ctx.run, plan.repo.root, landedWork))) {
       throw new FleetError(`"${winner.branch}" changed its worktree on host "${winner.host}" after fleet read it; kept it`, {
         hint: `fleet diff ${winner.branch} shows what did not land; fleet kill ${winner.branch} --force to discard it`,
       });

@@ -7,6 +7,7 @@ import { FleetError } from '../errors.js';
 import { credentialFiles, refusedWarning } from '../git/copy-files.js';
 import { commitsOnNoBranch, parseUnsavedStatus, UNSAVED_STATUS_ARGS, type UnsavedWork } from '../git/status.js';
 import { withLockRetry } from '../git/repo.js';
+import { addBranchWorktree } from '../git/worktrees.js';
 import { CommandError } from '../process/runner.js';
 import { launchFileContent } from '../tmux/launcher.js';
 import type { HostPlace } from './host-place.js';
@@ -38,7 +39,7 @@ function rootOf(worktree: string): string {
 export async function addHostWorktree(p: HostPlace, repoPath: string, opts: { dir: string; branch: string; commit: string }): Promise<void> {
   await withLockRetry(async () => {
     try {
-      await p.run('git', ['worktree', 'add', '--quiet', '-b', opts.branch, '--', opts.dir, baseRef(opts.commit)], { cwd: repoPath });
+      await addBranchWorktree(p.run, repoPath, { dir: opts.dir, branch: opts.branch, start: baseRef(opts.commit) });
     } catch (e) {
       // A git that failed half-way (a parallel add's race) may have made the branch or the
       // directory: undo them (preflight saw neither, and the claim keeps others off) before a retry.

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { runInteractive } from '../process/runner.js';
 import type { AgentRecord } from '../state/types.js';
-import { sessionTarget } from '../tmux/sessions.js';
+import { openWindow, sessionTarget } from '../tmux/sessions.js';
 import { recordPlace } from './host-place.js';
 import { remoteCommandLine } from './shell-quote.js';
 import { sshArgv } from './ssh-command.js';
@@ -20,7 +20,7 @@ export function hostAttachArgv(ctx: Context, record: AgentRecord): [string, stri
 export async function attachOnHost(ctx: Context, record: AgentRecord, insideTmux: boolean): Promise<number> {
   const [program, args] = hostAttachArgv(ctx, record);
   if (insideTmux) {
-    await ctx.run('tmux', ['new-window', '-n', `${record.host}:${record.branch}`, '--', program, ...args]);
+    await openWindow(ctx.run, `${record.host}:${record.branch}`, [program, ...args]);
     return 0;
   }
   return runInteractive(program, args);

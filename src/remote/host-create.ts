@@ -8,6 +8,7 @@ import type { CreatePlan } from '../core/create-plan.js';
 import { agentSessionOptions, copyAndSetup, sessionInTheWay, type CreateHooks, type PreflightFacts } from '../ops/create-agent.js';
 import type { AgentRecord } from '../state/types.js';
 import { launcherArgv } from '../tmux/launcher.js';
+import { localBranches } from '../git/refs.js';
 import { listPanes, newSession } from '../tmux/sessions.js';
 import { addHostWorktree, copyHostFiles, endHostProcesses, ensureHostHookScript, hostWorktreePath, removeHostFile, removeHostWorktree, writeHostLaunchFile } from './host-agent.js';
 import type { HookedStart } from '../ops/agent-hooks.js';
@@ -31,9 +32,9 @@ export async function preflightHosts(ctx: Context, plans: readonly CreatePlan[],
       for (const commit of commits) repo = await syncBase(place.git, { localRepo: mine[0]!.repo, repoPath: place.host.repoPath, commit });
       const [panes, heads] = await Promise.all([
         listPanes(place.run),
-        place.run('git', ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/heads/'], { cwd: repo!.path }),
+        localBranches(place.run, repo!.path),
       ]);
-      const branches = new Set(heads.stdout.split('\n').filter(Boolean));
+      const branches = new Set(heads);
       for (const plan of mine) {
         const inTheWay = panes.find((p) => p.session === plan.session);
         if (inTheWay) throw sessionInTheWay(plan.session, inTheWay.fleet);

@@ -6,6 +6,7 @@
 import { FleetError } from '../errors.js';
 import type { Context } from '../context.js';
 import { plural } from '../core/format.js';
+import { countCommits, resolveCommit } from '../git/refs.js';
 import { hasUnsavedWork } from '../git/status.js';
 import type { AgentRecord } from '../state/types.js';
 import { endHostProcesses, hostUnsavedWork, removeHostWorktree } from './host-agent.js';
@@ -15,11 +16,6 @@ import { shQuote } from './shell-quote.js';
 import { HostTimeoutError, HostUnreachableError } from './remote-runner.js';
 import { unsavedError, type KillOptions } from '../ops/kill-agent.js';
 
-/** Commits `ref` has that `base` lacks (0 when git cannot tell). */
-async function commitsBetween(ctx: Context, repo: string, base: string, ref: string): Promise<number> {
-  const r = await ctx.run('git', ['rev-list', '--count', `${base}..${ref}`], { cwd: repo, reject: false });
-  return r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0;
-}
 
 export interface HostKilled {
   sessionKilled: boolean;
@@ -60,7 +56,7 @@ export async function killOnHost(ctx: Context, record: AgentRecord, opts: KillOp
     }
     throw e;
   }
-  const unmerged = fetched && record.base_commit ? await commitsBetween(ctx, record.repo, record.base_commit, fetched.branchRef) : 0;
+  const unmerged = fetched && record.base_commit ? await countCommits(ctx.run, record.repo, record.base_commit, fetched.branchRef) : 0;
   if (opts.deleteBranch && !opts.force && unmerged > 0) {
     throw new FleetError(`branch "${record.branch}" has ${plural(unmerged, 'commit')} not merged anywhere; not deleting it`, {
       hint: `merge it first (it is here as ${fetched!.branchRef}), or fleet kill ${record.branch} --delete-branch --force`,
@@ -101,6 +97,6 @@ async function hostGone(ctx: Context, record: AgentRecord, opts: KillOptions, in
   );
   await inState(async () => undefined);
   const ref = localBranchRef(host, record.branch);
-  const kept = await ctx.run('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: record.repo, reject: false });
-  return { sessionKilled: false, worktreeRemoved: false, branchDeleted: false, unmergedCommits: 0, fetchedRef: kept.exitCode === 0 ? ref : null, hostGone: true };
+  const kept = await resolveCommit(ctx.run, record.repo, ref);
+  return { sessionKilled: false, worktreeRemoved: false, branchDeleted: false, unmergedCommits: 0, fetchedRef: kept !== null ? ref : null, hostGone: true };
 }

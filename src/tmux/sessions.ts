@@ -255,6 +255,20 @@ async function snapshotPaneOnce(run: Runner, name: string, historyLines: number)
   return snap;
 }
 
+/** A new window in the client's current session, named `name`, running argv. */
+export async function openWindow(run: Runner, name: string, argv: readonly string[]): Promise<void> {
+  await run('tmux', ['new-window', '-n', name, '--', ...argv]);
+}
+
+/** Show `text` for 8 s on every client attached to the server (none: nothing happens). */
+export async function messageClients(run: Runner, text: string): Promise<void> {
+  const clients = await run('tmux', ['list-clients', '-F', '#{client_name}'], { reject: false });
+  for (const c of clients.stdout.split('\n').filter(Boolean)) {
+    // "#" doubled: display-message expands formats in its message.
+    await run('tmux', ['display-message', '-d', '8000', '-c', c, text.replace(/#/g, '##')], { reject: false });
+  }
+}
+
 /** Attach the terminal (stdio handed to tmux), or switch the client when already inside tmux. */
 export async function attach(run: Runner, name: string, insideTmux: boolean): Promise<number> {
   if (insideTmux) {
