@@ -3,7 +3,7 @@ import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { bestReason, formatCheck, formatCompareChanges, type CompareRow } from '../core/compare.js';
 import { formatAge, tildify } from '../core/format.js';
-import { formatCost, formatTokens, totalTokens } from '../core/usage/format.js';
+import { formatCost, formatTokens, totalTokens, unpricedNote } from '../core/usage/format.js';
 import type { CompareResult } from '../ops/compare.js';
 import { paint } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
@@ -155,9 +155,3 @@ function rowNotes(rows: readonly CompareRow[], home: string | undefined): string
   return out;
 }
 
-/** Cost "?" explained: which models have no price, and how to give them one. */
-export function unpricedNote(models: readonly string[]): string {
-  const list = models.map((m) => `"${m}"`).join(', ');
-  const m = models[0]!;
-  return `note: no price for ${models.length === 1 ? 'model' : 'models'} ${list}, so cost shows "?"\nhint: add its prices (USD per million tokens) to your config: [pricing."${m}"] input = 3.0 and output = 15.0 (fleet config edit)`;
-}

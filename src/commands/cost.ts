@@ -1,12 +1,11 @@
 import { Command } from 'commander';
 import { loadContext, type Context } from '../context.js';
 import { repoLabels } from '../core/labels.js';
-import { formatCost, formatTokens } from '../core/usage/format.js';
+import { formatCost, formatTokens, unpricedNote } from '../core/usage/format.js';
 import { modelLabel, parseSince, type CostAgent, type CostModel, type CostReport } from '../core/usage/report.js';
 import { PRICE_TABLE } from '../core/usage/prices.js';
 import { paint } from '../ui/output.js';
 import { renderTable, statusCell, type Column } from '../ui/table.js';
-import { unpricedNote } from './compare.js';
 
 export interface CostOptions {
   batch?: string;

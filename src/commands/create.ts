@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { collect } from '../ui/cli-options.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { checkBranchName, missingPrompt } from '../core/create-plan.js';
@@ -28,11 +29,6 @@ export interface CreateOptions {
   budget?: string;
   /** --host NAME: run it on that [hosts.NAME]. */
   host?: string;
-}
-
-/** Commander's collector for a repeatable option. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 export function createCommand(): Command {

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { fanoutBranches, parseAgentMix, parseCount, prefixProblem, type BatchResult } from '../core/batch.js';
 import { missingPrompt } from '../core/create-plan.js';
-import { collect } from './create.js';
+import { collect } from '../ui/cli-options.js';
 import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { resolveAgent } from '../ops/resolve-agent.js';

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
 import { batchIdProblem, parsePairs, type BatchResult, type PairSpec } from '../core/batch.js';
 import type { PromptFrom } from '../core/prompt.js';
-import { collect } from './create.js';
+import { collect } from '../ui/cli-options.js';
 import { parseBudget } from '../core/usage/budget.js';
 import { createBatch, newBatchId, type BatchRequest } from '../ops/batch.js';
 import { checkHostName, resolveAgent } from '../ops/resolve-agent.js';

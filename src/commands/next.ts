@@ -3,8 +3,8 @@ import { loadContext, type RepoContext } from '../context.js';
 import { nextForUser } from '../core/agent-state.js';
 import { plural } from '../core/format.js';
 import { gatherViews, toListed } from '../ops/list.js';
-import { runAttach } from './attach.js';
-import { describe } from './wait.js';
+import { runAttach } from '../ops/attach.js';
+import { describe } from '../ops/wait.js';
 
 export function nextCommand(): Command {
   return new Command('next')

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { FleetError, UsageError } from '../errors.js';
 import { loadContext, type RepoContext } from '../context.js';
-import { formatAge, listSome, plural } from '../core/format.js';
+import { listSome, plural } from '../core/format.js';
 import type { ListedAgent } from '../ops/list.js';
-import { rowSettled, selectAgents, waitForAgents } from '../ops/wait.js';
+import { describe, rowSettled, selectAgents, waitForAgents } from '../ops/wait.js';
 import { withInterrupts } from '../process/interrupts.js';
 
 export interface WaitOptions {
@@ -53,9 +53,3 @@ export async function runWait(ctx: RepoContext, branches: string[], opts: WaitOp
   return rows;
 }
 
-/** "fix-auth  waiting 2m  permission: Bash(npm test)". */
-export function describe(r: Pick<ListedAgent, 'branch' | 'status' | 'exit_code' | 'state_since' | 'state_reason'>): string {
-  const status = r.status === 'exited' && r.exit_code !== null ? `exited (${r.exit_code})` : r.status;
-  const since = r.state_since ? ` ${formatAge(Date.now() - Date.parse(r.state_since))}` : '';
-  return `${r.branch}  ${status}${since}${r.state_reason ? `  ${r.state_reason}` : ''}`;
-}

@@ -1,3 +1,4 @@
+import { formatAge } from '../core/format.js';
 import { FleetError, InterruptedError } from '../errors.js';
 import type { RepoContext } from '../context.js';
 import { settled } from '../core/agent-state.js';
@@ -51,4 +52,11 @@ export async function waitForAgents(
 /** core/agent-state's rule, on a list row. */
 export function rowSettled(r: ListedAgent): boolean {
   return settled({ status: r.status, reason: r.state_reason });
+}
+
+/** "fix-auth  waiting 2m  permission: Bash(npm test)". */
+export function describe(r: Pick<ListedAgent, 'branch' | 'status' | 'exit_code' | 'state_since' | 'state_reason'>): string {
+  const status = r.status === 'exited' && r.exit_code !== null ? `exited (${r.exit_code})` : r.status;
+  const since = r.state_since ? ` ${formatAge(Date.now() - Date.parse(r.state_since))}` : '';
+  return `${r.branch}  ${status}${since}${r.state_reason ? `  ${r.state_reason}` : ''}`;
 }

@@ -33,3 +33,16 @@ describe('one seam per program (#10)', () => {
     expect(callsOutside('tmux', 'tmux')).toEqual([]);
   });
 });
+
+describe('command files (#10)', () => {
+  it('no command imports a sibling: what two commands share lives in ops/, core/ or ui/', () => {
+    const sibling = /from '\.\/[^']+'/;
+    const offenders = sources(path.join(SRC, 'commands')).flatMap((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (sibling.test(line) ? [`${path.relative(SRC, f)}:${i + 1}`] : [])),
+    );
+    expect(offenders).toEqual([]);
+  });
+});

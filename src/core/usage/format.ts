@@ -41,3 +41,10 @@ export function costWithBudget(usage: { cost_usd: number | null } | null, budget
 export function totalTokens(u: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }): number {
   return u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens;
 }
+
+/** Cost "?" explained: which models have no price, and how to give them one. */
+export function unpricedNote(models: readonly string[]): string {
+  const list = models.map((m) => `"${m}"`).join(', ');
+  const m = models[0]!;
+  return `note: no price for ${models.length === 1 ? 'model' : 'models'} ${list}, so cost shows "?"\nhint: add its prices (USD per million tokens) to your config: [pricing."${m}"] input = 3.0 and output = 15.0 (fleet config edit)`;
+}
