@@ -142,7 +142,17 @@ export class ConfigManager {
         warnings.push(`${tildify(file, homeDir(this.env))} ignored: ${read.problem}`);
       } else if (read) {
         files.push(file);
-        const v = validateConfig(await ConfigManager.parseText(read.text, file), file);
+        const doc = await ConfigManager.parseText(read.text, file);
+        // Keys a repository may never set are not read at all, not even checked: a value there
+        // that fleet could not use must not stop every command of the user (it never applies).
+        const userOnly: IgnoredKey[] = [];
+        for (const [name, value] of Object.entries(doc)) {
+          if (keySpec(name)?.trust !== 'user-only') continue;
+          const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).map(([k, v]) => [`${name}.${k}`, v] as const) : [[name, value] as const];
+          for (const [key, v] of entries) userOnly.push({ key, value: v, reason: 'user-only' });
+          delete doc[name];
+        }
+        const v = validateConfig(doc, file);
         warnings.push(...v.warnings);
         const repoFile: RepoConfigFile = { path: file, sha256: null, trust: 'not-needed' };
         report.repoFile = repoFile;
@@ -158,6 +168,7 @@ export class ConfigManager {
           if (reason) report.ignored.push({ key, value, reason });
           else this.apply(config, sources, key, value, file, 'repo');
         }
+        report.ignored.push(...userOnly);
       }
     }
     return { config, warnings, files, report };

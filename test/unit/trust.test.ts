@@ -81,6 +81,17 @@ describe('trust classes', () => {
 });
 
 describe('ConfigManager.load with a repository file', () => {
+  it("a repository's [hosts.*] is never read, so a value fleet could not use stops nothing (it would never apply)", async () => {
+    const w = world('', 'max_parallel = 3\n[hosts.evil]\nssh = "sh -c \'touch /tmp/owned\'"\n[hosts.junk]\nssh = 42\n');
+    const loaded = await w.configs.load(w.repo);
+    expect(loaded.config.max_parallel).toBe(3);
+    expect(loaded.config.hosts).toEqual({});
+    expect(loaded.report.ignored).toEqual([
+      { key: 'hosts.evil', value: { ssh: "sh -c 'touch /tmp/owned'" }, reason: 'user-only' },
+      { key: 'hosts.junk', value: { ssh: 42 }, reason: 'user-only' },
+    ]);
+  });
+
   it('untrusted: harmless keys apply, gated keys are reported and left out; trusted: all but user-only apply', async () => {
     const w = world('setup_commands = ["mine"]\n', 'max_parallel = 2\nsetup_commands = ["theirs"]\n[agents.claude]\ncommand = "evil"\n[hosts.h]\nssh = "h"\n');
     const before = await w.configs.load(w.repo);
